@@ -1,0 +1,24 @@
+"""Grading of free-text answers against a question's rubric.
+
+``grade_answer`` is the one entry point the rest of the bot calls; what happens inside it
+may change, its signature may not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.grading.result import Grade, PointResult
+from bot.grading.simple import grade_simple
+from question_bank.schema import Question
+
+__all__ = ["Grade", "PointResult", "grade_answer"]
+
+
+def grade_answer(question: Question, text: str, *, round_answers: Sequence[str] = ()) -> Grade:
+    """Grade ``text`` as an answer to ``question``.
+
+    ``round_answers`` are the texts other people already gave in the same round, so a
+    near-copy of one of them can be flagged.
+    """
+    return grade_simple(question, text, round_answers=round_answers)

@@ -1,0 +1,28 @@
+"""What grading returns: a score, which key points were covered or missed, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PointResult:
+    """One key point and the words of the answer that matched it (empty when missed)."""
+
+    text: str
+    matched: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Grade:
+    score: float  # in [0, 1]
+    covered: tuple[PointResult, ...] = ()
+    missed: tuple[PointResult, ...] = ()
+    confidence: float = 0.5  # in [0, 1]: how much the grader trusts its own score
+    feedback: str = ""
+    # Reasons the answer earns no quality points even if it scores, e.g. "near_copy".
+    flags: tuple[str, ...] = field(default=())
+
+    @property
+    def earns_quality_points(self) -> bool:
+        return "near_copy" not in self.flags
