@@ -1,21 +1,45 @@
-"""Reads bank files and reports every problem as ``file:line: id: field: what is wrong``."""
+"""Reads bank files and reports every problem as ``file:line: id: field: what is wrong``.
+
+Two kinds of problem: errors (the entry or file cannot be used: bad YAML, a missing or
+mistyped field, a duplicate id, an unknown built-in topic) and warnings (the bank works but
+should be fixed: near-duplicate prompts, a dangling ``variant_of``). At start-up a built-in
+error raises, a custom file with an error is skipped, and warnings are only logged;
+``mlq bank validate`` prints both and fails on either.
+"""
 
 from __future__ import annotations
 
+import difflib
+import json
 import logging
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from rapidfuzz import fuzz, process, utils
 
-from question_bank.schema import Question
+from question_bank.schema import (
+    BUILTIN_BANK,
+    MAX_FOLLOW_UPS,
+    SEED_QUESTION_COUNTS,
+    TOPICS,
+    Kind,
+    Question,
+    seed_refs,
+)
 
 log = logging.getLogger(__name__)
 
 BUILTIN_DIR = Path(__file__).parent / "data"
 BANK_SUFFIXES = {".yaml", ".yml", ".json"}
+NEAR_DUPLICATE_RATIO = 90  # rapidfuzz ratio (0-100) from which two prompts count as the same
+ERROR, WARNING = "error", "warning"
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -25,9 +49,14 @@ class BankProblem:
     entry_id: str
     field: str
     message: str
+    severity: str = ERROR
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.entry_id}: {self.field}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
 
 
 class BankError(Exception):
@@ -36,12 +65,29 @@ class BankError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where an entry was written: its file, its first line and the line of each key."""
+
+    file: str
+    line: int
+    key_lines: Mapping[str, int] = field(default_factory=dict)
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+    def problem(self, entry_id: str, key: str, message: str, severity: str = ERROR) -> BankProblem:
+        """A problem with one field of this entry, at that field's line."""
+        return BankProblem(self.file, self.line_of(key), entry_id, key, message, severity)
+
+
 @dataclass
 class QuestionBank:
     """All loaded questions, by qualified id, in a stable order."""
 
     questions: dict[str, Question] = field(default_factory=dict)
     problems: list[BankProblem] = field(default_factory=list)
+    origins: dict[str, Origin] = field(default_factory=dict)
 
     def get(self, question_id: str) -> Question | None:
         return self.questions.get(question_id)
@@ -49,8 +95,11 @@ class QuestionBank:
     def __len__(self) -> int:
         return len(self.questions)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Question]:
         return iter(self.questions.values())
+
+    def __contains__(self, question_id: object) -> bool:
+        return question_id in self.questions
 
     def topics(self) -> list[str]:
         return sorted({q.topic for q in self.questions.values()})
@@ -58,112 +107,492 @@ class QuestionBank:
     def banks(self) -> list[str]:
         return sorted({q.bank for q in self.questions.values()})
 
-
-def _entry_lines(node: yaml.Node) -> list[tuple[int, dict[str, int]]]:
-    """For each list item: its first line and the line of each of its keys (1-based)."""
-    result: list[tuple[int, dict[str, int]]] = []
-    if not isinstance(node, yaml.SequenceNode):
-        return result
-    for item in node.value:
-        keys: dict[str, int] = {}
-        if isinstance(item, yaml.MappingNode):
-            for key_node, _ in item.value:
-                keys[str(key_node.value)] = key_node.start_mark.line + 1
-        result.append((item.start_mark.line + 1, keys))
-    return result
+    def _add(self, key: str, question: Question, origin: Origin) -> None:
+        self.questions[key] = question
+        self.origins[key] = origin
 
 
-def parse_bank_file(path: Path, bank: str = "builtin") -> tuple[list[Question], list[BankProblem]]:
-    """Parse one file; never raises for bad content, returns the problems instead."""
-    name = str(path)
+# --- reading one file -----------------------------------------------------------------
+
+
+def display_name(path: Path) -> str:
+    """A path as a person wants to see it in a message: relative to here when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+        return node, data
+    finally:
+        loader.dispose()
+
+
+def _syntax_problem(name: str, path: Path, text: str, exc: yaml.YAMLError) -> BankProblem:
+    if path.suffix == ".json":
+        # A JSON file gets JSON's own diagnosis, which names the real mistake.
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as jexc:
+            return BankProblem(name, jexc.lineno, "-", "file", f"is not valid JSON: {jexc.msg}")
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark else 0
+    reason = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    if context:
+        reason = f"{reason} ({context})"
+    return BankProblem(name, line, "-", "file", f"is not valid YAML: {reason}")
+
+
+def _key_lines(item: yaml.Node) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """Line of each key of a mapping node, and the keys that appear more than once."""
+    lines: dict[str, int] = {}
+    repeated: list[tuple[str, int]] = []
+    if isinstance(item, yaml.MappingNode):
+        for key_node, _ in item.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in lines:
+                repeated.append((key, line))
+            else:
+                lines[key] = line
+    return lines, repeated
+
+
+def _locate(node: yaml.Node, loc: Sequence[str | int]) -> int | None:
+    """The line of the deepest node on a pydantic error path that exists in the file."""
+    line: int | None = None
+    for part in loc:
+        child: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if str(key_node.value) == str(part):
+                    line = key_node.start_mark.line + 1
+                    child = value_node
+                    break
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(node.value)
+        ):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
+
+
+_TYPE_NAMES = {
+    "str": "text",
+    "int": "a number",
+    "float": "a number",
+    "bool": "true/false",
+    "list": "a list",
+    "dict": "a mapping",
+    "NoneType": "nothing",
+}
+_FIELDS = tuple(Question.model_fields)
+_WRITABLE_FIELDS = tuple(f for f in _FIELDS if f != "bank")
+
+
+def _got(value: Any) -> str:
+    name = _TYPE_NAMES.get(type(value).__name__, type(value).__name__)
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "...'"
+        return f"{name} {shown}" if name != "text" else shown
+    return name
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def describe_error(error: Mapping[str, Any]) -> str:
+    """Turn one pydantic error into what a person editing the file needs to know."""
+    kind = error["type"]
+    loc = error.get("loc") or ()
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    name = str(loc[-1]) if loc else "entry"
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        allowed = ("text", "alternatives") if "key_points" in loc else _WRITABLE_FIELDS
+        return f"is not a known field{_did_you_mean(name, allowed)}; known: {', '.join(allowed)}"
+    if name == "difficulty" and kind in {
+        "less_than_equal",
+        "greater_than_equal",
+        "int_parsing",
+        "int_from_float",
+        "int_type",
+    }:
+        return f"must be 1 (easy), 2 (medium) or 3 (hard), got {_got(value)}"
+    if kind == "enum":
+        return f"must be one of {', '.join(k.value for k in Kind)}, got {_got(value)}"
+    if kind == "string_type":
+        return f"should be text, got {_got(value)}"
+    if kind in {"tuple_type", "list_type"}:
+        return f"should be a list, got {_got(value)}"
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return f"should be a whole number, got {_got(value)}"
+    if kind == "model_type":
+        return f"should be text or a mapping with text and alternatives, got {_got(value)}"
+    if kind == "string_too_short":
+        return f"is too short ({len(value)} characters, at least {ctx['min_length']})"
+    if kind == "string_too_long":
+        return f"is too long ({len(value)} characters, at most {ctx['max_length']})"
+    if kind == "too_long":
+        limit = ctx.get("max_length", MAX_FOLLOW_UPS)
+        return f"has {ctx.get('actual_length', '?')} entries, at most {limit}"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+@dataclass
+class _ParsedFile:
+    name: str
+    entries: list[tuple[Question, Origin]] = field(default_factory=list)
+    problems: list[BankProblem] = field(default_factory=list)
+
+
+def _parse(path: Path, bank: str) -> _ParsedFile:
+    name = display_name(path)
+    parsed = _ParsedFile(name)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [BankProblem(name, 0, "-", "file", f"cannot be read: {exc}")]
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        parsed.problems.append(BankProblem(name, 0, "-", "file", f"cannot be read: {reason}"))
+        return parsed
+    if path.suffix == ".json":
+        # JSON is YAML except that YAML forbids tabs as indentation; in valid JSON a tab
+        # can only be whitespace (inside strings it must be escaped), so this is safe.
+        text = text.replace("\t", " ")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = _compose(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        reason = getattr(exc, "problem", None) or str(exc)
-        return [], [BankProblem(name, line, "-", "file", f"is not valid YAML: {reason}")]
+        parsed.problems.append(_syntax_problem(name, path, text, exc))
+        return parsed
     if data is None:
-        return [], []
-    if not isinstance(data, list):
-        return [], [BankProblem(name, 1, "-", "file", "must be a list of entries")]
+        return parsed
+    if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
+        parsed.problems.append(
+            BankProblem(name, 1, "-", "file", f"must be a list of entries, got {_got(data)}")
+        )
+        return parsed
 
-    lines = _entry_lines(node)
-    questions: list[Question] = []
-    problems: list[BankProblem] = []
-    for index, raw in enumerate(data):
-        line, key_lines = lines[index] if index < len(lines) else (0, {})
+    for index, (raw, item) in enumerate(zip(data, root.value, strict=True)):
+        line = item.start_mark.line + 1
         if not isinstance(raw, dict):
-            problems.append(BankProblem(name, line, f"#{index + 1}", "entry", "must be a mapping"))
+            parsed.problems.append(
+                BankProblem(
+                    name, line, f"#{index + 1}", "entry", f"must be a mapping, got {_got(raw)}"
+                )
+            )
             continue
-        entry_id = str(raw.get("id") or f"#{index + 1}")
+        raw_id = raw.get("id")
+        entry_id = (
+            str(raw_id) if isinstance(raw_id, str | int) and raw_id != "" else f"#{index + 1}"
+        )
+        key_lines, repeated = _key_lines(item)
+        origin = Origin(name, line, key_lines)
+        bad = False
+        for key, key_line in repeated:
+            bad = True
+            parsed.problems.append(
+                BankProblem(name, key_line, entry_id, key, "appears twice in this entry")
+            )
+        fields = dict(raw)
+        if "bank" in fields:
+            del fields["bank"]
+            bad = True
+            parsed.problems.append(
+                origin.problem(entry_id, "bank", "is set from the file name, not in the file")
+            )
         try:
-            questions.append(Question.model_validate({**raw, "bank": bank}))
+            question = Question.model_validate({**fields, "bank": bank})
         except ValidationError as exc:
             for err in exc.errors():
-                loc = [str(part) for part in err["loc"]]
-                top = loc[0] if loc else "entry"
-                where = ".".join(loc) if loc else "entry"
-                message = err["msg"].removeprefix("Value error, ")
-                problems.append(
-                    BankProblem(name, key_lines.get(top, line), entry_id, where, message)
+                loc = err["loc"]
+                where = ".".join(str(part) for part in loc) if loc else "entry"
+                found = _locate(item, loc) if loc else None
+                parsed.problems.append(
+                    BankProblem(name, found or line, entry_id, where, describe_error(err))
                 )
-    return questions, problems
+            continue
+        if not bad:
+            parsed.entries.append((question, origin))
+    return parsed
+
+
+def parse_bank_file(
+    path: Path, bank: str = BUILTIN_BANK
+) -> tuple[list[Question], list[BankProblem]]:
+    """Parse one file on its own; never raises for bad content, returns the problems instead."""
+    parsed = _parse(Path(path), bank)
+    return [question for question, _ in parsed.entries], parsed.problems
+
+
+# --- loading banks --------------------------------------------------------------------
 
 
 def bank_files(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in BANK_SUFFIXES)
+        return sorted(p for p in path.iterdir() if p.suffix in BANK_SUFFIXES and p.is_file())
     return [path]
 
 
+def bank_name(path: Path) -> str:
+    """A custom bank's namespace: the file's stem (or the folder's name), as a slug."""
+    stem = path.name if path.is_dir() else path.stem
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+
+
+def _entry_checks(question: Question, origin: Origin, *, builtin: bool) -> list[BankProblem]:
+    """Checks one entry can only fail inside a bank: built-in topics and seed references."""
+    if not builtin:
+        return []
+    problems = []
+    if question.topic not in TOPICS:
+        hint = _did_you_mean(question.topic, TOPICS)
+        problems.append(
+            origin.problem(
+                question.id,
+                "topic",
+                f"{question.topic!r} is not a built-in topic{hint}; known: {', '.join(TOPICS)}",
+            )
+        )
+    for seed, number in seed_refs(question):
+        total = SEED_QUESTION_COUNTS.get(seed)
+        if total is None:
+            message = f"{seed!r} is not a seed file; known: {', '.join(SEED_QUESTION_COUNTS)}"
+        elif not 1 <= number <= total:
+            message = f"{seed} has questions 1-{total}, not {number}"
+        else:
+            continue
+        problems.append(origin.problem(question.id, "sources", message))
+    return problems
+
+
+def _load_group(
+    bank: QuestionBank, files: Sequence[Path], namespace: str, *, builtin: bool, skip_broken: bool
+) -> list[BankProblem]:
+    """Add files that share one namespace; a file with errors is skipped if ``skip_broken``."""
+    problems: list[BankProblem] = []
+    added: list[str] = []
+    for path in files:
+        if not path.exists():
+            problems.append(BankProblem(display_name(path), 0, "-", "file", "does not exist"))
+            continue
+        parsed = _parse(path, namespace)
+        file_problems = list(parsed.problems)
+        accepted: dict[str, tuple[Question, Origin]] = {}
+        for question, origin in parsed.entries:
+            key = question.qualified_id
+            first = bank.origins.get(key) or (accepted[key][1] if key in accepted else None)
+            if first is not None:
+                file_problems.append(_duplicate(question, origin, first))
+                continue
+            file_problems.extend(_entry_checks(question, origin, builtin=builtin))
+            accepted[key] = (question, origin)
+        problems.extend(file_problems)
+        if skip_broken and any(p.is_error for p in file_problems):
+            log.error(
+                "bank file %s skipped: %d problem(s), first: %s",
+                parsed.name,
+                len(file_problems),
+                file_problems[0],
+            )
+            continue
+        for key, (question, origin) in accepted.items():
+            bank._add(key, question, origin)
+            added.append(key)
+    problems.extend(_check_variants(bank, added))
+    problems.extend(_near_duplicates(bank, namespace, set(added)))
+    return problems
+
+
+def _duplicate(question: Question, origin: Origin, first: Origin) -> BankProblem:
+    where = f"{first.file}:{first.line_of('id')}"
+    return origin.problem(question.id, "id", f"is already used at {where}")
+
+
+def _check_variants(bank: QuestionBank, keys: Iterable[str]) -> list[BankProblem]:
+    problems = []
+    for key in keys:
+        question = bank.questions[key]
+        target = question.variant_of
+        if target is None:
+            continue
+        origin = bank.origins[key]
+        if target == question.id:
+            message = "names the entry itself"
+        elif _variant_target(bank, question) is None:
+            message = f"names {target!r}, which is not in the bank"
+        else:
+            continue
+        problems.append(origin.problem(question.id, "variant_of", message, WARNING))
+    return problems
+
+
+def _variant_target(bank: QuestionBank, question: Question) -> Question | None:
+    # A custom entry may be a variant of one in its own bank or of a built-in one.
+    if question.variant_of is None:
+        return None
+    target = question.variant_of
+    own = target if question.bank == BUILTIN_BANK else f"{question.bank}:{target}"
+    return bank.get(own) or bank.get(target)
+
+
+def _is_variant_pair(bank: QuestionBank, a: Question, b: Question) -> bool:
+    return _variant_target(bank, a) is b or _variant_target(bank, b) is a
+
+
+def _near_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> list[BankProblem]:
+    """New prompts that nearly repeat an earlier one of the same bank (unless variants)."""
+    keys = [k for k, q in bank.questions.items() if q.bank == namespace]
+    prompts = [utils.default_process(bank.questions[k].prompt) for k in keys]
+    problems = []
+    for i, key in enumerate(keys):
+        if key not in new:
+            continue
+        # Compare with the earlier entries only, so each pair is reported once, on the later.
+        matches = process.extract(
+            prompts[i],
+            prompts[:i],
+            scorer=fuzz.ratio,
+            score_cutoff=NEAR_DUPLICATE_RATIO,
+            limit=None,
+        )
+        question, origin = bank.questions[key], bank.origins[key]
+        for _, score, j in matches:
+            other = bank.questions[keys[j]]
+            if _is_variant_pair(bank, question, other):
+                continue
+            where = bank.origins[keys[j]]
+            problems.append(
+                origin.problem(
+                    question.id,
+                    "prompt",
+                    f"is a near-duplicate of {other.id} ({where.file}:{where.line_of('prompt')},"
+                    f" similarity {score:.0f}); reword it or set variant_of: {other.id}",
+                    WARNING,
+                )
+            )
+    return problems
+
+
+def _is_builtin_path(path: Path) -> bool:
+    return path.resolve().is_relative_to(BUILTIN_DIR.resolve())
+
+
+def _unique(paths: Iterable[Path | str]) -> list[Path]:
+    seen: set[Path] = set()
+    result = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        resolved = path.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            result.append(path)
+    return result
+
+
+def _add_custom(bank: QuestionBank, path: Path) -> list[BankProblem]:
+    namespace = bank_name(path)
+    if not namespace or namespace == BUILTIN_BANK:
+        return [
+            BankProblem(
+                display_name(path),
+                0,
+                "-",
+                "file",
+                f"{namespace or path.name!r} cannot be a bank name; rename the file",
+            )
+        ]
+    files = bank_files(path)
+    if path.is_dir() and not files:
+        return [
+            BankProblem(
+                display_name(path),
+                0,
+                "-",
+                "file",
+                "contains no .yaml, .yml or .json files",
+                WARNING,
+            )
+        ]
+    return _load_group(bank, files, namespace, builtin=False, skip_broken=True)
+
+
 def load_bank(
-    custom_paths: Iterable[Path] = (),
+    custom_paths: Iterable[Path | str] = (),
     *,
     builtin_dir: Path | None = BUILTIN_DIR,
+    strict: bool = True,
 ) -> QuestionBank:
-    """Load the built-in bank, then each custom path.
+    """Load the built-in bank, then each custom path (a file or a folder of files).
 
-    A broken built-in file is a bug and raises. A broken custom file is reported and
-    skipped, so one team's typo never takes the built-in questions down with it.
+    A broken built-in file is a bug and raises ``BankError`` (unless ``strict`` is false,
+    for validation, which wants every problem). A broken custom file is reported in
+    ``bank.problems``, logged and skipped, so one team's typo never takes the built-in
+    questions down with it. Warnings never stop loading.
     """
     bank = QuestionBank()
     if builtin_dir is not None:
-        problems = _add_files(bank, bank_files(builtin_dir), "builtin")
-        if problems:
-            raise BankError(problems)
-    for path in custom_paths:
-        namespace = path.stem if path.is_file() else path.name
-        problems = _add_files(bank, bank_files(path), namespace, atomic=True)
-        for problem in problems:
-            log.error("custom bank skipped: %s", problem)
+        problems = _load_group(
+            bank, bank_files(builtin_dir), BUILTIN_BANK, builtin=True, skip_broken=False
+        )
+        errors = [p for p in problems if p.is_error]
+        if errors and strict:
+            raise BankError(errors)
         bank.problems.extend(problems)
+    for path in _unique(custom_paths):
+        bank.problems.extend(_add_custom(bank, path))
+    for problem in bank.problems:
+        if not problem.is_error:
+            log.warning("bank: %s", problem)
     return bank
 
 
-def _add_files(
-    bank: QuestionBank, files: Sequence[Path], namespace: str, *, atomic: bool = False
-) -> list[BankProblem]:
-    all_problems: list[BankProblem] = []
-    for path in files:
-        if not path.exists():
-            all_problems.append(BankProblem(str(path), 0, "-", "file", "does not exist"))
+def validate_paths(paths: Iterable[Path | str]) -> QuestionBank:
+    """Load exactly these paths the way start-up would and collect every problem.
+
+    Paths inside the built-in data folder are checked as built-in files (known topics,
+    seed references); anything else as a custom bank named after its file.
+    """
+    bank = QuestionBank()
+    unique = _unique(paths)
+    builtin_files = [f for p in unique if _is_builtin_path(p) for f in bank_files(p)]
+    if builtin_files:
+        bank.problems.extend(
+            _load_group(bank, builtin_files, BUILTIN_BANK, builtin=True, skip_broken=False)
+        )
+    for path in unique:
+        if not _is_builtin_path(path):
+            bank.problems.extend(_add_custom(bank, path))
+    return bank
+
+
+def load_single_file(path: Path | str) -> QuestionBank:
+    """One bank file on its own, its entries addressed by their bare ids.
+
+    For tools that work on one file (``mlq bank grade --bank FILE``): with no other bank
+    loaded there is nothing to clash with, so no namespace prefix is needed.
+    """
+    path = Path(path)
+    parsed = _parse(path, bank_name(path) or "file")
+    bank = QuestionBank(problems=list(parsed.problems))
+    for question, origin in parsed.entries:
+        if question.id in bank.questions:
+            first = bank.origins[question.id]
+            bank.problems.append(_duplicate(question, origin, first))
             continue
-        questions, problems = parse_bank_file(path, namespace)
-        seen: set[str] = set()
-        for question in questions:
-            qid = question.qualified_id
-            if qid in bank.questions or qid in seen:
-                problems.append(BankProblem(str(path), 0, question.id, "id", "is used twice"))
-            seen.add(qid)
-        all_problems.extend(problems)
-        if problems and atomic:
-            continue
-        for question in questions:
-            bank.questions.setdefault(question.qualified_id, question)
-    return all_problems
+        bank._add(question.id, question, origin)
+    return bank

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
-SOURCE_PATTERN = re.compile(r"^[\w.-]+\.txt#\d+$")
+SOURCE_PATTERN = re.compile(r"^(?P<file>[\w.-]+\.txt)#(?P<number>\d+)$")
 
 TOPICS: dict[str, str] = {
     "fundamentals": "ML fundamentals",
@@ -34,6 +34,18 @@ TOPICS: dict[str, str] = {
     "behavioural": "Behavioural",
 }
 CUSTOM_TOPIC = "custom"
+BUILTIN_BANK = "builtin"
+
+# The seed articles the built-in bank was derived from (they live in ../shared/seeds next
+# to the repository, which is not shipped). Only their question counts matter here: they
+# let `mlq bank stats` and the quality tests say which seed questions `sources` covers.
+SEED_QUESTION_COUNTS: dict[str, int] = {
+    "000_49013d5f2da82ec6.txt": 25,  # numbered "Question N"
+    "001_879e05dd63d5b465.txt": 55,  # numbered "N."
+}
+
+MIN_KEY_POINTS, MAX_KEY_POINTS = 3, 6
+MAX_FOLLOW_UPS = 3
 
 
 class Kind(StrEnum):
@@ -43,13 +55,18 @@ class Kind(StrEnum):
     BEHAVIOURAL = "behavioural"
 
 
+def _one_item_list(value: Any) -> Any:
+    # `tags: nlp` is an easy slip for `tags: [nlp]`; accept it rather than nag.
+    return (value,) if isinstance(value, str) else value
+
+
 class KeyPoint(BaseModel):
     """One checkable claim a good answer makes; ``alternatives`` are other ways to say it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     text: Annotated[str, Field(min_length=3, max_length=200)]
-    alternatives: tuple[str, ...] = ()
+    alternatives: tuple[Annotated[str, Field(min_length=2, max_length=200)], ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -59,13 +76,18 @@ class KeyPoint(BaseModel):
             return {"text": value}
         return value
 
+    @field_validator("alternatives", mode="before")
+    @classmethod
+    def _alternatives_list(cls, value: Any) -> Any:
+        return _one_item_list(value)
+
     @property
     def phrasings(self) -> tuple[str, ...]:
         return (self.text, *self.alternatives)
 
 
 class Question(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     id: str
     prompt: Annotated[str, Field(min_length=10, max_length=1500)]
@@ -74,29 +96,48 @@ class Question(BaseModel):
     difficulty: Annotated[int, Field(ge=1, le=3)] = 2
     kind: Kind = Kind.CONCEPT
     key_points: tuple[KeyPoint, ...] = ()
-    follow_ups: Annotated[tuple[str, ...], Field(max_length=3)] = ()
+    follow_ups: Annotated[tuple[str, ...], Field(max_length=MAX_FOLLOW_UPS)] = ()
     tags: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     variant_of: str | None = None
     # Filled in by the loader, never by the file: which bank the entry came from.
-    bank: str = "builtin"
+    bank: str = BUILTIN_BANK
 
-    @field_validator("id")
+    @field_validator("id", "variant_of")
     @classmethod
-    def _check_id(cls, value: str) -> str:
-        if not ID_PATTERN.match(value):
+    def _check_slug(cls, value: str | None) -> str | None:
+        if value is not None and not ID_PATTERN.match(value):
             raise ValueError(
-                "must be a lowercase slug of letters, digits and hyphens, 2-80 characters "
-                "(e.g. bias-variance-tradeoff)"
+                f"{value!r} is not a lowercase slug of letters, digits and hyphens, "
+                "2-80 characters (e.g. bias-variance-tradeoff)"
             )
         return value
+
+    @field_validator("topic")
+    @classmethod
+    def _check_topic(cls, value: str) -> str:
+        # Custom banks may invent topics, but they must be slugs so filters can name them.
+        if not ID_PATTERN.match(value):
+            raise ValueError(f"{value!r} is not a lowercase slug (e.g. deep-learning)")
+        return value
+
+    @field_validator("follow_ups", "tags", "sources", "references", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _one_item_list(value)
 
     @field_validator("key_points")
     @classmethod
     def _check_key_points(cls, value: tuple[KeyPoint, ...]) -> tuple[KeyPoint, ...]:
-        if value and not 3 <= len(value) <= 6:
-            raise ValueError(f"has {len(value)} entries; give 3 to 6, or leave it out")
+        if value and not MIN_KEY_POINTS <= len(value) <= MAX_KEY_POINTS:
+            raise ValueError(
+                f"has {len(value)} entries; give {MIN_KEY_POINTS} to {MAX_KEY_POINTS}, "
+                "or leave it out"
+            )
+        texts = [point.text.casefold() for point in value]
+        if len(set(texts)) != len(texts):
+            raise ValueError("lists the same key point twice")
         return value
 
     @field_validator("sources")
@@ -104,7 +145,10 @@ class Question(BaseModel):
     def _check_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for source in value:
             if not SOURCE_PATTERN.match(source):
-                raise ValueError(f"{source!r} is not of the form <seed file name>#<number>")
+                raise ValueError(
+                    f"{source!r} is not of the form <seed file name>#<number> "
+                    "(e.g. 000_49013d5f2da82ec6.txt#5)"
+                )
         return value
 
     @property
@@ -114,4 +158,14 @@ class Question(BaseModel):
     @property
     def qualified_id(self) -> str:
         """The id as the rest of the bot stores it: custom banks get a namespace prefix."""
-        return self.id if self.bank == "builtin" else f"{self.bank}:{self.id}"
+        return self.id if self.bank == BUILTIN_BANK else f"{self.bank}:{self.id}"
+
+
+def seed_refs(question: Question) -> list[tuple[str, int]]:
+    """The ``(seed file, question number)`` pairs an entry's ``sources`` name."""
+    refs = []
+    for source in question.sources:
+        match = SOURCE_PATTERN.match(source)
+        if match:
+            refs.append((match["file"], int(match["number"])))
+    return refs

@@ -1,16 +1,32 @@
 """Which question a channel gets next.
 
-No repeat until the eligible bank is exhausted (then a new cycle starts), and never the
-same topic twice in a row when another topic is available. Deterministic for a seed.
+The rules, most important first; each narrows the candidates only if something is left,
+so a small or lopsided bank still always yields a question:
+
+1. No repeat until the eligible bank is exhausted; then a new cycle starts (and the
+   questions of the last few days are still held back if anything else is left).
+2. Never the same topic twice in a row.
+3. Keep the rest of the cycle able to obey rule 2: when one topic holds most of the
+   questions still unasked, it has to be served now, or the cycle would end on a run of it.
+4. Spread a week: prefer topics not asked in the last ``RECENT`` draws, then the
+   difficulty seen least often in them.
+5. Among what is left, draw at random, each question weighted by how weak the team is in
+   its topic (``topic_scores``): weak topics come back sooner, never exclusively.
+
+Deterministic: the same bank, history, filters, scores and seed give the same question.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Collection, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from question_bank.loader import QuestionBank
 from question_bank.schema import Question
+
+RECENT = 4  # a working week is five posts: today's plus the four before it
+WEAKNESS_BOOST = 2.0  # a topic graded 0 is drawn (1 + boost) times as often as one graded 1
 
 
 class NoEligibleQuestion(LookupError):
@@ -23,11 +39,7 @@ def eligible_questions(
     topics: Collection[str] | None = None,
     banks: Collection[str] | None = None,
 ) -> list[Question]:
-    return [
-        q
-        for q in bank
-        if (not topics or q.topic in topics) and (not banks or q.bank in banks)
-    ]
+    return [q for q in bank if (not topics or q.topic in topics) and (not banks or q.bank in banks)]
 
 
 def _current_cycle(history: Sequence[str], eligible_ids: set[str]) -> set[str]:
@@ -42,6 +54,57 @@ def _current_cycle(history: Sequence[str], eligible_ids: set[str]) -> set[str]:
     return seen
 
 
+def _prefer(candidates: list[Question], keep: Callable[[Question], bool]) -> list[Question]:
+    """The candidates ``keep`` accepts, or all of them if it accepts none."""
+    kept = [q for q in candidates if keep(q)]
+    return kept or candidates
+
+
+def _can_alternate(counts: Counter[str], chosen: str) -> bool:
+    """After taking one ``chosen``, can the rest be ordered with no topic twice in a row?
+
+    The rest (n questions) must not start with ``chosen``. That is possible exactly when no
+    topic fills more than every other slot, ceil(n / 2), and ``chosen`` at most floor(n / 2).
+    """
+    rest = counts.copy()
+    rest[chosen] -= 1
+    n = sum(rest.values())
+    return rest[chosen] <= n // 2 and max(rest.values(), default=0) <= (n + 1) // 2
+
+
+def _balanced(candidates: list[Question], remaining: Counter[str]) -> list[Question]:
+    topics = {q.topic for q in candidates}
+    feasible = {t for t in topics if _can_alternate(remaining, t)}
+    if feasible:
+        return [q for q in candidates if q.topic in feasible]
+    # Already unbalanced (a lopsided bank or filter): serve the biggest backlog first.
+    most = max(remaining[t] for t in topics)
+    return [q for q in candidates if remaining[q.topic] == most]
+
+
+def _spread(candidates: list[Question], recent: Sequence[Question]) -> list[Question]:
+    age: dict[str, int] = {}  # how many draws ago each recent topic was last asked
+    for draws_ago, q in enumerate(reversed(recent)):
+        age.setdefault(q.topic, draws_ago)
+    pool = [q for q in candidates if q.topic not in age]
+    if not pool:
+        # Every candidate topic was asked this week: take the one asked longest ago.
+        oldest = max(age[q.topic] for q in candidates)
+        pool = [q for q in candidates if age[q.topic] == oldest]
+    used = Counter(q.difficulty for q in recent)
+    fewest = min(used[q.difficulty] for q in pool)
+    return [q for q in pool if used[q.difficulty] == fewest]
+
+
+def _weights(candidates: Sequence[Question], scores: Mapping[str, float]) -> list[float]:
+    if not scores:
+        return [1.0] * len(candidates)
+    clamped = {t: min(1.0, max(0.0, float(s))) for t, s in scores.items()}
+    # A topic nobody has been graded in yet counts as average, neither pushed nor held back.
+    neutral = sum(clamped.values()) / len(clamped)
+    return [1.0 + WEAKNESS_BOOST * (1.0 - clamped.get(q.topic, neutral)) for q in candidates]
+
+
 def choose_question(
     bank: QuestionBank,
     history: Sequence[str],
@@ -51,19 +114,29 @@ def choose_question(
     banks: Collection[str] | None = None,
     topic_scores: Mapping[str, float] | None = None,
 ) -> Question:
-    """Pick the next question for a channel whose past questions are ``history`` (oldest first).
+    """Pick the next question for a channel whose past questions are ``history``.
 
-    ``topic_scores`` maps a topic to the team's mean grade in it (0..1); it is accepted here
-    so callers need not change when weighting by weakness is added.
+    ``history`` holds qualified ids, oldest first; ids no longer in the bank are ignored.
+    ``topic_scores`` maps a topic to the team's mean grade in it (0..1).
     """
     eligible = eligible_questions(bank, topics=topics, banks=banks)
     if not eligible:
         raise NoEligibleQuestion("no question matches this channel's topic and bank filter")
+    # Sorted so the draw depends on the bank's content, not on the order files were read.
+    eligible.sort(key=lambda q: q.qualified_id)
     asked = _current_cycle(history, {q.qualified_id for q in eligible})
-    fresh = [q for q in eligible if q.qualified_id not in asked] or eligible
-    last_topic = None
-    if history and (last := bank.get(history[-1])) is not None:
-        last_topic = last.topic
-    varied = [q for q in fresh if q.topic != last_topic] or fresh
-    rng = random.Random(str(seed))
-    return rng.choice(varied)
+    known = [q for h in history if (q := bank.get(h)) is not None]
+    recent = known[-RECENT:]
+    recent_ids = {q.qualified_id for q in recent}
+    last_topic = known[-1].topic if known else None
+
+    unasked = [q for q in eligible if q.qualified_id not in asked]
+    if not unasked:  # cannot happen (a full cycle resets), but never fail on it
+        unasked = eligible
+    candidates = _prefer(unasked, lambda q: q.qualified_id not in recent_ids)
+    candidates = _prefer(candidates, lambda q: q.topic != last_topic)
+    candidates = _balanced(candidates, Counter(q.topic for q in unasked))
+    candidates = _spread(candidates, recent)
+
+    rng = random.Random(f"{seed}|{len(history)}|{history[-1] if history else ''}")
+    return rng.choices(candidates, weights=_weights(candidates, topic_scores or {}))[0]
