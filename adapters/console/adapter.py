@@ -1,0 +1,77 @@
+"""The terminal as a chat platform: one simulated channel, printed to a stream."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from typing import TextIO
+
+from adapters.console.render import to_text
+from bot.events import ChannelAddress, MessageAddress, ThreadAddress
+from bot.messages import Action, Message, MessageKind, Reaction
+from bot.ports import PostedRef
+
+REACTION_TEXT = {
+    Reaction.RECEIVED: "✓ answer received",
+    Reaction.UPDATED: "✓ answer updated",
+    Reaction.LATE: "· kept as late",
+}
+
+
+class ConsoleAdapter:
+    platform = "console"
+
+    def __init__(
+        self, out: TextIO | None = None, *, color: bool | None = None, viewer: str | None = None
+    ) -> None:
+        self.out = out or sys.stdout
+        self.viewer = viewer  # whose private messages are shown; None shows everyone's
+        self.color = self.out.isatty() if color is None else color
+        self._ids = itertools.count(1)
+        self.open_thread: str | None = None  # the daily question's thread, if any
+        self.pending_practice: int | None = None  # a practice question awaiting an answer
+
+    def _print(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def new_message_id(self) -> str:
+        return f"c{next(self._ids)}"
+
+    async def post(
+        self, channel: ChannelAddress, message: Message, *, open_thread: bool = False
+    ) -> PostedRef:
+        message_id = self.new_message_id()
+        if open_thread:
+            self.open_thread = message_id
+        self._print(to_text(message, color=self.color))
+        return PostedRef(message_id, message_id)
+
+    async def reply_in_thread(self, thread: ThreadAddress, message: Message) -> str:
+        self._print(to_text(message, color=self.color).replace("\n", "\n  | "))
+        return self.new_message_id()
+
+    async def react(self, message: MessageAddress, reaction: Reaction) -> None:
+        self._print(f"  {REACTION_TEXT[reaction]}")
+
+    async def send_private(
+        self,
+        channel: ChannelAddress,
+        user_id: str,
+        message: Message,
+        *,
+        thread: ThreadAddress | None = None,
+    ) -> None:
+        if self.viewer is None or user_id == self.viewer:
+            self.show_private(message)
+
+    def show_private(self, message: Message) -> None:
+        """Print a reply meant for the terminal's user; remember a practice question."""
+        for button in message.buttons:
+            if button.action == Action.ANSWER_PRIVATELY and message.kind == MessageKind.QUESTION:
+                self.pending_practice = int(button.value)
+        self._print(to_text(message, color=self.color))
+
+    async def close_thread(self, thread: ThreadAddress) -> None:
+        if self.open_thread == thread.thread_id:
+            self.open_thread = None

@@ -1,0 +1,142 @@
+"""An interactive terminal session: you are one member of a simulated team channel.
+
+Lines starting with ``/mlq`` are commands, a plain line answers the open question, and
+``/next`` moves the simulated clock to the next post, reveal or digest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from adapters.console.adapter import ConsoleAdapter
+from bot.app import App
+from bot.clock import ManualClock
+from bot.events import (
+    Actor,
+    AnswerPosted,
+    ChannelAddress,
+    CommandInvoked,
+    PrivateAnswerSubmitted,
+)
+from bot.messages import Visibility
+from bot.schedule import ScheduleError, parse_duration
+
+BANNER = """\
+mlq console: a simulated team channel #{channel}, you are @{user} (an admin here).
+  /mlq help          the bot's commands (try /mlq, /mlq stats, /mlq leaderboard all)
+  <any text>         answers the open question (a practice one first, else today's)
+  /next              jump the clock to the next post, reveal or digest
+  /advance 2h        move the clock forward (e.g. 30m, 1d)
+  /time              show the simulated time
+  /quit              leave (everything is kept in the database)
+"""
+
+
+class ConsoleSession:
+    def __init__(
+        self,
+        app: App,
+        adapter: ConsoleAdapter,
+        clock: ManualClock,
+        *,
+        channel: str = "general",
+        user: str = "you",
+    ) -> None:
+        self.app = app
+        self.adapter = adapter
+        self.clock = clock
+        self.where = ChannelAddress("console", "local", channel)
+        self.actor = Actor(user, user, is_admin=True)
+
+    def say(self, text: str) -> None:
+        self.adapter.out.write(text + "\n")
+        self.adapter.out.flush()
+
+    async def start(self) -> None:
+        self.say(BANNER.format(channel=self.where.channel, user=self.actor.user_id))
+        await self.command("subscribe", quiet=True)
+        await self.app.core.tick()
+
+    async def command(self, text: str, *, quiet: bool = False) -> None:
+        replies = await self.app.core.dispatch(CommandInvoked(self.where, self.actor, text))
+        for reply in replies:
+            if quiet and reply.visibility == Visibility.CHANNEL:
+                continue
+            if reply.visibility == Visibility.CHANNEL:
+                await self.adapter.post(self.where, reply)
+            else:
+                self.adapter.show_private(reply)
+
+    async def handle(self, line: str) -> bool:
+        """Handle one input line; False means the session should end."""
+        stripped = line.strip()
+        if stripped in ("/quit", "/exit"):
+            return False
+        if stripped == "/mlq" or stripped.startswith("/mlq "):
+            await self.command(stripped[4:].strip())
+        elif stripped == "/next":
+            await self.next_event()
+        elif stripped.startswith("/advance"):
+            await self.advance(stripped.removeprefix("/advance").strip())
+        elif stripped == "/time":
+            self.say(f"simulated time: {self.clock.now():%a %Y-%m-%d %H:%M} UTC")
+        elif stripped.startswith("/"):
+            self.say(
+                f"unknown console command {stripped.split()[0]!r}; type /mlq help or "
+                "see the list above"
+            )
+        else:
+            await self.answer(line)
+        return True
+
+    async def answer(self, text: str) -> None:
+        if self.adapter.pending_practice is not None:
+            post_id, self.adapter.pending_practice = self.adapter.pending_practice, None
+            event = PrivateAnswerSubmitted(self.where, self.actor, post_id, text)
+            for reply in await self.app.core.dispatch(event):
+                self.adapter.show_private(reply)
+            return
+        if self.adapter.open_thread is None:
+            self.say(
+                "No question is open. Type /next for the next daily question, or /mlq "
+                "for a practice one."
+            )
+            return
+        event = AnswerPosted(
+            self.where, self.actor, self.adapter.open_thread, self.adapter.new_message_id(), text
+        )
+        for reply in await self.app.core.dispatch(event):
+            self.adapter.show_private(reply)
+
+    async def next_event(self) -> None:
+        due = await self.app.core.next_due()
+        if due is None:
+            self.say("nothing is scheduled; /mlq subscribe first")
+            return
+        self.clock.set(due)
+        self.say(f"-- clock: {due:%a %Y-%m-%d %H:%M} UTC --")
+        await self.app.core.tick()
+
+    async def advance(self, spec: str) -> None:
+        try:
+            delta = parse_duration(spec or "1h")
+        except ScheduleError:
+            self.say("usage: /advance 2h (between 5m and 7d)")
+            return
+        self.clock.advance(delta)
+        self.say(f"-- clock: {self.clock.now():%a %Y-%m-%d %H:%M} UTC --")
+        await self.app.core.tick()
+
+    async def run(self) -> None:
+        await self.start()
+        loop = asyncio.get_running_loop()
+        while True:
+            self.adapter.out.write("> ")
+            self.adapter.out.flush()
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line:  # end of input
+                self.say("")
+                return
+            if not await self.handle(line.rstrip("\n")):
+                return

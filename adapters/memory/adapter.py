@@ -1,0 +1,100 @@
+"""A chat platform that lives in a list: the core's adapter interface with nothing behind it."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from bot.events import ChannelAddress, MessageAddress, ThreadAddress
+from bot.messages import Message, Reaction
+from bot.ports import DeliveryError, PostedRef
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One thing the core asked the platform to do."""
+
+    verb: str  # post | thread | react | private | close
+    channel: ChannelAddress
+    message: Message | None = None
+    ref: str | None = None  # the new message id, or the message reacted to
+    thread_id: str | None = None
+    user_id: str | None = None
+    reaction: Reaction | None = None
+
+
+class MemoryAdapter:
+    platform = "memory"
+
+    def __init__(self, platform: str = "memory") -> None:
+        self.platform = platform
+        self.sent: list[Sent] = []
+        self.failing_channels: set[str] = set()
+        self._ids = itertools.count(1)
+
+    def _check(self, channel: ChannelAddress) -> None:
+        if channel.channel in self.failing_channels:
+            raise DeliveryError(f"channel {channel.channel} refuses messages")
+
+    def _next_id(self) -> str:
+        return f"m{next(self._ids)}"
+
+    async def post(
+        self, channel: ChannelAddress, message: Message, *, open_thread: bool = False
+    ) -> PostedRef:
+        self._check(channel)
+        message_id = self._next_id()
+        self.sent.append(Sent("post", channel, message, message_id, thread_id=message_id))
+        return PostedRef(message_id, message_id)
+
+    async def reply_in_thread(self, thread: ThreadAddress, message: Message) -> str:
+        self._check(thread.channel)
+        message_id = self._next_id()
+        self.sent.append(Sent("thread", thread.channel, message, message_id, thread.thread_id))
+        return message_id
+
+    async def react(self, message: MessageAddress, reaction: Reaction) -> None:
+        self.sent.append(
+            Sent(
+                "react",
+                message.channel,
+                None,
+                message.message_id,
+                message.thread_id,
+                reaction=reaction,
+            )
+        )
+
+    async def send_private(
+        self,
+        channel: ChannelAddress,
+        user_id: str,
+        message: Message,
+        *,
+        thread: ThreadAddress | None = None,
+    ) -> None:
+        self.sent.append(
+            Sent(
+                "private",
+                channel,
+                message,
+                None,
+                thread.thread_id if thread else None,
+                user_id=user_id,
+            )
+        )
+
+    async def close_thread(self, thread: ThreadAddress) -> None:
+        self.sent.append(Sent("close", thread.channel, None, None, thread.thread_id))
+
+    # --- helpers for tests ---------------------------------------------------------------
+
+    def of(self, verb: str, channel: str | None = None) -> list[Sent]:
+        return [
+            s
+            for s in self.sent
+            if s.verb == verb and (channel is None or s.channel.channel == channel)
+        ]
+
+    def clear(self) -> None:
+        self.sent.clear()

@@ -1,0 +1,268 @@
+"""Turning thread replies (and private submissions) into graded answers, exactly once.
+
+The delivery is recorded and the answer stored in one transaction, so a platform retry
+finds the delivery already taken and changes nothing. One answer per (post, member):
+a later reply or an edit before the reveal replaces the text and is graded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import render
+from bot.context import CoreContext, log
+from bot.events import (
+    Actor,
+    AnswerDeleted,
+    AnswerEdited,
+    AnswerPosted,
+    ChannelAddress,
+    MessageAddress,
+    PrivateAnswerSubmitted,
+    ThreadAddress,
+)
+from bot.grading import Grade, grade_answer
+from bot.messages import Message, Reaction
+from bot.text import MAX_GRADED_CHARS, is_blank
+from storage import unit_of_work
+from storage.models import Answer, Member, Post
+from storage.repository import DAILY, PRACTICE, Repository
+
+EMPTY_HINT = "Your reply looks empty, so it was not counted. Write your answer in the thread."
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to tell the platform after the transaction has committed."""
+
+    reaction: Reaction | None = None
+    private: Message | None = None
+
+
+def _delivery_key(kind: str, where: ChannelAddress, message_id: str, extra: str = "") -> str:
+    return f"{kind}:{where.workspace}:{where.channel}:{message_id}{extra}"
+
+
+async def _locate(
+    repo: Repository, ctx: CoreContext, where: ChannelAddress, actor: Actor, now: datetime
+) -> tuple[int, Member]:
+    workspace_id = await repo.workspace_id(where.platform, where.workspace, now)
+    channel = await repo.channel(workspace_id, where.channel, now)
+    member = await repo.member(workspace_id, actor.user_id, actor.display_name, now)
+    return channel.id, member
+
+
+def _is_open(post: Post, now: datetime) -> bool:
+    return post.state == "posted" and (post.reveal_at is None or now < post.reveal_at)
+
+
+def _grade(ctx: CoreContext, post: Post, text: str, others: list[str]) -> tuple[Grade, bool]:
+    question = ctx.bank.get(post.question_id)
+    if question is None:
+        raise LookupError(f"question {post.question_id} is not in the bank")
+    truncated = len(text) > MAX_GRADED_CHARS
+    return grade_answer(question, text[:MAX_GRADED_CHARS], round_answers=others), truncated
+
+
+def _apply_grade(answer: Answer, grade: Grade) -> None:
+    answer.score = grade.score
+    answer.confidence = grade.confidence
+    answer.covered = [p.text for p in grade.covered]
+    answer.missed = [p.text for p in grade.missed]
+    answer.feedback = grade.feedback
+    answer.flags = list(grade.flags)
+
+
+async def _store(
+    ctx: CoreContext,
+    repo: Repository,
+    post: Post,
+    member: Member,
+    text: str,
+    message_id: str | None,
+    now: datetime,
+) -> Outcome:
+    """Insert or replace this member's answer to ``post`` and grade it."""
+    existing = await repo.answer_for(post.id, member.id)
+    on_time = _is_open(post, now)
+    practice = post.kind == PRACTICE
+    question = ctx.bank.get(post.question_id)
+    if existing is not None and existing.on_time and not on_time and not existing.withdrawn:
+        return Outcome(
+            Reaction.LATE,
+            render.info(
+                "This round is closed, so your new reply was not counted; "
+                "your earlier answer stands."
+            ),
+        )
+    if existing is not None and practice and not existing.withdrawn:
+        return Outcome(
+            None,
+            render.info(
+                "You already answered this practice question. Ask for another with `/mlq`."
+            ),
+        )
+    others = await repo.round_texts(post.id, member.id)
+    grade, truncated = _grade(ctx, post, text, others)
+    if existing is None:
+        values = {
+            "post_id": post.id,
+            "member_id": member.id,
+            "channel_id": post.channel_id,
+            "kind": post.kind,
+            "post_date": post.local_date,
+            "text": text,
+            "message_ref": message_id,
+            "received_at": now,
+            "on_time": on_time,
+            "withdrawn": False,
+            "points": 0,
+            "best": False,
+            "score": 0.0,
+            "confidence": 0.0,
+            "covered": [],
+            "missed": [],
+            "feedback": "",
+            "flags": [],
+        }
+        answer_id = await repo.insert_answer(values)
+        if answer_id is None:  # a concurrent twin stored it a moment ago
+            existing = await repo.answer_for(post.id, member.id)
+        else:
+            existing = await repo.answer_for(post.id, member.id)
+            existing.edited_at = None
+        replaced = False
+    else:
+        replaced = True
+        existing.text = text
+        existing.message_ref = message_id or existing.message_ref
+        existing.edited_at = now
+        existing.withdrawn = False
+        existing.on_time = on_time
+    _apply_grade(existing, grade)
+    if practice:
+        existing.points = 0
+        await repo.set_post_state(post.id, "revealed", revealed_at=now)
+    if not on_time:
+        return Outcome(
+            Reaction.LATE,
+            render.info(
+                "This round is already revealed: your answer is kept as late and earns no points."
+            ),
+        )
+    feedback = render.answer_feedback(
+        question, grade, practice=practice, edited=replaced, truncated=truncated
+    )
+    return Outcome(Reaction.UPDATED if replaced else Reaction.RECEIVED, feedback)
+
+
+async def _deliver(
+    ctx: CoreContext,
+    where: ChannelAddress,
+    actor: Actor,
+    outcome: Outcome,
+    message: MessageAddress | None,
+    thread: ThreadAddress | None,
+) -> None:
+    if outcome.reaction is not None and message is not None:
+        try:
+            await ctx.adapter.react(message, outcome.reaction)
+        except Exception:
+            log.exception("could not react to %s", message)
+    if outcome.private is not None:
+        try:
+            await ctx.adapter.send_private(where, actor.user_id, outcome.private, thread=thread)
+        except Exception:
+            log.exception("could not send private feedback to %s", actor.user_id)
+
+
+async def on_answer_posted(ctx: CoreContext, event: AnswerPosted) -> list[Message]:
+    if event.actor.is_bot:
+        return []
+    now = ctx.now()
+    thread = ThreadAddress(event.where, event.thread_id)
+    address = MessageAddress(event.where, event.message_id, event.thread_id)
+    async with unit_of_work(ctx.db) as repo:
+        channel_id, member = await _locate(repo, ctx, event.where, event.actor, now)
+        post = await repo.post_by_thread(channel_id, event.thread_id)
+        if post is None or post.kind != DAILY:
+            return []  # a thread that is not one of our questions
+        key = _delivery_key("msg", event.where, event.message_id)
+        if not await repo.first_delivery(event.where.platform, key, now):
+            return []
+        if is_blank(event.text):
+            outcome = Outcome(None, render.info(EMPTY_HINT))
+        else:
+            outcome = await _store(ctx, repo, post, member, event.text, event.message_id, now)
+    await _deliver(ctx, event.where, event.actor, outcome, address, thread)
+    return []
+
+
+async def on_private_answer(ctx: CoreContext, event: PrivateAnswerSubmitted) -> list[Message]:
+    now = ctx.now()
+    async with unit_of_work(ctx.db) as repo:
+        channel_id, member = await _locate(repo, ctx, event.where, event.actor, now)
+        post = await repo.get_post(event.post_id)
+        if (
+            post is None
+            or post.channel_id != channel_id
+            or (post.kind == PRACTICE and post.member_id != member.id)
+        ):
+            return [render.error("That question is not open to you here.")]
+        if event.event_id and not await repo.first_delivery(
+            event.where.platform, f"private:{event.event_id}", now
+        ):
+            return []
+        if is_blank(event.text):
+            return [render.info("Your answer was empty, so it was not counted.")]
+        outcome = await _store(ctx, repo, post, member, event.text, None, now)
+    return [outcome.private] if outcome.private else []
+
+
+async def on_answer_edited(ctx: CoreContext, event: AnswerEdited) -> list[Message]:
+    if event.actor.is_bot:
+        return []
+    now = ctx.now()
+    digest = hashlib.sha256(event.text.encode("utf-8", "replace")).hexdigest()[:16]
+    thread = ThreadAddress(event.where, event.thread_id)
+    address = MessageAddress(event.where, event.message_id, event.thread_id)
+    async with unit_of_work(ctx.db) as repo:
+        channel_id, member = await _locate(repo, ctx, event.where, event.actor, now)
+        post = await repo.post_by_thread(channel_id, event.thread_id)
+        if post is None or post.kind != DAILY:
+            return []
+        key = _delivery_key("edit", event.where, event.message_id, f":{digest}")
+        if not await repo.first_delivery(event.where.platform, key, now):
+            return []
+        answer = await repo.answer_for(post.id, member.id)
+        if answer is None or answer.message_ref != event.message_id:
+            return []  # an edit to a reply that is not the member's current answer
+        if not _is_open(post, now):
+            outcome = Outcome(
+                None,
+                render.info(
+                    "This round is closed: your edit is not counted; the answer you had stands."
+                ),
+            )
+        elif is_blank(event.text):
+            outcome = Outcome(None, render.info(EMPTY_HINT))
+        else:
+            outcome = await _store(ctx, repo, post, member, event.text, event.message_id, now)
+    await _deliver(ctx, event.where, event.actor, outcome, address, thread)
+    return []
+
+
+async def on_answer_deleted(ctx: CoreContext, event: AnswerDeleted) -> list[Message]:
+    now = ctx.now()
+    async with unit_of_work(ctx.db) as repo:
+        channel_id, member = await _locate(repo, ctx, event.where, event.actor, now)
+        post = await repo.post_by_thread(channel_id, event.thread_id)
+        if post is None or not _is_open(post, now):
+            return []  # after the reveal the points stand
+        answer = await repo.answer_for(post.id, member.id)
+        if answer is not None and answer.message_ref == event.message_id:
+            # Kept, not erased: withdrawn answers earn nothing but are not lost.
+            answer.withdrawn = True
+    return []

@@ -1,0 +1,119 @@
+"""The ``mlq`` command line: run the bot, a demo, database chores, the question bank."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import sqlite3
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from sqlalchemy.engine import make_url
+
+from bot.cli_bank import bank_app
+from bot.config import Settings
+
+app = typer.Typer(
+    help="mlq: a daily ML interview study group for Slack, Discord and the terminal.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database chores.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(bank_app, name="bank")
+
+
+class Platform(StrEnum):
+    AUTO = "auto"
+    CONSOLE = "console"
+    SLACK = "slack"
+    DISCORD = "discord"
+
+
+def _setup_logging(settings: Settings, *, quiet: bool = False) -> None:
+    level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # SQLAlchemy and the SDKs are chatty at INFO; their warnings still show.
+    for noisy in ("sqlalchemy", "aiosqlite", "apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@app.command()
+def run(
+    platform: Platform = typer.Option(
+        Platform.AUTO,
+        help="auto picks Slack or Discord when their tokens are set, else the console.",
+    ),
+    mode: str = typer.Option("socket", help="Slack only: socket (Socket Mode) or http."),
+    port: int = typer.Option(3000, help="Slack HTTP mode: the port to listen on."),
+) -> None:
+    """Run the bot. With no tokens set it opens a terminal session on ./mlq.db."""
+    settings = Settings()
+    chosen = settings.default_platform() if platform == Platform.AUTO else platform.value
+    _setup_logging(settings, quiet=chosen == "console")
+    if chosen == "console":
+        from adapters.console.runner import serve_console
+
+        asyncio.run(serve_console(settings))
+        return
+    # A platform is a package under adapters/ with a runner exposing ``serve``.
+    runner = importlib.import_module(f"adapters.{chosen}.runner")
+    asyncio.run(runner.serve(settings, mode=mode, port=port))
+
+
+@app.command()
+def demo(
+    days: int = typer.Option(5, min=1, max=60, help="How many scheduled days to simulate."),
+    seed: int = typer.Option(1, help="Same seed, same demo."),
+) -> None:
+    """Simulate N days of a team channel and print what the bot says."""
+    from bot.demo import run_demo
+
+    logging.basicConfig(level=logging.ERROR)
+    asyncio.run(run_demo(days, seed, sys.stdout))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations (also done at every start)."""
+    from storage.migrate import upgrade_sync
+
+    settings = Settings()
+    upgrade_sync(settings.database_url)
+    typer.echo(f"database is up to date: {make_url(settings.database_url).render_as_string()}")
+
+
+@db_app.command("backup")
+def db_backup(path: Path = typer.Argument(..., help="Where to write the copy.")) -> None:
+    """Write a consistent copy of a live SQLite database (safe while the bot runs)."""
+    settings = Settings()
+    url = make_url(settings.database_url)
+    if not url.drivername.startswith("sqlite") or not url.database:
+        typer.echo("backup works on SQLite files; for PostgreSQL use pg_dump", err=True)
+        raise typer.Exit(2)
+    source_path = Path(url.database)
+    if not source_path.exists():
+        typer.echo(f"no database at {source_path}", err=True)
+        raise typer.Exit(2)
+    if path.exists():
+        typer.echo(f"{path} exists; choose a new file name", err=True)
+        raise typer.Exit(2)
+    # SQLite's online backup API copies page by page under the right locks.
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    target = sqlite3.connect(path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    typer.echo(f"backed up {source_path} to {path}")
+
+
+def main() -> None:
+    app()

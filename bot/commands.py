@@ -1,0 +1,235 @@
+"""The `/mlq` grammar shared by every adapter: text in, a command value or a usage error out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time, timedelta
+
+from bot.schedule import (
+    ScheduleError,
+    parse_duration,
+    parse_hhmm,
+    parse_weekday,
+    parse_weekdays,
+    resolve_timezone,
+)
+
+MAX_COMMAND_CHARS = 500
+
+
+class CommandError(ValueError):
+    """A malformed command; the message says what was wrong and shows the right form."""
+
+
+@dataclass(frozen=True)
+class Practice:
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Topics:
+    pass
+
+
+@dataclass(frozen=True)
+class Stats:
+    member_ref: str | None = None  # a platform user id or a display name
+
+
+@dataclass(frozen=True)
+class StreakInfo:
+    pass
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    scope: str = "week"  # week | all
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class Schedule:
+    at: time
+    timezone: str
+    weekdays: str | None = None
+
+
+@dataclass(frozen=True)
+class RevealAfter:
+    delay: timedelta
+
+
+@dataclass(frozen=True)
+class DigestAt:
+    weekday: int
+    at: time
+
+
+@dataclass(frozen=True)
+class Pause:
+    pass
+
+
+@dataclass(frozen=True)
+class Resume:
+    pass
+
+
+@dataclass(frozen=True)
+class Skip:
+    pass
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    pass
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    pass
+
+
+Command = (
+    Practice
+    | Topics
+    | Stats
+    | StreakInfo
+    | Leaderboard
+    | Help
+    | Schedule
+    | RevealAfter
+    | DigestAt
+    | Pause
+    | Resume
+    | Skip
+    | Subscribe
+    | Unsubscribe
+)
+ADMIN_COMMANDS = (Schedule, RevealAfter, DigestAt, Pause, Resume, Skip, Subscribe, Unsubscribe)
+
+
+@dataclass(frozen=True)
+class Usage:
+    form: str
+    summary: str
+    admin: bool = False
+
+
+USAGE: dict[str, Usage] = {
+    "": Usage("/mlq [topic]", "a practice question now, just for you"),
+    "topics": Usage("/mlq topics", "the topics you can ask for"),
+    "stats": Usage("/mlq stats [@member]", "points, answers and grades"),
+    "streak": Usage("/mlq streak", "your streak, freezes and the team streak"),
+    "leaderboard": Usage("/mlq leaderboard [week|all]", "the channel's leaderboard"),
+    "help": Usage("/mlq help", "this list"),
+    "schedule": Usage(
+        "/mlq schedule HH:MM TZ [days]",
+        "e.g. /mlq schedule 09:30 Europe/Berlin mon-fri",
+        admin=True,
+    ),
+    "reveal-after": Usage("/mlq reveal-after DURATION", "e.g. /mlq reveal-after 8h", admin=True),
+    "digest": Usage("/mlq digest DAY HH:MM", "e.g. /mlq digest fri 16:00", admin=True),
+    "pause": Usage("/mlq pause", "stop daily posts here", admin=True),
+    "resume": Usage("/mlq resume", "start daily posts again", admin=True),
+    "skip": Usage("/mlq skip", "no daily post today", admin=True),
+    "subscribe": Usage("/mlq subscribe", "post a daily question in this channel", admin=True),
+    "unsubscribe": Usage("/mlq unsubscribe", "stop posting here for good", admin=True),
+}
+
+_MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$|^@(\S+)$")
+
+
+def _usage_error(name: str, problem: str) -> CommandError:
+    usage = USAGE[name]
+    return CommandError(f"{problem}. Usage: `{usage.form}` ({usage.summary})")
+
+
+def _no_args(name: str, args: list[str], value: Command) -> Command:
+    if args:
+        raise _usage_error(name, f"`{name}` takes no arguments")
+    return value
+
+
+def parse_command(text: str, *, known_topics: frozenset[str] = frozenset()) -> Command:
+    """Parse what follows ``/mlq``. Raises CommandError with a usage line when malformed."""
+    if len(text) > MAX_COMMAND_CHARS:
+        raise CommandError(f"that command is too long (over {MAX_COMMAND_CHARS} characters)")
+    words = text.split()
+    if not words:
+        return Practice()
+    name, args = words[0].lower(), words[1:]
+    match name:
+        case "help" | "?":
+            return _no_args("help", args, Help())
+        case "topics":
+            return _no_args("topics", args, Topics())
+        case "streak":
+            return _no_args("streak", args, StreakInfo())
+        case "stats":
+            if len(args) > 1:
+                raise _usage_error("stats", "give at most one member")
+            if not args:
+                return Stats()
+            mention = _MENTION.match(args[0])
+            if not mention:
+                raise _usage_error("stats", f"'{args[0]}' is not a member mention")
+            return Stats(member_ref=mention.group(1) or mention.group(2))
+        case "leaderboard" | "lb":
+            scope = args[0].lower() if args else "week"
+            if len(args) > 1 or scope not in ("week", "all"):
+                raise _usage_error("leaderboard", "the scope is `week` or `all`")
+            return Leaderboard(scope)
+        case "schedule":
+            return _parse_schedule(args)
+        case "reveal-after" | "reveal":
+            if len(args) != 1:
+                raise _usage_error("reveal-after", "give one duration")
+            try:
+                return RevealAfter(parse_duration(args[0]))
+            except ScheduleError as exc:
+                raise _usage_error("reveal-after", str(exc)) from exc
+        case "digest":
+            if len(args) != 2:
+                raise _usage_error("digest", "give a day and a time")
+            try:
+                return DigestAt(parse_weekday(args[0]), parse_hhmm(args[1]))
+            except ScheduleError as exc:
+                raise _usage_error("digest", str(exc)) from exc
+        case "pause":
+            return _no_args("pause", args, Pause())
+        case "resume":
+            return _no_args("resume", args, Resume())
+        case "skip":
+            return _no_args("skip", args, Skip())
+        case "subscribe":
+            return _no_args("subscribe", args, Subscribe())
+        case "unsubscribe":
+            return _no_args("unsubscribe", args, Unsubscribe())
+    topic = name
+    if args:
+        raise CommandError(f"unknown command '{words[0]}'. Try `/mlq help`")
+    if topic not in known_topics:
+        shown = ", ".join(sorted(known_topics)) or "none loaded"
+        raise CommandError(
+            f"'{words[0]}' is neither a command nor a topic. Topics: {shown}. "
+            "Example: `/mlq deep-learning`; all commands: `/mlq help`"
+        )
+    return Practice(topic)
+
+
+def _parse_schedule(args: list[str]) -> Schedule:
+    if len(args) not in (2, 3):
+        raise _usage_error("schedule", "give a time, a time zone and optionally days")
+    try:
+        at = parse_hhmm(args[0])
+        zone = resolve_timezone(args[1])
+        days = parse_weekdays(args[2]) if len(args) == 3 else None
+    except ScheduleError as exc:
+        raise _usage_error("schedule", str(exc)) from exc
+    return Schedule(at, zone.key, days)

@@ -1,0 +1,117 @@
+"""The platform-neutral core: adapters hand it events; a scheduler calls ``tick``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot import answers, digest, handlers, rounds
+from bot.context import CoreContext, channel_zone, log
+from bot.events import (
+    AnswerDeleted,
+    AnswerEdited,
+    AnswerPosted,
+    ButtonPressed,
+    CommandInvoked,
+    InboundEvent,
+    PrivateAnswerSubmitted,
+)
+from bot.messages import Message
+from bot.render import error
+from bot.schedule import local_date, local_instant, next_scheduled, parse_hhmm
+from storage import unit_of_work
+
+
+@dataclass(frozen=True)
+class TickReport:
+    posted: int = 0
+    revealed: int = 0
+    digests: int = 0
+
+
+class MlqCore:
+    def __init__(self, ctx: CoreContext) -> None:
+        self.ctx = ctx
+
+    async def dispatch(self, event: InboundEvent) -> list[Message]:
+        """Handle one inbound event; returns the replies meant for the person who acted.
+
+        Never raises: a failing handler is logged and the person gets a short apology.
+        """
+        try:
+            match event:
+                case CommandInvoked():
+                    return await handlers.on_command(self.ctx, event)
+                case AnswerPosted():
+                    return await answers.on_answer_posted(self.ctx, event)
+                case AnswerEdited():
+                    return await answers.on_answer_edited(self.ctx, event)
+                case AnswerDeleted():
+                    return await answers.on_answer_deleted(self.ctx, event)
+                case PrivateAnswerSubmitted():
+                    return await answers.on_private_answer(self.ctx, event)
+                case ButtonPressed():
+                    return await handlers.on_button(self.ctx, event)
+        except Exception:
+            log.exception("handling %s failed", type(event).__name__)
+            return [
+                error(
+                    "Something went wrong on our side; nothing you sent was lost. "
+                    "Please try again in a minute."
+                )
+            ]
+        return []
+
+    async def tick(self) -> TickReport:
+        """Do whatever is due now: posts, reveals, digests, and retries of stalled sends."""
+        now = self.ctx.now()
+        posted = digests = 0
+        async with unit_of_work(self.ctx.db) as repo:
+            channels = await repo.active_channels(self.ctx.platform)
+        for row in channels:
+            try:
+                posted += await rounds.post_due(self.ctx, row, now)
+            except Exception:
+                log.exception("channel %s: daily post failed", row.channel.id)
+        try:
+            revealed = await rounds.reveal_due(self.ctx, now)
+            await rounds.recover_stalled(self.ctx, now)
+        except Exception:
+            log.exception("reveal pass failed")
+            revealed = 0
+        for row in channels:
+            try:
+                digests += await digest.digest_due(self.ctx, row, now)
+            except Exception:
+                log.exception("channel %s: digest failed", row.channel.id)
+        return TickReport(posted, revealed, digests)
+
+    async def next_due(self, after: datetime | None = None) -> datetime | None:
+        """The next instant something is scheduled to happen (for the console's clock)."""
+        now = after or self.ctx.now()
+        candidates: list[datetime] = []
+        async with unit_of_work(self.ctx.db) as repo:
+            channels = await repo.active_channels(self.ctx.platform)
+            reveal_at = await repo.next_reveal_at()
+        if reveal_at is not None:
+            candidates.append(reveal_at)
+        for row in channels:
+            channel = row.channel
+            if channel.paused:
+                continue
+            zone = channel_zone(channel)
+            day = local_date(now, zone)
+            for _ in range(8):
+                scheduled = next_scheduled(day, channel.weekdays)
+                if scheduled is None:
+                    break
+                at = local_instant(scheduled, parse_hhmm(channel.post_time), zone)
+                if at > now:
+                    candidates.append(at)
+                    break
+                day = scheduled + timedelta(days=1)
+            due = digest.digest_instant(row, now)
+            candidates.append(
+                due if due > now else digest.digest_instant(row, now + timedelta(days=7))
+            )
+        return min(candidates) if candidates else None

@@ -1,0 +1,116 @@
+"""The weekly digest: claimed once per (channel, ISO week), computed from stored rounds.
+
+It covers the rounds revealed in the seven days before the digest time, so every round
+lands in exactly one digest even when a Friday round is revealed after Friday's digest.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+
+from bot import render
+from bot.context import CoreContext, address_of, channel_zone, log
+from bot.schedule import iso_week, local_date, local_instant, parse_hhmm, week_bounds
+from storage import unit_of_work
+from storage.repository import ChannelRow, Repository
+
+WINDOW = timedelta(days=7)
+ACTIVE_WINDOW = timedelta(days=28)
+
+
+def digest_instant(row: ChannelRow, now: datetime) -> datetime:
+    """When this week's digest is due, in UTC."""
+    channel = row.channel
+    zone = channel_zone(channel)
+    monday, _ = week_bounds(local_date(now, zone))
+    day = monday + timedelta(days=channel.digest_weekday)
+    return local_instant(day, parse_hhmm(channel.digest_time), zone)
+
+
+async def digest_facts(
+    repo: Repository, ctx: CoreContext, row: ChannelRow, end: datetime
+) -> render.DigestFacts:
+    channel = row.channel
+    zone = channel_zone(channel)
+    year, week = iso_week(local_date(end, zone))
+    posts = await repo.revealed_between(channel.id, end - WINDOW, end)
+    answers = await repo.answers_for_posts([p.id for p in posts])
+    streaks = await repo.streaks(channel.id)
+
+    points: dict[int, int] = defaultdict(int)
+    names: dict[int, str] = {}
+    scores_by_post: dict[int, list[float]] = defaultdict(list)
+    missed: Counter[str] = Counter()
+    on_time = 0
+    for answer, member in answers:
+        names[member.id] = member.display_name
+        points[member.id] += answer.points
+        if answer.on_time:
+            on_time += 1
+            scores_by_post[answer.post_id].append(answer.score)
+            missed.update(answer.missed)
+    ranked = sorted(
+        points,
+        key=lambda m: (-points[m], -(streaks[m].current if m in streaks else 0), names[m]),
+    )
+    top = [
+        (names[m], points[m], streaks[m].current if m in streaks else 0)
+        for m in ranked[:5]
+        if points[m] > 0
+    ]
+    active = await repo.active_member_count(
+        channel.id, local_date(end - ACTIVE_WINDOW, zone), local_date(end, zone)
+    )
+    participation = on_time / (len(posts) * active) if posts and active else None
+    hardest = None
+    if scores_by_post:
+        post_id, scores = min(scores_by_post.items(), key=lambda kv: sum(kv[1]) / len(kv[1]))
+        post = next(p for p in posts if p.id == post_id)
+        question = ctx.bank.get(post.question_id)
+        if question is not None:
+            hardest = (question.prompt, sum(scores) / len(scores))
+    most_missed = missed.most_common(1)[0] if missed else None
+    return render.DigestFacts(
+        iso_year=year,
+        iso_week=week,
+        posts=len(posts),
+        top=top,
+        streaks=await repo.top_streaks(channel.id),
+        team_streak=channel.team_streak,
+        team_streak_best=channel.team_streak_best,
+        participation=participation,
+        hardest=hardest,
+        most_missed=most_missed,
+    )
+
+
+async def digest_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
+    channel = row.channel
+    if channel.paused or not channel.subscribed:
+        return False
+    due_at = digest_instant(row, now)
+    if now < due_at or (channel.subscribed_at and channel.subscribed_at > due_at):
+        return False
+    year, week = iso_week(local_date(due_at, channel_zone(channel)))
+    async with unit_of_work(ctx.db) as repo:
+        if await repo.digest_exists(channel.id, year, week):
+            return False
+        digest_id = await repo.claim_digest(channel.id, year, week, owner=ctx.instance_id, now=now)
+        if digest_id is None:
+            return False
+        facts = await digest_facts(repo, ctx, row, due_at)
+        if facts.posts == 0:
+            # Nothing happened this week: no digest is better than an empty one.
+            await repo.finish_digest(digest_id, "empty", now=now)
+            return False
+    try:
+        ref = await ctx.adapter.post(address_of(row), render.digest(facts))
+    except Exception:
+        log.exception("channel %s: posting the digest failed", channel.id)
+        async with unit_of_work(ctx.db) as repo:
+            await repo.finish_digest(digest_id, "failed", now=now)
+        return False
+    async with unit_of_work(ctx.db) as repo:
+        await repo.finish_digest(digest_id, "posted", now=now, message_ref=ref.message_id)
+    return True

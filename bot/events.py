@@ -1,0 +1,109 @@
+"""Inbound core events: what an adapter turns a platform payload into.
+
+Every event names where it happened (platform, workspace, channel) and who did it. An
+``event_id`` that the platform guarantees unique (Slack's event_id, Discord's message id)
+lets the core process each delivery once, however often the platform retries it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ChannelAddress:
+    platform: str
+    workspace: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class ThreadAddress:
+    channel: ChannelAddress
+    thread_id: str
+
+
+@dataclass(frozen=True)
+class MessageAddress:
+    channel: ChannelAddress
+    message_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str
+    display_name: str = ""
+    is_admin: bool = False  # decided by the adapter from platform roles
+    is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerPosted:
+    """A message in a question's thread."""
+
+    where: ChannelAddress
+    actor: Actor
+    thread_id: str
+    message_id: str
+    text: str
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerEdited:
+    where: ChannelAddress
+    actor: Actor
+    thread_id: str
+    message_id: str
+    text: str
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerDeleted:
+    where: ChannelAddress
+    actor: Actor
+    thread_id: str
+    message_id: str
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandInvoked:
+    """``/mlq <text>``; ``text`` is everything after the command name."""
+
+    where: ChannelAddress
+    actor: Actor
+    text: str
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ButtonPressed:
+    where: ChannelAddress
+    actor: Actor
+    action: str  # one of bot.messages.Action
+    value: str  # e.g. the post id
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PrivateAnswerSubmitted:
+    """An answer sent through a private form (modal) instead of the thread."""
+
+    where: ChannelAddress
+    actor: Actor
+    post_id: int
+    text: str
+    event_id: str | None = None
+
+
+InboundEvent = (
+    AnswerPosted
+    | AnswerEdited
+    | AnswerDeleted
+    | CommandInvoked
+    | ButtonPressed
+    | PrivateAnswerSubmitted
+)

@@ -1,0 +1,280 @@
+"""What each ``/mlq`` command does once parsed. Replies are returned, never sent here."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from bot import commands as cmd
+from bot import render
+from bot.context import CoreContext, channel_zone
+from bot.events import Actor, ButtonPressed, ChannelAddress, CommandInvoked
+from bot.messages import Action, Message, Visibility
+from bot.schedule import (
+    format_hhmm,
+    format_weekdays,
+    local_date,
+    week_bounds,
+)
+from question_bank.selection import NoEligibleQuestion, choose_question
+from storage import unit_of_work
+from storage.models import Channel, Member
+from storage.repository import DAILY, PRACTICE, Repository
+
+
+def public(text: str, title: str | None = None) -> Message:
+    return Message(body=text, title=title, visibility=Visibility.CHANNEL)
+
+
+class CommandContext:
+    """The resolved who-and-where of one command, inside its transaction."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        workspace_id: int,
+        channel: Channel,
+        member: Member,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        self.repo = repo
+        self.workspace_id = workspace_id
+        self.channel = channel
+        self.member = member
+        self.actor = actor
+        self.now = now
+
+
+async def on_command(ctx: CoreContext, event: CommandInvoked) -> list[Message]:
+    try:
+        command = cmd.parse_command(event.text, known_topics=ctx.topics)
+    except cmd.CommandError as exc:
+        return [render.error(str(exc))]
+    if isinstance(command, cmd.ADMIN_COMMANDS) and not event.actor.is_admin:
+        return [
+            render.error(
+                "Only workspace or server admins can change this channel's "
+                "settings. Try `/mlq help` for what you can do."
+            )
+        ]
+    now = ctx.now()
+    async with unit_of_work(ctx.db) as repo:
+        if event.event_id and not await repo.first_delivery(
+            event.where.platform, f"cmd:{event.event_id}", now
+        ):
+            return []
+        c = await _resolve(repo, event.where, event.actor, now)
+        return await _run(ctx, c, command)
+
+
+async def _resolve(
+    repo: Repository, where: ChannelAddress, actor: Actor, now: datetime
+) -> CommandContext:
+    workspace_id = await repo.workspace_id(where.platform, where.workspace, now)
+    channel = await repo.channel(workspace_id, where.channel, now)
+    member = await repo.member(workspace_id, actor.user_id, actor.display_name, now)
+    return CommandContext(repo, workspace_id, channel, member, actor, now)
+
+
+async def _run(ctx: CoreContext, c: CommandContext, command: cmd.Command) -> list[Message]:
+    match command:
+        case cmd.Help():
+            return [render.help_message(c.actor.is_admin)]
+        case cmd.Topics():
+            return [_topics(ctx)]
+        case cmd.Practice(topic=topic):
+            return [await _practice(ctx, c, topic)]
+        case cmd.Stats(member_ref=ref):
+            return [await _stats(c, ref)]
+        case cmd.StreakInfo():
+            return [await _streak(c)]
+        case cmd.Leaderboard(scope=scope):
+            return [await _leaderboard(c, scope)]
+        case _:
+            return [_admin(c, command)]
+
+
+def _topics(ctx: CoreContext) -> Message:
+    counts: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    for question in ctx.bank:
+        counts[question.topic] = counts.get(question.topic, 0) + 1
+        titles[question.topic] = question.topic_title
+    lines = [f"- `{t}`: {titles[t]} ({counts[t]} questions)" for t in sorted(counts)]
+    return render.info("\n".join(lines) + "\n\nAsk for one with `/mlq <topic>`.", title="Topics")
+
+
+async def _practice(ctx: CoreContext, c: CommandContext, topic: str | None) -> Message:
+    history = await c.repo.practice_question_ids(c.member.id)
+    try:
+        question = choose_question(
+            ctx.bank,
+            history,
+            seed=f"practice:{c.member.id}:{len(history)}",
+            topics=[topic] if topic else (c.channel.topic_filter or None),
+            banks=c.channel.bank_filter or None,
+        )
+    except NoEligibleQuestion:
+        return render.error("No question matches that topic. See `/mlq topics`.")
+    post_id = await c.repo.claim_post(
+        claim_key=f"practice:{uuid.uuid4().hex}",
+        channel_id=c.channel.id,
+        question_id=question.qualified_id,
+        local_date=local_date(c.now, channel_zone(c.channel)),
+        kind=PRACTICE,
+        owner=ctx.instance_id,
+        lease_until=c.now,
+        now=c.now,
+        member_id=c.member.id,
+    )
+    await c.repo.set_post_state(post_id, "posted", posted_at=c.now, lease_until=None)
+    return render.practice_question(question, post_id)
+
+
+async def _target_member(c: CommandContext, ref: str | None) -> Member | None:
+    if ref is None:
+        return c.member
+    return await c.repo.find_member(c.workspace_id, ref)
+
+
+async def _stats(c: CommandContext, ref: str | None) -> Message:
+    member = await _target_member(c, ref)
+    if member is None:
+        return render.error(f"I have no answers from '{ref}' yet.")
+    daily = await c.repo.member_totals(c.channel.id, member.id, DAILY)
+    practice = await c.repo.member_totals(c.channel.id, member.id, PRACTICE)
+    streak = await c.repo.streak_for(c.channel.id, member.id)
+    rank = await c.repo.rank_of(c.channel.id, daily.points) if daily.points else None
+    lines = [
+        f"- Points: {daily.points}" + (f" (rank {rank})" if rank else ""),
+        f"- Daily answers: {daily.answers}"
+        + (
+            f", mean grade {render.percent(daily.mean_score)}"
+            if daily.mean_score is not None
+            else ""
+        ),
+        f"- Best answers: {daily.best_answers}",
+        f"- Streak: {streak.current if streak else 0} (best {streak.best if streak else 0})",
+        f"- Practice answers: {practice.answers}"
+        + (
+            f", mean grade {render.percent(practice.mean_score)}"
+            if practice.mean_score is not None
+            else ""
+        ),
+    ]
+    return render.info("\n".join(lines), title=f"Stats · {render.name(member.display_name)}")
+
+
+async def _streak(c: CommandContext) -> Message:
+    streak = await c.repo.streak_for(c.channel.id, c.member.id)
+    current, best, freezes = (streak.current, streak.best, streak.freezes) if streak else (0, 0, 0)
+    body = (
+        f"Your streak: **{current}** (best {best}). Freezes held: {freezes} of 2; you earn one "
+        f"for every 5 on-time answers in a row, and one is spent for you if you miss a day.\n"
+        f"Team streak: **{c.channel.team_streak}** (best {c.channel.team_streak_best}): days "
+        f"with at least {c.channel.team_streak_threshold} on-time answers."
+    )
+    return render.info(body, title="Streak")
+
+
+async def _leaderboard(c: CommandContext, scope: str) -> Message:
+    if scope == "week":
+        start, end = week_bounds(local_date(c.now, channel_zone(c.channel)))
+        rows = await c.repo.standings(c.channel.id, start=start, end=end)
+    else:
+        rows = await c.repo.standings(c.channel.id)
+    return render.leaderboard(scope, [(r.display_name, r.points, r.streak) for r in rows])
+
+
+def _schedule_summary(channel: Channel) -> str:
+    state = "paused" if channel.paused else "active"
+    return (
+        f"Daily question at {channel.post_time} {channel.timezone} on "
+        f"{format_weekdays(channel.weekdays)}; answers revealed after "
+        f"{_duration(channel.reveal_after_minutes)}; digest "
+        f"{format_weekdays(str(channel.digest_weekday))} {channel.digest_time}. ({state})"
+    )
+
+
+def _duration(minutes: int) -> str:
+    hours, mins = divmod(minutes, 60)
+    return f"{hours}h{mins:02d}m" if mins else f"{hours}h"
+
+
+def _admin(c: CommandContext, command: cmd.Command) -> Message:
+    channel = c.channel
+    match command:
+        case cmd.Subscribe():
+            if not channel.subscribed:
+                channel.subscribed = True
+                channel.subscribed_at = c.now
+            channel.paused = False
+            return public("This channel is subscribed. " + _schedule_summary(channel), title="mlq")
+        case cmd.Unsubscribe():
+            channel.subscribed = False
+            return public(
+                "This channel will get no more daily questions. History is kept; "
+                "`/mlq subscribe` brings it back."
+            )
+        case cmd.Schedule(at=at, timezone=zone, weekdays=days):
+            channel.post_time = format_hhmm(at)
+            channel.timezone = zone
+            if days:
+                channel.weekdays = days
+            return public("Schedule updated. " + _schedule_summary(channel))
+        case cmd.RevealAfter(delay=delay):
+            channel.reveal_after_minutes = int(delay / timedelta(minutes=1))
+            return render.info(
+                "Reveal delay updated for future questions. " + _schedule_summary(channel)
+            )
+        case cmd.DigestAt(weekday=day, at=at):
+            channel.digest_weekday = day
+            channel.digest_time = format_hhmm(at)
+            return render.info("Digest time updated. " + _schedule_summary(channel))
+        case cmd.Pause():
+            channel.paused = True
+            return public("Daily questions are paused here. `/mlq resume` starts them again.")
+        case cmd.Resume():
+            channel.paused = False
+            return public("Daily questions resume. " + _schedule_summary(channel))
+        case cmd.Skip():
+            today = local_date(c.now, channel_zone(channel))
+            channel.skip_date = today
+            return public(f"No daily question today ({today:%a %d %b}). Streaks are not affected.")
+    raise AssertionError(f"unhandled command {command!r}")
+
+
+async def on_button(ctx: CoreContext, event: ButtonPressed) -> list[Message]:
+    if event.action == Action.ANSWER_PRIVATELY:
+        return [
+            render.info("Type your answer and send it; only the grader sees it until the reveal.")
+        ]
+    if event.action != Action.MY_FEEDBACK:
+        return [render.error("That button is no longer supported.")]
+    try:
+        post_id = int(event.value)
+    except ValueError:
+        return [render.error("That button refers to no question.")]
+    now = ctx.now()
+    async with unit_of_work(ctx.db) as repo:
+        c = await _resolve(repo, event.where, event.actor, now)
+        post = await repo.get_post(post_id)
+        if post is None or post.channel_id != c.channel.id:
+            return [render.error("That question is not in this channel.")]
+        answer = await repo.answer_for(post.id, c.member.id)
+        question = ctx.bank.get(post.question_id)
+        if answer is None or answer.withdrawn:
+            return [
+                render.info(
+                    "You have not answered this question yet. Reply in its thread "
+                    "or use *Answer privately*."
+                )
+            ]
+        body = answer.feedback or f"Score {render.percent(answer.score)}"
+        lines = [f"- covered: {p}" for p in answer.covered]
+        lines += [f"- missed: {p}" for p in answer.missed]
+        if post.state == "revealed" and question is not None:
+            lines.append(f"\nPoints: {answer.points}" + (" · best answer" if answer.best else ""))
+        title = f"Your feedback · score {render.percent(answer.score)}"
+        return [render.info(body + ("\n" + "\n".join(lines) if lines else ""), title=title)]

@@ -1,0 +1,52 @@
+"""What the core needs from a chat platform. Adapters implement it; the core calls it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.events import ChannelAddress, MessageAddress, ThreadAddress
+from bot.messages import Message, Reaction
+
+
+@dataclass(frozen=True)
+class PostedRef:
+    """Where a message landed. ``thread_id`` is what replies to it will carry."""
+
+    message_id: str
+    thread_id: str
+
+
+class DeliveryError(Exception):
+    """A platform refused or failed a send; the core logs it and carries on."""
+
+
+class ChatAdapter(Protocol):
+    platform: str
+
+    async def post(
+        self, channel: ChannelAddress, message: Message, *, open_thread: bool = False
+    ) -> PostedRef:
+        """Post to a channel; with ``open_thread`` make it a thread people can answer in."""
+        ...
+
+    async def reply_in_thread(self, thread: ThreadAddress, message: Message) -> str:
+        """Reply inside a thread; returns the new message's id."""
+        ...
+
+    async def react(self, message: MessageAddress, reaction: Reaction) -> None: ...
+
+    async def send_private(
+        self,
+        channel: ChannelAddress,
+        user_id: str,
+        message: Message,
+        *,
+        thread: ThreadAddress | None = None,
+    ) -> None:
+        """Show ``message`` to one person only (ephemeral message, DM or equivalent)."""
+        ...
+
+    async def close_thread(self, thread: ThreadAddress) -> None:
+        """Called after the reveal; platforms without thread state do nothing."""
+        ...

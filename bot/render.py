@@ -1,0 +1,240 @@
+"""Neutral messages for everything the bot says. No platform styling here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.commands import USAGE
+from bot.grading import Grade
+from bot.messages import Action, Button, Field, Message, MessageKind, Visibility
+from bot.text import escape_markdown, quote_user_text, shorten
+from question_bank.schema import Question
+
+STARS = {1: "★☆☆ easy", 2: "★★☆ medium", 3: "★★★ hard"}
+
+
+def name(display_name: str) -> str:
+    """A member's name as shown in our messages: literal, never a mention."""
+    return quote_user_text(display_name or "someone", 80)
+
+
+def percent(score: float) -> str:
+    return f"{round(score * 100)}%"
+
+
+def question_post(
+    question: Question, *, post_id: int, deadline: datetime, zone: ZoneInfo, late: bool
+) -> Message:
+    local = deadline.astimezone(zone)
+    footer = (
+        "Reply in this thread. Your grade comes to you privately; the model answer and "
+        "points are revealed at the deadline."
+    )
+    if late:
+        footer = "Posted late (the bot was offline at the usual time). " + footer
+    return Message(
+        title=f"Question of the day · {question.topic_title}",
+        body=question.prompt,
+        fields=(
+            Field("Topic", question.topic_title, inline=True),
+            Field(
+                "Difficulty", STARS.get(question.difficulty, str(question.difficulty)), inline=True
+            ),
+            Field("Answers close", f"{local:%a %H:%M} ({zone.key})", inline=True),
+        ),
+        buttons=(
+            Button(Action.ANSWER_PRIVATELY, "Answer privately", str(post_id)),
+            Button(Action.MY_FEEDBACK, "My feedback", str(post_id)),
+        ),
+        footer=footer,
+        kind=MessageKind.QUESTION,
+        fallback=f"Question of the day: {shorten(question.prompt, 150)}",
+    )
+
+
+def key_point_lines(question: Question) -> str:
+    return "\n".join(f"- {p.text}" for p in question.key_points)
+
+
+@dataclass(frozen=True)
+class RevealRow:
+    display_name: str
+    points: int
+    score: float
+    best: bool
+    on_time: bool
+    flagged: bool
+
+
+def reveal(question: Question, rows: Sequence[RevealRow], best_excerpt: str | None) -> Message:
+    fields: list[Field] = []
+    if question.key_points:
+        fields.append(Field("Key points", key_point_lines(question)))
+    on_time = [r for r in rows if r.on_time]
+    if on_time:
+        lines = [
+            f"- {name(r.display_name)}: {r.points} pts ({percent(r.score)})"
+            + (" · best answer" if r.best else "")
+            + (" · too close to an earlier answer" if r.flagged else "")
+            for r in sorted(on_time, key=lambda r: (-r.points, r.display_name))
+        ]
+        fields.append(Field("Points", "\n".join(lines)))
+    else:
+        fields.append(Field("Points", "Nobody answered in time."))
+    best = [r for r in rows if r.best]
+    if best:
+        names = ", ".join(name(r.display_name) for r in best)
+        excerpt = f"\n> {best_excerpt}" if best_excerpt else ""
+        fields.append(Field("Best answer", f"{names}{excerpt}"))
+    late = sum(1 for r in rows if not r.on_time)
+    footer = f"{late} late answer(s) were kept but earn no points." if late else None
+    return Message(
+        title="Model answer",
+        body=question.answer,
+        fields=tuple(fields),
+        footer=footer,
+        kind=MessageKind.REVEAL,
+        fallback="The model answer is in.",
+    )
+
+
+def answer_feedback(
+    question: Question,
+    grade: Grade,
+    *,
+    practice: bool,
+    edited: bool = False,
+    truncated: bool = False,
+) -> Message:
+    covered = len(grade.covered)
+    total = covered + len(grade.missed)
+    summary = f"Score {percent(grade.score)}"
+    if total:
+        summary += f" · {covered}/{total} key points"
+    fields: list[Field] = []
+    if grade.covered:
+        fields.append(Field("Covered", "\n".join(f"- {p.text}" for p in grade.covered)))
+    if grade.missed:
+        fields.append(Field("Missed", "\n".join(f"- {p.text}" for p in grade.missed)))
+    if "near_copy" in grade.flags:
+        fields.append(
+            Field(
+                "Note",
+                "This is very close to an answer someone gave earlier in "
+                "this round, so it earns no quality points.",
+            )
+        )
+    if truncated:
+        fields.append(
+            Field("Note", "Your answer is kept whole; only its first 4,000 characters were graded.")
+        )
+    if practice:
+        fields.append(Field("Model answer", question.answer))
+    footer = (
+        None
+        if practice
+        else ("Only you can see this. You can edit your reply before the reveal to improve it.")
+    )
+    return Message(
+        title=("Updated grade" if edited else "Your grade") + f" · {summary}",
+        body=grade.feedback or summary,
+        fields=tuple(fields),
+        footer=footer,
+        kind=MessageKind.FEEDBACK,
+        visibility=Visibility.PRIVATE,
+    )
+
+
+def practice_question(question: Question, post_id: int) -> Message:
+    return Message(
+        title=f"Practice · {question.topic_title} · {STARS.get(question.difficulty, '')}",
+        body=question.prompt,
+        buttons=(Button(Action.ANSWER_PRIVATELY, "Answer privately", str(post_id)),),
+        footer="Just for you: answer with the button (or, in the terminal, type your answer). "
+        "Practice counts in your stats, not on the leaderboard.",
+        kind=MessageKind.QUESTION,
+        visibility=Visibility.PRIVATE,
+    )
+
+
+def info(text: str, title: str | None = None) -> Message:
+    return Message(body=text, title=title, kind=MessageKind.INFO, visibility=Visibility.PRIVATE)
+
+
+def error(text: str) -> Message:
+    return Message(body=text, kind=MessageKind.ERROR, visibility=Visibility.PRIVATE)
+
+
+def help_message(is_admin: bool) -> Message:
+    lines = [f"- `{u.form}`: {u.summary}" for u in USAGE.values() if is_admin or not u.admin]
+    note = (
+        ""
+        if is_admin
+        else "\n\nAdmins also have schedule, reveal-after, digest, pause, "
+        "resume, skip, subscribe and unsubscribe."
+    )
+    body = "Answer the daily question in its thread. Commands:\n" + "\n".join(lines) + note
+    return info(body, title="mlq help")
+
+
+def standings_lines(rows: Sequence[tuple[str, int, int]]) -> str:
+    """(name, points, streak) rows as a numbered list."""
+    return "\n".join(
+        f"{i}. {name(n)}: {points} pts · streak {streak}"
+        for i, (n, points, streak) in enumerate(rows, start=1)
+    )
+
+
+def leaderboard(scope: str, rows: Sequence[tuple[str, int, int]]) -> Message:
+    title = "Leaderboard · this week" if scope == "week" else "Leaderboard · all time"
+    body = standings_lines(rows) if rows else "No points yet. Answer today's question!"
+    return Message(
+        title=title, body=body, kind=MessageKind.LEADERBOARD, visibility=Visibility.PRIVATE
+    )
+
+
+@dataclass(frozen=True)
+class DigestFacts:
+    iso_year: int
+    iso_week: int
+    posts: int
+    top: Sequence[tuple[str, int, int]]
+    streaks: Sequence[tuple[str, int]]
+    team_streak: int
+    team_streak_best: int
+    participation: float | None
+    hardest: tuple[str, float] | None  # (prompt, mean score)
+    most_missed: tuple[str, int] | None  # (key point, how many missed it)
+
+
+def digest(facts: DigestFacts) -> Message:
+    fields = [
+        Field("Top five this week", standings_lines(facts.top) or "Nobody scored this week."),
+        Field(
+            "Longest streaks",
+            "\n".join(f"- {name(n)}: {s}" for n, s in facts.streaks) or "No streaks running.",
+        ),
+        Field("Team streak", f"{facts.team_streak} (best {facts.team_streak_best})", inline=True),
+    ]
+    if facts.participation is not None:
+        fields.append(Field("Participation", percent(facts.participation), inline=True))
+    if facts.hardest:
+        prompt, mean = facts.hardest
+        fields.append(Field("Hardest question", f"{shorten(prompt, 200)} (mean {percent(mean)})"))
+    if facts.most_missed:
+        point, count = facts.most_missed
+        fields.append(Field("Most-missed key point", f"{point} (missed {count}×)"))
+    return Message(
+        title=f"Weekly digest · {facts.iso_year}-W{facts.iso_week:02d}",
+        body=f"{facts.posts} question(s) this week.",
+        fields=tuple(fields),
+        kind=MessageKind.DIGEST,
+        fallback="This week's mlq digest",
+    )
+
+
+def escape(text: str) -> str:
+    return escape_markdown(text)

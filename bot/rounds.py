@@ -1,0 +1,285 @@
+"""A daily round: claim and post the question, reveal it at the deadline, recover stalls.
+
+Exactly once comes from the database: the post is claimed by inserting its unique
+``daily:<channel>:<local date>`` key before anything is sent, and the reveal by a
+conditional update from ``posted`` to ``revealed``. Only the process that wins sends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot import render
+from bot.context import CoreContext, address_of, channel_zone, log
+from bot.events import ThreadAddress
+from bot.messages import Message
+from bot.schedule import (
+    is_scheduled,
+    local_date,
+    local_instant,
+    parse_hhmm,
+    previous_scheduled,
+)
+from bot.scoring import (
+    Streak,
+    advance_streak,
+    advance_team_streak,
+    best_answer_indexes,
+    round_points,
+)
+from question_bank.schema import Question
+from question_bank.selection import NoEligibleQuestion, choose_question
+from storage import unit_of_work
+from storage.models import MemberStreak, Post
+from storage.repository import DAILY, ChannelRow, Repository
+
+
+def daily_claim_key(channel_id: int, day: object) -> str:
+    return f"daily:{channel_id}:{day}"
+
+
+async def topic_scores(repo: Repository, ctx: CoreContext, channel_id: int) -> dict[str, float]:
+    """The team's mean grade per topic, from its past answers."""
+    sums: dict[str, list[float]] = {}
+    for question_id, mean in (await repo.mean_score_by_question(channel_id)).items():
+        question = ctx.bank.get(question_id)
+        if question is not None:
+            sums.setdefault(question.topic, []).append(mean)
+    return {topic: sum(v) / len(v) for topic, v in sums.items()}
+
+
+async def post_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
+    """Post today's question in the channel if it is due and nobody has; True if we did."""
+    channel = row.channel
+    if channel.paused or not channel.subscribed:
+        return False
+    zone = channel_zone(channel)
+    today = local_date(now, zone)
+    if not is_scheduled(today, channel.weekdays) or channel.skip_date == today:
+        return False
+    post_at = local_instant(today, parse_hhmm(channel.post_time), zone)
+    if now < post_at or (channel.subscribed_at and channel.subscribed_at > post_at):
+        return False
+    async with unit_of_work(ctx.db) as repo:
+        if await repo.daily_post_on(channel.id, today) is not None:
+            return False
+        try:
+            question = choose_question(
+                ctx.bank,
+                await repo.asked_question_ids(channel.id),
+                seed=f"{channel.id}:{today.isoformat()}",
+                topics=channel.topic_filter or None,
+                banks=channel.bank_filter or None,
+                topic_scores=await topic_scores(repo, ctx, channel.id),
+            )
+        except NoEligibleQuestion:
+            log.error("channel %s: no question matches its topic filter", channel.id)
+            return False
+        late = now > post_at + ctx.late_grace
+        post_id = await repo.claim_post(
+            claim_key=daily_claim_key(channel.id, today),
+            channel_id=channel.id,
+            question_id=question.qualified_id,
+            local_date=today,
+            kind=DAILY,
+            owner=ctx.instance_id,
+            lease_until=now + ctx.lease,
+            now=now,
+            late=late,
+        )
+        if post_id is None:
+            return False  # another process claimed it first
+        previous = previous_scheduled(today, channel.weekdays)
+        if (
+            previous is not None
+            and channel.subscribed_at is not None
+            and local_date(channel.subscribed_at, zone) < previous
+            and await repo.daily_post_on(channel.id, previous) is None
+        ):
+            log.warning(
+                "channel %s: the post of %s was missed (offline) and is skipped",
+                channel.id,
+                previous,
+            )
+    if late:
+        log.warning("channel %s: posting today's question late", channel.id)
+    await send_question(ctx, row, post_id, question, now)
+    return True
+
+
+async def send_question(
+    ctx: CoreContext, row: ChannelRow, post_id: int, question: Question, now: datetime
+) -> None:
+    reveal_at = now + timedelta(minutes=row.channel.reveal_after_minutes)
+    async with unit_of_work(ctx.db) as repo:
+        post = await repo.get_post(post_id)
+        late = bool(post and post.late)
+    message = render.question_post(
+        question, post_id=post_id, deadline=reveal_at, zone=channel_zone(row.channel), late=late
+    )
+    try:
+        ref = await ctx.adapter.post(address_of(row), message, open_thread=True)
+    except Exception:
+        # The claim stays; when its lease runs out the recovery pass tries again.
+        log.exception("channel %s: posting question failed; will retry", row.channel.id)
+        return
+    async with unit_of_work(ctx.db) as repo:
+        await repo.mark_posted(
+            post_id,
+            message_ref=ref.message_id,
+            thread_ref=ref.thread_id,
+            posted_at=now,
+            reveal_at=reveal_at,
+        )
+
+
+def _effective_grade(answer_flags: list[str]) -> bool:
+    return "near_copy" not in answer_flags
+
+
+async def reveal_due(ctx: CoreContext, now: datetime) -> int:
+    async with unit_of_work(ctx.db) as repo:
+        due = await repo.due_reveals(now)
+    revealed = 0
+    for post in due:
+        try:
+            revealed += await reveal(ctx, post.id, now)
+        except Exception:
+            log.exception("post %s: reveal failed", post.id)
+    return revealed
+
+
+async def reveal(ctx: CoreContext, post_id: int, now: datetime) -> bool:
+    """Close the round: final points, best answer, streaks; then show the model answer."""
+    async with unit_of_work(ctx.db) as repo:
+        if not await repo.claim_reveal(
+            post_id, owner=ctx.instance_id, now=now, lease_until=now + ctx.lease
+        ):
+            return False
+        post = await repo.get_post(post_id)
+        row = await repo.channel_row(post.channel_id)
+        question = ctx.bank.get(post.question_id)
+        answers = [(a, m) for a, m in await repo.answers_for_post(post_id) if not a.withdrawn]
+        on_time = [a.on_time for a, _ in answers]
+        best = best_answer_indexes(
+            [a.score for a, _ in answers],
+            [a.on_time and _effective_grade(a.flags) for a, _ in answers],
+        )
+        rows: list[render.RevealRow] = []
+        for index, (answer, member) in enumerate(answers):
+            answer.best = index in best
+            answer.points = round_points(
+                on_time=answer.on_time,
+                score=answer.score,
+                earns_quality=_effective_grade(answer.flags),
+                best=answer.best,
+            )
+            rows.append(
+                render.RevealRow(
+                    member.display_name,
+                    answer.points,
+                    answer.score,
+                    answer.best,
+                    answer.on_time,
+                    not _effective_grade(answer.flags),
+                )
+            )
+        await _advance_streaks(repo, row, {a.member_id for a, _ in answers if a.on_time})
+        channel = row.channel
+        channel.team_streak = advance_team_streak(
+            channel.team_streak, sum(on_time), channel.team_streak_threshold
+        )
+        channel.team_streak_best = max(channel.team_streak_best, channel.team_streak)
+        best_excerpt = None
+        if best:
+            first_best = answers[min(best)][0]
+            best_excerpt = render.quote_user_text(first_best.text, 280)
+    if question is None:
+        log.error("post %s: question %s is no longer in the bank", post_id, post.question_id)
+        return True
+    await send_reveal(ctx, row, post, render.reveal(question, rows, best_excerpt))
+    return True
+
+
+async def _advance_streaks(repo: Repository, row: ChannelRow, answered: set[int]) -> None:
+    streaks = await repo.streaks(row.channel.id)
+    for member_id in answered - streaks.keys():
+        fresh = MemberStreak(
+            channel_id=row.channel.id,
+            member_id=member_id,
+            current=0,
+            best=0,
+            freezes=0,
+            run=0,
+            freezes_used=0,
+        )
+        repo.add(fresh)
+        streaks[member_id] = fresh
+    for member_id, stored in streaks.items():
+        state = Streak(stored.current, stored.best, stored.freezes, stored.run, stored.freezes_used)
+        state = advance_streak(state, answered_on_time=member_id in answered)
+        stored.current, stored.best, stored.freezes = state.current, state.best, state.freezes
+        stored.run, stored.freezes_used = state.run, state.freezes_used
+
+
+async def send_reveal(ctx: CoreContext, row: ChannelRow, post: Post, message: Message) -> None:
+    thread = ThreadAddress(address_of(row), post.thread_ref or post.message_ref or "")
+    try:
+        ref = await ctx.adapter.reply_in_thread(thread, message)
+    except Exception:
+        log.exception("post %s: sending the reveal failed; will retry", post.id)
+        return
+    try:
+        await ctx.adapter.close_thread(thread)
+    except Exception:
+        log.exception("post %s: closing the thread failed", post.id)
+    async with unit_of_work(ctx.db) as repo:
+        await repo.set_post_state(post.id, "revealed", reveal_message_ref=ref, lease_until=None)
+
+
+async def recover_stalled(ctx: CoreContext, now: datetime) -> None:
+    """Retry posts and reveals whose sender died or failed, once their lease has run out."""
+    async with unit_of_work(ctx.db) as repo:
+        stalled = await repo.stalled_posts(now)
+    for post in stalled:
+        async with unit_of_work(ctx.db) as repo:
+            if not await repo.take_lease(
+                post.id,
+                owner=ctx.instance_id,
+                old_lease=post.lease_until,
+                new_lease=now + ctx.lease,
+            ):
+                continue
+            row = await repo.channel_row(post.channel_id)
+            if (
+                post.state == "claimed"
+                and local_date(now, channel_zone(row.channel)) > post.local_date
+            ):
+                await repo.set_post_state(post.id, "failed", lease_until=None)
+                log.error("post %s was never delivered on %s; given up", post.id, post.local_date)
+                continue
+        question = ctx.bank.get(post.question_id)
+        if question is None:
+            continue
+        try:
+            if post.state == "claimed":
+                await send_question(ctx, row, post.id, question, now)
+            else:
+                await resend_reveal(ctx, row, post, question)
+        except Exception:
+            log.exception("post %s: recovery failed", post.id)
+
+
+async def resend_reveal(ctx: CoreContext, row: ChannelRow, post: Post, question: Question) -> None:
+    async with unit_of_work(ctx.db) as repo:
+        answers = await repo.answers_for_post(post.id)
+    rows = [
+        render.RevealRow(
+            m.display_name, a.points, a.score, a.best, a.on_time, not _effective_grade(a.flags)
+        )
+        for a, m in answers
+        if not a.withdrawn
+    ]
+    best = next((a for a, _ in answers if a.best), None)
+    excerpt = render.quote_user_text(best.text, 280) if best else None
+    await send_reveal(ctx, row, post, render.reveal(question, rows, excerpt))

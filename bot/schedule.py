@@ -1,0 +1,131 @@
+"""Channel-local calendar arithmetic. Every day boundary is the channel's local day."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class ScheduleError(ValueError):
+    """A bad time, zone or day list; the message says what the right form is."""
+
+
+def parse_hhmm(text: str) -> time:
+    match = _HHMM.match(text.strip())
+    if not match:
+        raise ScheduleError(f"'{text}' is not a time of day; use 24-hour HH:MM, e.g. 09:30")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def format_hhmm(value: time) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def resolve_timezone(name: str) -> ZoneInfo:
+    cleaned = name.strip()
+    if cleaned.upper() == "UTC":
+        return ZoneInfo("UTC")
+    try:
+        if "/" not in cleaned and cleaned not in available_timezones():
+            raise ZoneInfoNotFoundError(cleaned)
+        return ZoneInfo(cleaned)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ScheduleError(
+            f"'{name}' is not a known time zone; use an IANA name, e.g. Europe/Berlin"
+        ) from exc
+
+
+def parse_weekdays(text: str) -> str:
+    """'mon-fri', 'mon,wed,fri', 'weekdays', 'daily' -> '01234' (Monday = 0)."""
+    spec = text.strip().lower()
+    if spec in ("weekdays", "workdays"):
+        return "01234"
+    if spec in ("daily", "everyday", "every-day", "all"):
+        return "0123456"
+    days: set[int] = set()
+    for part in filter(None, spec.split(",")):
+        if "-" in part:
+            start, _, end = part.partition("-")
+            first, last = _day_index(start), _day_index(end)
+            span = range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]
+            days.update(span)
+        else:
+            days.add(_day_index(part))
+    if not days:
+        raise ScheduleError(f"'{text}' names no days; use e.g. mon-fri or mon,wed,fri")
+    return "".join(str(d) for d in sorted(days))
+
+
+def _day_index(name: str) -> int:
+    key = name.strip()[:3]
+    if key not in WEEKDAY_NAMES:
+        raise ScheduleError(f"'{name}' is not a day; use mon, tue, wed, thu, fri, sat or sun")
+    return WEEKDAY_NAMES.index(key)
+
+
+def parse_weekday(text: str) -> int:
+    return _day_index(text.strip().lower())
+
+
+def format_weekdays(days: str) -> str:
+    return ", ".join(WEEKDAY_NAMES[int(d)].capitalize() for d in days)
+
+
+def parse_duration(text: str) -> timedelta:
+    """'8h', '90m', '1h30m' -> timedelta; between 5 minutes and 7 days."""
+    match = re.fullmatch(r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*", text.lower())
+    if not match or not any(match.groups()):
+        raise ScheduleError(f"'{text}' is not a duration; use e.g. 8h, 90m or 1h30m")
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    delta = timedelta(days=days, hours=hours, minutes=minutes)
+    if not timedelta(minutes=5) <= delta <= timedelta(days=7):
+        raise ScheduleError("the reveal delay must be between 5m and 7d, e.g. 8h")
+    return delta
+
+
+def local_date(instant: datetime, zone: ZoneInfo) -> date:
+    return instant.astimezone(zone).date()
+
+
+def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of wall-clock ``at`` on ``day`` in ``zone``.
+
+    In a spring-forward gap the wall time does not exist; fold=0 maps it forward by the
+    gap (02:30 becomes 03:30). In a fall-back overlap the first occurrence is used.
+    """
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def is_scheduled(day: date, weekdays: str) -> bool:
+    return str(day.weekday()) in weekdays
+
+
+def previous_scheduled(day: date, weekdays: str) -> date | None:
+    for back in range(1, 8):
+        candidate = day - timedelta(days=back)
+        if is_scheduled(candidate, weekdays):
+            return candidate
+    return None
+
+
+def next_scheduled(day: date, weekdays: str) -> date | None:
+    """The first scheduled day on or after ``day``."""
+    for ahead in range(8):
+        candidate = day + timedelta(days=ahead)
+        if is_scheduled(candidate, weekdays):
+            return candidate
+    return None
+
+
+def iso_week(day: date) -> tuple[int, int]:
+    year, week, _ = day.isocalendar()
+    return year, week
+
+
+def week_bounds(day: date) -> tuple[date, date]:
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)

@@ -1,0 +1,48 @@
+"""Making user-written text safe to show again, and short enough to fit."""
+
+from __future__ import annotations
+
+import re
+
+MAX_GRADED_CHARS = 4000
+ZWSP = "\u200b"
+
+# Broadcast mentions in any of the forms Slack, Discord or a terminal user would type.
+_BROADCAST = re.compile(r"@(?=(channel|everyone|here)\b)", re.IGNORECASE)
+# Platform mention markup: <!channel>, <!here|here>, <!subteam^ID>, <@U123>, <@!123>, <#C1|x>,
+# <@&role>.
+_MARKUP = re.compile(r"<([!@#][^<>]{0,200})>")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~|>\[\]])")
+
+
+def defuse(text: str) -> str:
+    """Neutralise mentions so that echoing user text never pings anyone.
+
+    Mention markup loses its angle brackets (it then shows as plain text) and broadcast
+    words get a zero-width space after the @, which platforms do not treat as a mention.
+    """
+    text = _MARKUP.sub(
+        lambda m: m.group(1).replace("!", "", 1) if m.group(1)[0] == "!" else m.group(1), text
+    )
+    return _BROADCAST.sub("@" + ZWSP, text)
+
+
+def escape_markdown(text: str) -> str:
+    """Show user text literally inside our markdown: no injected bold, links or quotes."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def quote_user_text(text: str, limit: int = 300) -> str:
+    """A short, defused, literal excerpt of something a person wrote."""
+    return escape_markdown(defuse(shorten(" ".join(text.split()), limit)))
+
+
+def shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def is_blank(text: str) -> bool:
+    """Empty, whitespace or invisible characters only."""
+    return not text.replace(ZWSP, "").replace("\u200c", "").replace("\u200d", "").strip()

@@ -1,0 +1,191 @@
+"""The tables. Unique keys here are what make posting and scoring exactly-once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+# Named constraints, so later migrations can alter them on SQLite too.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Workspace(Base):
+    __tablename__ = "workspace"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Channel(Base):
+    __tablename__ = "channel"
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(128))
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    post_time: Mapped[str] = mapped_column(String(5), default="09:00")  # HH:MM local
+    weekdays: Mapped[str] = mapped_column(String(7), default="01234")  # Monday=0
+    reveal_after_minutes: Mapped[int] = mapped_column(Integer, default=480)
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=4)  # Friday
+    digest_time: Mapped[str] = mapped_column(String(5), default="16:00")
+    topic_filter: Mapped[list[str]] = mapped_column(JSON, default=list)
+    bank_filter: Mapped[list[str]] = mapped_column(JSON, default=list)
+    team_streak_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    team_streak: Mapped[int] = mapped_column(Integer, default=0)
+    team_streak_best: Mapped[int] = mapped_column(Integer, default=0)
+    skip_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Member(Base):
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Post(Base):
+    """A question put to a channel (daily) or to one person (practice).
+
+    ``claim_key`` is the exactly-once key: ``daily:<channel>:<local date>`` for the daily
+    post, so two processes racing to post the same day collide on it and only one wins.
+    """
+
+    __tablename__ = "post"
+    __table_args__ = (
+        Index("ix_post_channel_thread", "channel_id", "thread_ref"),
+        Index("ix_post_channel_kind_date", "channel_id", "kind", "local_date"),
+        Index("ix_post_state_reveal", "state", "reveal_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(200))
+    local_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))  # daily | practice
+    state: Mapped[str] = mapped_column(String(16))  # claimed | posted | revealed | failed
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), nullable=True)
+    claim_owner: Mapped[str] = mapped_column(String(64), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    message_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    thread_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reveal_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reveal_message_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class Answer(Base):
+    """One person's answer to one post; a later reply or an edit replaces the text."""
+
+    __tablename__ = "answer"
+    __table_args__ = (
+        UniqueConstraint("post_id", "member_id"),
+        Index("ix_answer_channel_kind_date", "channel_id", "kind", "post_date"),
+        Index("ix_answer_member", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    # Copied from the post so per-channel totals need no join.
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # daily | practice, as the post
+    post_date: Mapped[date] = mapped_column(Date)  # the post's channel-local date
+    text: Mapped[str] = mapped_column(Text)
+    message_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    on_time: Mapped[bool] = mapped_column(Boolean, default=True)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    covered: Mapped[list[str]] = mapped_column(JSON, default=list)
+    missed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    points: Mapped[int] = mapped_column(Integer, default=0)  # final once the post is revealed
+    best: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MemberStreak(Base):
+    """A member's streak in a channel, advanced once per revealed daily post."""
+
+    __tablename__ = "member_streak"
+    __table_args__ = (UniqueConstraint("channel_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    current: Mapped[int] = mapped_column(Integer, default=0)
+    best: Mapped[int] = mapped_column(Integer, default=0)
+    freezes: Mapped[int] = mapped_column(Integer, default=0)
+    run: Mapped[int] = mapped_column(Integer, default=0)  # answers in a row, toward a freeze
+    freezes_used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProcessedEvent(Base):
+    """Platform deliveries already handled; the unique key turns retries into no-ops."""
+
+    __tablename__ = "processed_event"
+    __table_args__ = (UniqueConstraint("platform", "event_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    event_key: Mapped[str] = mapped_column(String(200))
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Digest(Base):
+    __tablename__ = "digest"
+    __table_args__ = (UniqueConstraint("channel_id", "iso_year", "iso_week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    iso_year: Mapped[int] = mapped_column(Integer)
+    iso_week: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))  # claimed | posted | failed
+    claim_owner: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    message_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)

@@ -1,0 +1,625 @@
+"""Every query the bot runs, behind methods named for what they mean.
+
+One ``Repository`` wraps one session (one transaction); services open it through
+``storage.unit_of_work``. Nothing outside ``storage/`` writes SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Answer,
+    Channel,
+    Digest,
+    Member,
+    MemberStreak,
+    Post,
+    ProcessedEvent,
+    Workspace,
+)
+from storage.upsert import insert_ignore
+
+DAILY = "daily"
+PRACTICE = "practice"
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    channel: Channel
+    platform: str
+    workspace_external_id: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    member_id: int
+    external_id: str
+    display_name: str
+    points: int
+    answers: int
+    streak: int
+
+
+@dataclass(frozen=True)
+class MemberTotals:
+    points: int
+    answers: int
+    mean_score: float | None
+    best_answers: int
+
+
+class Repository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- identities -------------------------------------------------------------------
+
+    async def workspace_id(self, platform: str, external_id: str, now: datetime) -> int:
+        values = {"platform": platform, "external_id": external_id, "created_at": now}
+        new_id = await insert_ignore(
+            self.session, Workspace.__table__, values, ("platform", "external_id")
+        )
+        if new_id is not None:
+            return new_id
+        return await self.session.scalar(
+            select(Workspace.id).where(
+                Workspace.platform == platform, Workspace.external_id == external_id
+            )
+        )
+
+    async def channel(self, workspace_id: int, external_id: str, now: datetime) -> Channel:
+        values = {
+            "workspace_id": workspace_id,
+            "external_id": external_id,
+            "created_at": now,
+            "subscribed": False,
+            "paused": False,
+            "timezone": "UTC",
+            "post_time": "09:00",
+            "weekdays": "01234",
+            "reveal_after_minutes": 480,
+            "digest_weekday": 4,
+            "digest_time": "16:00",
+            "topic_filter": [],
+            "bank_filter": [],
+            "team_streak_threshold": 3,
+            "team_streak": 0,
+            "team_streak_best": 0,
+        }
+        await insert_ignore(
+            self.session, Channel.__table__, values, ("workspace_id", "external_id")
+        )
+        return await self.session.scalar(
+            select(Channel).where(
+                Channel.workspace_id == workspace_id, Channel.external_id == external_id
+            )
+        )
+
+    async def find_channel(self, workspace_id: int, external_id: str) -> Channel | None:
+        return await self.session.scalar(
+            select(Channel).where(
+                Channel.workspace_id == workspace_id, Channel.external_id == external_id
+            )
+        )
+
+    async def member(
+        self, workspace_id: int, external_id: str, display_name: str, now: datetime
+    ) -> Member:
+        values = {
+            "workspace_id": workspace_id,
+            "external_id": external_id,
+            "display_name": display_name[:200],
+            "created_at": now,
+        }
+        await insert_ignore(self.session, Member.__table__, values, ("workspace_id", "external_id"))
+        member = await self.session.scalar(
+            select(Member).where(
+                Member.workspace_id == workspace_id, Member.external_id == external_id
+            )
+        )
+        if display_name and member.display_name != display_name[:200]:
+            member.display_name = display_name[:200]
+        return member
+
+    async def find_member(self, workspace_id: int, ref: str) -> Member | None:
+        """By platform id, or else by display name (case-insensitive)."""
+        by_id = await self.session.scalar(
+            select(Member).where(Member.workspace_id == workspace_id, Member.external_id == ref)
+        )
+        if by_id is not None:
+            return by_id
+        return await self.session.scalar(
+            select(Member)
+            .where(
+                Member.workspace_id == workspace_id,
+                func.lower(Member.display_name) == ref.lower(),
+            )
+            .limit(1)
+        )
+
+    async def channel_by_address(
+        self, platform: str, workspace: str, channel: str
+    ) -> Channel | None:
+        return await self.session.scalar(
+            select(Channel)
+            .join(Workspace, Workspace.id == Channel.workspace_id)
+            .where(
+                Workspace.platform == platform,
+                Workspace.external_id == workspace,
+                Channel.external_id == channel,
+            )
+        )
+
+    async def get_member(self, member_id: int) -> Member | None:
+        return await self.session.get(Member, member_id)
+
+    async def active_channels(self, platform: str) -> list[ChannelRow]:
+        rows = await self.session.execute(
+            select(Channel, Workspace.platform, Workspace.external_id)
+            .join(Workspace, Workspace.id == Channel.workspace_id)
+            .where(Channel.subscribed.is_(True), Workspace.platform == platform)
+            .order_by(Channel.id)
+        )
+        return [ChannelRow(c, platform, ws) for c, platform, ws in rows]
+
+    async def channel_row(self, channel_id: int) -> ChannelRow | None:
+        row = (
+            await self.session.execute(
+                select(Channel, Workspace.platform, Workspace.external_id)
+                .join(Workspace, Workspace.id == Channel.workspace_id)
+                .where(Channel.id == channel_id)
+            )
+        ).first()
+        return ChannelRow(row[0], row[1], row[2]) if row else None
+
+    # --- events -----------------------------------------------------------------------
+
+    async def first_delivery(self, platform: str, event_key: str, now: datetime) -> bool:
+        """Record a platform delivery; False when it was seen before (a retry or a twin)."""
+        values = {"platform": platform, "event_key": event_key[:200], "processed_at": now}
+        new_id = await insert_ignore(
+            self.session, ProcessedEvent.__table__, values, ("platform", "event_key")
+        )
+        return new_id is not None
+
+    # --- posts ------------------------------------------------------------------------
+
+    async def claim_post(
+        self,
+        *,
+        claim_key: str,
+        channel_id: int,
+        question_id: str,
+        local_date: date,
+        kind: str,
+        owner: str,
+        lease_until: datetime,
+        now: datetime,
+        late: bool = False,
+        member_id: int | None = None,
+    ) -> int | None:
+        values: dict[str, Any] = {
+            "claim_key": claim_key,
+            "channel_id": channel_id,
+            "question_id": question_id,
+            "local_date": local_date,
+            "kind": kind,
+            "state": "claimed",
+            "member_id": member_id,
+            "claim_owner": owner,
+            "lease_until": lease_until,
+            "late": late,
+            "created_at": now,
+        }
+        return await insert_ignore(self.session, Post.__table__, values, ("claim_key",))
+
+    async def get_post(self, post_id: int) -> Post | None:
+        return await self.session.get(Post, post_id)
+
+    async def daily_post_on(self, channel_id: int, day: date) -> Post | None:
+        return await self.session.scalar(
+            select(Post).where(
+                Post.channel_id == channel_id, Post.kind == DAILY, Post.local_date == day
+            )
+        )
+
+    async def mark_posted(
+        self,
+        post_id: int,
+        *,
+        message_ref: str,
+        thread_ref: str,
+        posted_at: datetime,
+        reveal_at: datetime | None,
+    ) -> None:
+        await self.session.execute(
+            update(Post)
+            .where(Post.id == post_id)
+            .values(
+                state="posted",
+                message_ref=message_ref,
+                thread_ref=thread_ref,
+                posted_at=posted_at,
+                reveal_at=reveal_at,
+                lease_until=None,
+            )
+        )
+
+    async def set_post_state(self, post_id: int, state: str, **values: Any) -> None:
+        await self.session.execute(
+            update(Post).where(Post.id == post_id).values(state=state, **values)
+        )
+
+    async def take_lease(
+        self, post_id: int, *, owner: str, old_lease: datetime | None, new_lease: datetime
+    ) -> bool:
+        """Take over an expired claim; the compare-and-set lets only one process win."""
+        condition = (
+            Post.lease_until.is_(None) if old_lease is None else (Post.lease_until == old_lease)
+        )
+        result = await self.session.execute(
+            update(Post)
+            .where(Post.id == post_id, condition)
+            .values(claim_owner=owner, lease_until=new_lease)
+        )
+        return result.rowcount == 1
+
+    async def stalled_posts(self, now: datetime) -> list[Post]:
+        """Claimed but never sent, or revealed but the reveal never delivered; lease over."""
+        return list(
+            await self.session.scalars(
+                select(Post)
+                .where(
+                    Post.kind == DAILY,
+                    Post.lease_until < now,
+                    or_(
+                        Post.state == "claimed",
+                        and_(Post.state == "revealed", Post.reveal_message_ref.is_(None)),
+                    ),
+                )
+                .order_by(Post.id)
+            )
+        )
+
+    async def post_by_thread(self, channel_id: int, thread_ref: str) -> Post | None:
+        return await self.session.scalar(
+            select(Post).where(Post.channel_id == channel_id, Post.thread_ref == thread_ref)
+        )
+
+    async def open_daily_post(self, channel_id: int) -> Post | None:
+        return await self.session.scalar(
+            select(Post)
+            .where(Post.channel_id == channel_id, Post.kind == DAILY, Post.state == "posted")
+            .order_by(Post.id.desc())
+            .limit(1)
+        )
+
+    async def open_practice_post(self, channel_id: int, member_id: int) -> Post | None:
+        return await self.session.scalar(
+            select(Post)
+            .where(
+                Post.channel_id == channel_id,
+                Post.kind == PRACTICE,
+                Post.member_id == member_id,
+                Post.state == "posted",
+            )
+            .order_by(Post.id.desc())
+            .limit(1)
+        )
+
+    async def due_reveals(self, now: datetime) -> list[Post]:
+        return list(
+            await self.session.scalars(
+                select(Post)
+                .where(Post.state == "posted", Post.kind == DAILY, Post.reveal_at <= now)
+                .order_by(Post.reveal_at, Post.id)
+            )
+        )
+
+    async def claim_reveal(
+        self, post_id: int, *, owner: str, now: datetime, lease_until: datetime
+    ) -> bool:
+        result = await self.session.execute(
+            update(Post)
+            .where(Post.id == post_id, Post.state == "posted")
+            .values(state="revealed", revealed_at=now, claim_owner=owner, lease_until=lease_until)
+        )
+        return result.rowcount == 1
+
+    async def next_reveal_at(self) -> datetime | None:
+        return await self.session.scalar(
+            select(func.min(Post.reveal_at)).where(Post.state == "posted", Post.kind == DAILY)
+        )
+
+    async def asked_question_ids(self, channel_id: int) -> list[str]:
+        return list(
+            await self.session.scalars(
+                select(Post.question_id)
+                .where(Post.channel_id == channel_id, Post.kind == DAILY)
+                .order_by(Post.local_date, Post.id)
+            )
+        )
+
+    async def revealed_between(self, channel_id: int, start: datetime, end: datetime) -> list[Post]:
+        """Daily posts revealed in [start, end): each round lands in exactly one digest."""
+        return list(
+            await self.session.scalars(
+                select(Post)
+                .where(
+                    Post.channel_id == channel_id,
+                    Post.kind == DAILY,
+                    Post.state == "revealed",
+                    Post.revealed_at >= start,
+                    Post.revealed_at < end,
+                )
+                .order_by(Post.local_date)
+            )
+        )
+
+    async def answers_for_posts(self, post_ids: Sequence[int]) -> list[tuple[Answer, Member]]:
+        if not post_ids:
+            return []
+        rows = await self.session.execute(
+            select(Answer, Member)
+            .join(Member, Member.id == Answer.member_id)
+            .where(Answer.post_id.in_(list(post_ids)), Answer.withdrawn.is_(False))
+        )
+        return [(a, m) for a, m in rows]
+
+    async def mean_score_by_question(self, channel_id: int) -> dict[str, float]:
+        rows = await self.session.execute(
+            select(Post.question_id, func.avg(Answer.score))
+            .join(Post, Post.id == Answer.post_id)
+            .where(
+                Answer.channel_id == channel_id,
+                Answer.kind == DAILY,
+                Answer.on_time.is_(True),
+                Answer.withdrawn.is_(False),
+            )
+            .group_by(Post.question_id)
+        )
+        return {qid: float(mean) for qid, mean in rows if mean is not None}
+
+    async def practice_question_ids(self, member_id: int) -> list[str]:
+        return list(
+            await self.session.scalars(
+                select(Post.question_id)
+                .where(Post.member_id == member_id, Post.kind == PRACTICE)
+                .order_by(Post.id)
+            )
+        )
+
+    # --- answers ----------------------------------------------------------------------
+
+    async def answer_for(self, post_id: int, member_id: int) -> Answer | None:
+        return await self.session.scalar(
+            select(Answer).where(Answer.post_id == post_id, Answer.member_id == member_id)
+        )
+
+    async def insert_answer(self, values: dict[str, Any]) -> int | None:
+        return await insert_ignore(self.session, Answer.__table__, values, ("post_id", "member_id"))
+
+    async def answers_for_post(self, post_id: int) -> list[tuple[Answer, Member]]:
+        rows = await self.session.execute(
+            select(Answer, Member)
+            .join(Member, Member.id == Answer.member_id)
+            .where(Answer.post_id == post_id)
+            .order_by(Answer.received_at, Answer.id)
+        )
+        return [(a, m) for a, m in rows]
+
+    async def round_texts(self, post_id: int, except_member: int) -> list[str]:
+        return list(
+            await self.session.scalars(
+                select(Answer.text)
+                .where(
+                    Answer.post_id == post_id,
+                    Answer.member_id != except_member,
+                    Answer.withdrawn.is_(False),
+                    Answer.on_time.is_(True),
+                )
+                .order_by(Answer.received_at)
+            )
+        )
+
+    async def recent_answers(self, member_id: int, limit: int = 5) -> list[tuple[Answer, Post]]:
+        rows = await self.session.execute(
+            select(Answer, Post)
+            .join(Post, Post.id == Answer.post_id)
+            .where(Answer.member_id == member_id, Answer.withdrawn.is_(False))
+            .order_by(Answer.received_at.desc())
+            .limit(limit)
+        )
+        return [(a, p) for a, p in rows]
+
+    # --- streaks ----------------------------------------------------------------------
+
+    async def streaks(self, channel_id: int) -> dict[int, MemberStreak]:
+        rows = await self.session.scalars(
+            select(MemberStreak).where(MemberStreak.channel_id == channel_id)
+        )
+        return {row.member_id: row for row in rows}
+
+    async def streak_for(self, channel_id: int, member_id: int) -> MemberStreak | None:
+        return await self.session.scalar(
+            select(MemberStreak).where(
+                MemberStreak.channel_id == channel_id, MemberStreak.member_id == member_id
+            )
+        )
+
+    def add(self, row: Any) -> None:
+        self.session.add(row)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    # --- standings --------------------------------------------------------------------
+
+    async def standings(
+        self,
+        channel_id: int,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        limit: int = 10,
+    ) -> list[Standing]:
+        """Points per member in a channel's daily rounds, best first (points, then streak)."""
+        conditions = [Answer.channel_id == channel_id, Answer.kind == DAILY]
+        if start is not None:
+            conditions.append(Answer.post_date >= start)
+        if end is not None:
+            conditions.append(Answer.post_date <= end)
+        totals = (
+            select(
+                Answer.member_id.label("member_id"),
+                func.sum(Answer.points).label("points"),
+                func.count(Answer.id).filter(Answer.on_time.is_(True)).label("answers"),
+            )
+            .where(*conditions)
+            .group_by(Answer.member_id)
+            .subquery()
+        )
+        streak = func.coalesce(MemberStreak.current, 0)
+        rows = await self.session.execute(
+            select(
+                Member.id,
+                Member.external_id,
+                Member.display_name,
+                totals.c.points,
+                totals.c.answers,
+                streak,
+            )
+            .join(totals, totals.c.member_id == Member.id)
+            .outerjoin(
+                MemberStreak,
+                and_(MemberStreak.member_id == Member.id, MemberStreak.channel_id == channel_id),
+            )
+            .where(totals.c.points > 0)
+            .order_by(totals.c.points.desc(), streak.desc(), Member.display_name)
+            .limit(limit)
+        )
+        return [Standing(r[0], r[1], r[2], int(r[3] or 0), int(r[4] or 0), int(r[5])) for r in rows]
+
+    async def member_totals(self, channel_id: int, member_id: int, kind: str) -> MemberTotals:
+        row = (
+            await self.session.execute(
+                select(
+                    func.coalesce(func.sum(Answer.points), 0),
+                    func.count(Answer.id),
+                    func.avg(Answer.score),
+                    func.count(Answer.id).filter(Answer.best.is_(True)),
+                ).where(
+                    Answer.channel_id == channel_id,
+                    Answer.member_id == member_id,
+                    Answer.kind == kind,
+                    Answer.withdrawn.is_(False),
+                )
+            )
+        ).one()
+        mean = float(row[2]) if row[2] is not None else None
+        return MemberTotals(int(row[0]), int(row[1]), mean, int(row[3]))
+
+    async def rank_of(self, channel_id: int, points: int) -> int:
+        """1 + how many members have more all-time points in the channel."""
+        totals = (
+            select(func.sum(Answer.points).label("points"))
+            .where(Answer.channel_id == channel_id, Answer.kind == DAILY)
+            .group_by(Answer.member_id)
+            .subquery()
+        )
+        ahead = await self.session.scalar(
+            select(func.count()).select_from(totals).where(totals.c.points > points)
+        )
+        return int(ahead or 0) + 1
+
+    async def week_answers(self, channel_id: int, start: date, end: date) -> list[Answer]:
+        return list(
+            await self.session.scalars(
+                select(Answer).where(
+                    Answer.channel_id == channel_id,
+                    Answer.kind == DAILY,
+                    Answer.post_date >= start,
+                    Answer.post_date <= end,
+                    Answer.withdrawn.is_(False),
+                )
+            )
+        )
+
+    async def active_member_count(self, channel_id: int, since: date, until: date) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count(func.distinct(Answer.member_id))).where(
+                    Answer.channel_id == channel_id,
+                    Answer.kind == DAILY,
+                    Answer.post_date >= since,
+                    Answer.post_date <= until,
+                    Answer.withdrawn.is_(False),
+                )
+            )
+            or 0
+        )
+
+    async def top_streaks(self, channel_id: int, limit: int = 3) -> list[tuple[str, int]]:
+        rows = await self.session.execute(
+            select(Member.display_name, MemberStreak.current)
+            .join(Member, Member.id == MemberStreak.member_id)
+            .where(MemberStreak.channel_id == channel_id, MemberStreak.current > 0)
+            .order_by(MemberStreak.current.desc(), Member.display_name)
+            .limit(limit)
+        )
+        return [(name, int(current)) for name, current in rows]
+
+    # --- digests ----------------------------------------------------------------------
+
+    async def claim_digest(
+        self, channel_id: int, iso_year: int, iso_week: int, *, owner: str, now: datetime
+    ) -> int | None:
+        values = {
+            "channel_id": channel_id,
+            "iso_year": iso_year,
+            "iso_week": iso_week,
+            "state": "claimed",
+            "claim_owner": owner,
+            "created_at": now,
+        }
+        return await insert_ignore(
+            self.session, Digest.__table__, values, ("channel_id", "iso_year", "iso_week")
+        )
+
+    async def digest_exists(self, channel_id: int, iso_year: int, iso_week: int) -> bool:
+        found = await self.session.scalar(
+            select(Digest.id).where(
+                Digest.channel_id == channel_id,
+                Digest.iso_year == iso_year,
+                Digest.iso_week == iso_week,
+            )
+        )
+        return found is not None
+
+    async def finish_digest(
+        self, digest_id: int, state: str, *, now: datetime, message_ref: str | None = None
+    ) -> None:
+        await self.session.execute(
+            update(Digest)
+            .where(Digest.id == digest_id)
+            .values(state=state, posted_at=now, message_ref=message_ref)
+        )
+
+    async def posts_in_range(self, channel_id: int, start: date, end: date) -> Sequence[Post]:
+        return list(
+            await self.session.scalars(
+                select(Post).where(
+                    Post.channel_id == channel_id,
+                    Post.kind == DAILY,
+                    Post.local_date >= start,
+                    Post.local_date <= end,
+                )
+            )
+        )

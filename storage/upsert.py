@@ -1,0 +1,33 @@
+"""INSERT ... ON CONFLICT DO NOTHING for both dialects: the primitive behind every claim."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def insert_ignore(
+    session: AsyncSession,
+    table: Table,
+    values: Mapping[str, Any],
+    conflict_columns: Sequence[str],
+) -> int | None:
+    """Insert a row unless one with the same unique key exists.
+
+    Returns the new row's id, or None when the key was already taken — by this process
+    earlier or by another one a moment ago. The database decides, not timing.
+    """
+    dialect = session.bind.dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    statement = (
+        module.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        .returning(table.c.id)
+    )
+    result = await session.execute(statement)
+    return result.scalar_one_or_none()
