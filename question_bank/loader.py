@@ -144,7 +144,11 @@ def _syntax_problem(name: str, path: Path, text: str, exc: yaml.YAMLError) -> Ba
     line = mark.line + 1 if mark else 0
     reason = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
-    if context:
+    context_mark = getattr(exc, "context_mark", None)
+    if context and context_mark is not None and context_mark.line + 1 != line:
+        # e.g. an unclosed quote: the error shows at the end, the cause is where it opened
+        reason = f"{reason} ({context} that starts on line {context_mark.line + 1})"
+    elif context:
         reason = f"{reason} ({context})"
     return BankProblem(name, line, "-", "file", f"is not valid YAML: {reason}")
 
@@ -202,11 +206,10 @@ _WRITABLE_FIELDS = tuple(f for f in _FIELDS if f != "bank")
 
 
 def _got(value: Any) -> str:
-    name = _TYPE_NAMES.get(type(value).__name__, type(value).__name__)
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "...'"
-        return f"{name} {shown}" if name != "text" else shown
-    return name
+        shown = repr(value)
+        return shown if len(shown) <= 40 else shown[:36] + "...'"
+    return _TYPE_NAMES.get(type(value).__name__, type(value).__name__)
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -403,12 +406,6 @@ def _load_group(
             accepted[key] = (question, origin)
         problems.extend(file_problems)
         if skip_broken and any(p.is_error for p in file_problems):
-            log.error(
-                "bank file %s skipped: %d problem(s), first: %s",
-                parsed.name,
-                len(file_problems),
-                file_problems[0],
-            )
             continue
         for key, (question, origin) in accepted.items():
             bank._add(key, question, origin)
@@ -555,10 +552,28 @@ def load_bank(
         bank.problems.extend(problems)
     for path in _unique(custom_paths):
         bank.problems.extend(_add_custom(bank, path))
-    for problem in bank.problems:
-        if not problem.is_error:
-            log.warning("bank: %s", problem)
+    if strict:
+        _log_problems(bank.problems)
     return bank
+
+
+def _log_problems(problems: Sequence[BankProblem]) -> None:
+    """At start-up, say which custom files were skipped and why, one line per file."""
+    by_file: dict[str, list[BankProblem]] = {}
+    for problem in problems:
+        by_file.setdefault(problem.file, []).append(problem)
+    for name, found in by_file.items():
+        errors = [p for p in found if p.is_error]
+        if errors:
+            log.error(
+                "custom bank file %s skipped, %d error(s): %s",
+                name,
+                len(errors),
+                " | ".join(str(p) for p in errors),
+            )
+        for problem in found:
+            if not problem.is_error:
+                log.warning("bank: %s", problem)
 
 
 def validate_paths(paths: Iterable[Path | str]) -> QuestionBank:

@@ -1,0 +1,271 @@
+"""Loader errors name file, line, entry and field; custom banks are namespaced and skippable."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+from rapidfuzz import fuzz
+
+from question_bank import BankError, Kind, load_bank, parse_bank_file, validate_paths
+from question_bank.loader import NEAR_DUPLICATE_RATIO, load_single_file
+
+BANKS = Path(__file__).parent / "data" / "banks"
+BROKEN = BANKS / "broken"
+FIXTURE_BUILTIN = BANKS / "builtin"
+PROBLEM_FORMAT = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<id>[^:]+): (?P<field>[^:]+): .+")
+
+
+def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
+    """1-based line of the n-th line containing ``needle``: what a person would look for."""
+    hits = [n for n, text in enumerate(path.read_text().splitlines(), 1) if needle in text]
+    return hits[occurrence - 1]
+
+
+def only_problem(path: Path):
+    _, problems = parse_bank_file(path)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+@pytest.mark.parametrize("path", sorted(BROKEN.iterdir()), ids=lambda p: p.name)
+def test_every_problem_reads_file_line_id_field_message(path: Path) -> None:
+    bank = validate_paths([path])
+    assert bank.problems, f"{path.name} should have a problem"
+    for problem in bank.problems:
+        match = PROBLEM_FORMAT.match(str(problem))
+        assert match, str(problem)
+        assert match["file"].endswith(path.name)
+        assert int(match["line"]) >= 1
+
+
+def test_bad_yaml_points_at_the_line_and_where_the_quote_opened() -> None:
+    path = BROKEN / "bad-yaml.yaml"
+    problem = only_problem(path)
+    assert problem.field == "file"
+    assert "not valid YAML" in problem.message
+    assert f"starts on line {line_of(path, 'An unterminated quote')}" in problem.message
+    assert problem.line >= line_of(path, "An unterminated quote")
+
+
+def test_missing_field_names_the_entry_and_keeps_the_good_one() -> None:
+    path = BROKEN / "missing-field.yaml"
+    questions, problems = parse_bank_file(path)
+    assert [q.id for q in questions] == ["has-everything"]
+    [problem] = problems
+    assert (problem.entry_id, problem.field, problem.message) == (
+        "no-answer-here",
+        "answer",
+        "is required",
+    )
+    assert problem.line == line_of(path, "id: no-answer-here")
+    assert problem.file.endswith("missing-field.yaml")
+
+
+def test_wrong_types_are_reported_at_their_own_lines() -> None:
+    path = BROKEN / "wrong-type.yaml"
+    _, problems = parse_bank_file(path)
+    by_field = {p.field: p for p in problems}
+    assert set(by_field) == {"prompt", "tags"}
+    assert by_field["prompt"].line == line_of(path, "prompt:")
+    assert by_field["prompt"].message == "should be text, got a list"
+    assert by_field["tags"].line == line_of(path, "tags:")
+    assert by_field["tags"].message == "should be a list, got a mapping"
+
+
+def test_bad_difficulty_says_what_is_allowed() -> None:
+    path = BROKEN / "bad-difficulty.yaml"
+    problem = only_problem(path)
+    assert (problem.entry_id, problem.field) == ("too-hard", "difficulty")
+    assert problem.line == line_of(path, "difficulty: 5")
+    assert "1 (easy), 2 (medium) or 3 (hard)" in problem.message
+    assert problem.message.endswith("got 5")
+
+
+def test_unknown_field_suggests_the_intended_one() -> None:
+    path = BROKEN / "unknown-field.yaml"
+    _, problems = parse_bank_file(path)
+    by_field = {p.field: p for p in problems}
+    assert "did you mean 'prompt'?" in by_field["promt"].message
+    assert by_field["promt"].line == line_of(path, "promt:")
+    assert by_field["prompt"].message == "is required"
+
+
+def test_duplicate_id_gives_both_lines_and_skips_the_custom_file(caplog) -> None:
+    path = BROKEN / "duplicate-id.yaml"
+    with caplog.at_level(logging.ERROR, logger="question_bank.loader"):
+        bank = load_bank([path], builtin_dir=None)
+    [problem] = bank.problems
+    assert (problem.entry_id, problem.field) == ("same-id", "id")
+    assert problem.line == line_of(path, "id: same-id", occurrence=2)
+    assert f"duplicate-id.yaml:{line_of(path, 'id: same-id')}" in problem.message
+    assert len(bank) == 0  # the whole file is skipped, not just the second entry
+    assert "duplicate-id.yaml skipped" in caplog.text
+
+
+def test_duplicate_ids_across_builtin_files_raise_with_both_places(tmp_path: Path) -> None:
+    entry = "- id: twice\n  topic: fundamentals\n  prompt: {p}\n  answer: {a}\n"
+    (tmp_path / "a.yaml").write_text(entry.format(p="A prompt long enough.", a="x" * 30))
+    (tmp_path / "b.yaml").write_text("\n" + entry.format(p="Another prompt here.", a="y" * 30))
+    with pytest.raises(BankError) as info:
+        load_bank(builtin_dir=tmp_path)
+    [problem] = info.value.problems
+    assert problem.file.endswith("b.yaml") and problem.line == 2
+    assert problem.message.endswith("a.yaml:1")
+
+
+def test_builtin_unknown_topic_raises_at_start_up(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_text(
+        "- id: typo-topic\n  topic: deep-learnin\n  prompt: What is a residual connection?\n"
+        "  answer: A skip path that adds a block's input to its output.\n"
+    )
+    with pytest.raises(BankError) as info:
+        load_bank(builtin_dir=tmp_path)
+    [problem] = info.value.problems
+    assert (problem.line, problem.field) == (2, "topic")
+    assert "did you mean 'deep-learning'?" in problem.message
+    # Validation wants every problem instead of an exception.
+    assert load_bank(builtin_dir=tmp_path, strict=False).problems == [problem]
+
+
+def test_builtin_sources_must_name_a_real_seed_question(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_text(
+        "- id: bad-source\n  topic: fundamentals\n  prompt: What is a validation set for?\n"
+        "  answer: Choosing models and hyperparameters without touching the test set.\n"
+        '  sources: ["000_49013d5f2da82ec6.txt#26", "nope.txt#1"]\n'
+    )
+    problems = load_bank(builtin_dir=tmp_path, strict=False).problems
+    assert [p.field for p in problems] == ["sources", "sources"]
+    assert "questions 1-25, not 26" in problems[0].message
+    assert "'nope.txt' is not a seed file" in problems[1].message
+    assert {p.line for p in problems} == {5}
+
+
+def test_repeated_key_and_bank_key_are_errors(tmp_path: Path) -> None:
+    path = tmp_path / "team.yaml"
+    path.write_text(
+        "- id: twice-keyed\n  prompt: First version of the prompt.\n"
+        "  answer: An answer that is long enough.\n  prompt: Second version of it.\n"
+        "  bank: builtin\n"
+    )
+    _, problems = parse_bank_file(path)
+    assert {(p.field, p.line) for p in problems} == {("prompt", 4), ("bank", 5)}
+
+
+def test_json_bank_with_tabs_loads_and_bad_json_gets_a_json_message(tmp_path: Path) -> None:
+    questions, problems = parse_bank_file(BANKS / "team-json.json", "team-json")
+    assert problems == []
+    assert [q.qualified_id for q in questions] == ["team-json:json-entry"]
+    broken = tmp_path / "broken.json"
+    broken.write_text('[\n  {"id": "a-b",\n   "prompt": "unclosed"\n]\n')
+    [problem] = parse_bank_file(broken)[1]
+    assert problem.message.startswith("is not valid JSON")
+    assert problem.line == 4
+
+
+def test_top_level_must_be_a_list_and_entries_mappings(tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("id: not-a-list\n")
+    assert "must be a list of entries" in only_problem(mapping).message
+    scalars = tmp_path / "scalars.yaml"
+    scalars.write_text("- just a string\n")
+    problem = only_problem(scalars)
+    assert (problem.entry_id, problem.field, problem.line) == ("#1", "entry", 1)
+
+
+def test_key_point_problems_point_into_the_list(tmp_path: Path) -> None:
+    path = tmp_path / "kp.yaml"
+    path.write_text(
+        "- id: kp-entry\n  prompt: What does a key point look like?\n"
+        "  answer: A short checkable claim the grader can look for.\n"
+        "  key_points:\n    - one fine point\n    - text: ok\n    - another fine point\n"
+    )
+    problem = only_problem(path)
+    assert problem.field == "key_points.1.text"
+    assert problem.line == 6
+    assert "too short" in problem.message
+
+
+def test_custom_bank_is_namespaced_and_gets_defaults() -> None:
+    bank = load_bank([BANKS / "team-good.yaml"], builtin_dir=FIXTURE_BUILTIN)
+    assert bank.problems == []
+    assert bank.banks() == ["builtin", "team-good"]
+    builtin, custom = bank.get("overfitting-basics"), bank.get("team-good:overfitting-basics")
+    assert builtin is not None and custom is not None and builtin.prompt != custom.prompt
+    assert (custom.bank, custom.topic, custom.difficulty, custom.kind, custom.key_points) == (
+        "team-good",
+        "custom",
+        2,
+        Kind.CONCEPT,
+        (),
+    )
+    assert bank.get("team-good:our-ranking-metric").tags == ("search",)
+    assert "search-ranking" in bank.topics()
+
+
+def test_broken_custom_files_are_skipped_and_the_rest_still_loads(caplog) -> None:
+    with caplog.at_level(logging.ERROR, logger="question_bank.loader"):
+        bank = load_bank([BROKEN, BANKS / "team-good.yaml"], builtin_dir=FIXTURE_BUILTIN)
+    assert bank.banks() == ["builtin", "team-good"]
+    assert len([q for q in bank if q.bank == "builtin"]) == 3
+    broken_files = {p.name for p in BROKEN.iterdir()}
+    reported = {Path(p.file).name for p in bank.problems}
+    assert reported == broken_files
+    for name in broken_files:
+        assert f"{name} skipped" in caplog.text
+
+
+def test_a_custom_bank_cannot_pose_as_builtin(tmp_path: Path) -> None:
+    path = tmp_path / "builtin.yaml"
+    path.write_text((BANKS / "team-good.yaml").read_text())
+    bank = load_bank([path], builtin_dir=FIXTURE_BUILTIN)
+    assert len(bank) == 3
+    assert "cannot be a bank name" in bank.problems[0].message
+
+
+def test_same_custom_path_twice_loads_once() -> None:
+    path = BANKS / "team-good.yaml"
+    bank = load_bank([path, str(path)], builtin_dir=None)
+    assert bank.problems == [] and len(bank) == 3
+
+
+def test_missing_custom_path_is_reported() -> None:
+    bank = load_bank([BANKS / "no-such-bank.yaml"], builtin_dir=FIXTURE_BUILTIN)
+    assert len(bank) == 3
+    [problem] = bank.problems
+    assert (problem.field, problem.message) == ("file", "does not exist")
+
+
+def test_near_duplicate_prompts_warn_unless_marked_variant() -> None:
+    path = BANKS / "near-duplicates.yaml"
+    bank = validate_paths([path])
+    [problem] = bank.problems
+    assert not problem.is_error
+    assert (problem.entry_id, problem.field) == ("what-is-dropout-again", "prompt")
+    assert problem.line == line_of(path, "prompt:", occurrence=2)
+    assert "near-duplicate of what-is-dropout" in problem.message
+    # The fixture's variant pair is just as close, and is accepted because it is marked.
+    team = load_bank([BANKS / "team-good.yaml"], builtin_dir=None)
+    a, b = team.get("team-good:our-ranking-metric"), team.get("team-good:our-ranking-metric-short")
+    assert fuzz.ratio(a.prompt, b.prompt) >= NEAR_DUPLICATE_RATIO
+    assert b.variant_of == a.id and team.problems == []
+
+
+def test_dangling_variant_of_is_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "team.yaml"
+    path.write_text(
+        "- id: orphan\n  prompt: A variant of something that is gone.\n"
+        "  answer: The entry it varies was deleted.\n  variant_of: gone-entry\n"
+    )
+    bank = load_bank([path], builtin_dir=None)
+    assert len(bank) == 1
+    [problem] = bank.problems
+    assert (problem.field, problem.line, problem.severity) == ("variant_of", 4, "warning")
+
+
+def test_single_file_keeps_bare_ids() -> None:
+    bank = load_single_file(BANKS / "team-good.yaml")
+    assert bank.get("our-ranking-metric") is not None
+    assert bank.get("our-ranking-metric").bank == "team-good"
