@@ -317,8 +317,6 @@ def grade(
     ] = None,
 ) -> None:
     """Grade JSON lines {"question": ID, "answer": TEXT} from stdin, one JSON line out each."""
-    from bot.grading.batch import grade_lines  # the grader is heavy; only this command needs it
-
     if bank_file is not None:
         bank = load_single_file(bank_file)
         for problem in bank.problems:
@@ -328,6 +326,8 @@ def grade(
             raise typer.Exit(1)
     else:
         bank = _load()
+    from bot.grading.batch import grade_lines  # the grader is heavy; only this command needs it
+
     lines = (line.rstrip("\r\n") for line in sys.stdin)
     for out in grade_lines(lines, bank):
         typer.echo(out.rstrip("\n"))
