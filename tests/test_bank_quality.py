@@ -1,0 +1,149 @@
+"""Quality gates on the shipped bank: size, coverage, rubric shape and gradability.
+
+Each test checks every entry and lists all offenders at once, so one run tells the
+content writers everything that is left to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import pytest
+from rapidfuzz import fuzz, process, utils
+
+from bot.grading import grade_answer
+from question_bank import Kind, QuestionBank, load_bank, validate_paths
+from question_bank.loader import BUILTIN_DIR
+from question_bank.schema import SEED_QUESTION_COUNTS, TOPICS, Question, seed_refs
+
+MIN_ENTRIES, MIN_TOPICS = 200, 12
+MIN_WORDS, MAX_WORDS = 60, 200
+# Slack for answers with a ``` code block: code is dense, so the prose may be shorter
+# (from 40 words) and prose plus code may run 25% over the limit.
+MIN_PROSE_WORDS_WITH_CODE, MAX_WORDS_WITH_CODE = 40, 250
+MODEL_ANSWER_MIN_SCORE = 0.9
+VAGUE_ANSWER = "It depends on the data and the model."
+VAGUE_MAX_SCORE = 0.3
+STAR_CUES = {  # each STAR part must be named by some key point
+    "situation": ("situation", "context"),
+    "task": ("task", "goal", "responsib"),
+    "action": ("action",),
+    "result": ("result", "outcome"),
+}
+CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
+
+
+@pytest.fixture(scope="module")
+def bank() -> QuestionBank:
+    return load_bank()
+
+
+def offenders(found: list[str]) -> str:
+    return f"{len(found)} entries:\n  " + "\n  ".join(found)
+
+
+def words(text: str) -> int:
+    return sum(1 for token in text.split() if re.search(r"[^\W_]", token))
+
+
+def test_shipped_bank_has_no_problem_at_all() -> None:
+    problems = validate_paths([BUILTIN_DIR]).problems
+    assert not problems, "\n".join(map(str, problems))
+
+
+def test_size_and_topics(bank: QuestionBank) -> None:
+    assert len(bank) >= MIN_ENTRIES
+    assert len(bank.topics()) >= MIN_TOPICS
+    assert set(bank.topics()) <= set(TOPICS)
+
+
+def test_every_technical_topic_has_every_difficulty(bank: QuestionBank) -> None:
+    seen: dict[str, set[int]] = defaultdict(set)
+    for q in bank:
+        seen[q.topic].add(q.difficulty)
+    missing = [
+        f"{topic}: no difficulty {sorted({1, 2, 3} - levels)}"
+        for topic, levels in sorted(seen.items())
+        if topic != "behavioural" and levels != {1, 2, 3}
+    ]
+    assert not missing, offenders(missing)
+
+
+def test_every_seed_question_is_covered(bank: QuestionBank) -> None:
+    covered = {ref for q in bank for ref in seed_refs(q)}
+    missing = [
+        f"{seed}#{n}"
+        for seed, total in SEED_QUESTION_COUNTS.items()
+        for n in range(1, total + 1)
+        if (seed, n) not in covered
+    ]
+    assert sum(SEED_QUESTION_COUNTS.values()) == 80
+    assert not missing, f"seed questions without an entry: {', '.join(missing)}"
+
+
+def test_every_entry_has_three_to_six_key_points(bank: QuestionBank) -> None:
+    bad = [f"{q.id}: {len(q.key_points)}" for q in bank if not 3 <= len(q.key_points) <= 6]
+    assert not bad, offenders(bad)
+
+
+def answer_length_problem(q: Question) -> str | None:
+    total = words(q.answer)
+    if "```" not in q.answer:
+        ok = MIN_WORDS <= total <= MAX_WORDS
+        return None if ok else f"{q.id}: {total} words"
+    prose = words(CODE_BLOCK.sub(" ", q.answer))
+    ok = prose >= MIN_PROSE_WORDS_WITH_CODE and total <= MAX_WORDS_WITH_CODE
+    return None if ok else f"{q.id}: {prose} words of prose, {total} with code"
+
+
+def test_model_answers_are_60_to_200_words(bank: QuestionBank) -> None:
+    bad = [problem for q in bank if (problem := answer_length_problem(q))]
+    assert not bad, offenders(bad)
+
+
+def test_behavioural_entries_have_a_star_rubric(bank: QuestionBank) -> None:
+    bad = []
+    for q in bank:
+        if q.kind != Kind.BEHAVIOURAL:
+            continue
+        text = " ".join(p for point in q.key_points for p in point.phrasings).lower()
+        absent = [part for part, cues in STAR_CUES.items() if not any(c in text for c in cues)]
+        if absent:
+            bad.append(f"{q.id}: no key point for {', '.join(absent)}")
+    assert any(q.kind == Kind.BEHAVIOURAL for q in bank), "no behavioural entries"
+    assert not bad, offenders(bad)
+
+
+def test_no_near_duplicate_prompts_unless_variants(bank: QuestionBank) -> None:
+    questions = list(bank)
+    prompts = [utils.default_process(q.prompt) for q in questions]
+    bad = []
+    for i, q in enumerate(questions):
+        for _, score, j in process.extract(
+            prompts[i], prompts[i + 1 :], scorer=fuzz.ratio, score_cutoff=90, limit=None
+        ):
+            other = questions[i + 1 + j]
+            if other.id not in {q.variant_of} and q.id not in {other.variant_of}:
+                bad.append(f"{q.id} ~ {other.id}: {score:.0f}")
+    assert not bad, offenders(bad)
+
+
+def test_every_model_answer_scores_high_on_its_own_rubric(bank: QuestionBank) -> None:
+    bad = []
+    for q in bank:
+        grade = grade_answer(q, q.answer)
+        if grade.score < MODEL_ANSWER_MIN_SCORE:
+            missed = "; ".join(p.text for p in grade.missed)
+            bad.append(f"{q.id}: {grade.score:.2f} (missed: {missed})")
+    assert not bad, offenders(bad)
+
+
+def test_a_vague_answer_scores_low_everywhere(bank: QuestionBank) -> None:
+    bad = []
+    for q in bank:
+        vague = grade_answer(q, VAGUE_ANSWER).score
+        model = grade_answer(q, q.answer).score
+        if vague > VAGUE_MAX_SCORE or vague >= model:
+            bad.append(f"{q.id}: vague {vague:.2f} vs model {model:.2f}")
+    assert not bad, offenders(bad)
