@@ -1,15 +1,17 @@
 """Grading of free-text answers against a question's rubric.
 
 ``grade_answer`` is the one entry point the rest of the bot calls; what happens inside it
-may change, its signature may not.
+may change, its signature may not. The grader is local and deterministic: stems, an ML
+synonym table, typo matching, negation, and STAR structure for behavioural questions
+(see bench/GRADING.md for how it was measured).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.grading.engine import grade
 from bot.grading.result import Grade, PointResult
-from bot.grading.simple import grade_simple
 from question_bank.schema import Question
 
 __all__ = ["Grade", "PointResult", "grade_answer"]
@@ -21,4 +23,4 @@ def grade_answer(question: Question, text: str, *, round_answers: Sequence[str] 
     ``round_answers`` are the texts other people already gave in the same round, so a
     near-copy of one of them can be flagged.
     """
-    return grade_simple(question, text, round_answers=round_answers)
+    return grade(question, text, round_answers)

@@ -22,6 +22,11 @@ class Grade:
     feedback: str = ""
     # Reasons the answer earns no quality points even if it scores, e.g. "near_copy".
     flags: tuple[str, ...] = field(default=())
+    # Points the answer states the opposite of ("does not reduce variance"); they are also
+    # in ``missed``. ``matched`` holds the words used with the wrong polarity.
+    contradicted: tuple[PointResult, ...] = ()
+    # How the score was reached: "key_points", "model_answer" (no key points) or "star".
+    method: str = "key_points"
 
     @property
     def earns_quality_points(self) -> bool:

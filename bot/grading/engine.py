@@ -1,0 +1,187 @@
+"""Puts the pieces together: scan the answer once, then grade by rubric or by STAR."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.grading.behavioural import (
+    PART_LABELS,
+    StarScore,
+    part_of_point,
+    score_star,
+    story_factor,
+)
+from bot.grading.feedback import concept_feedback, star_feedback
+from bot.grading.match import AnswerIndex, Matcher, PointMatch
+from bot.grading.nearcopy import is_near_copy
+from bot.grading.result import Grade, PointResult
+from bot.grading.rubric import build_phrasing, rubric_for
+from bot.grading.style import judge_style
+from bot.grading.text import Scan, scan
+from question_bank.schema import Kind, Question
+
+GRADED_PREFIX_CHARS = 8000  # longer answers are graded on their start, and flagged
+# Without key points the model answer's sentences are the points; nobody repeats all of
+# them, so covering this share of them already earns full marks.
+MODEL_ANSWER_FULL = 0.75
+PART_OK = 0.5
+TOPICAL_WEIGHT = 0.25
+LONG_ANSWER_WORDS = 400
+
+
+def grade(question: Question, text: str, round_answers: Sequence[str] = ()) -> Grade:
+    text = text if isinstance(text, str) else ""
+    flags: list[str] = []
+    if len(text) > GRADED_PREFIX_CHARS:
+        text = text[:GRADED_PREFIX_CHARS]
+        flags.append("truncated")
+    scanned = scan(text)
+    terms = [t for clause in scanned.clauses for t in clause.terms]
+    near_copy = is_near_copy(text, terms, round_answers)
+    if near_copy:
+        flags.append("near_copy")
+    if question.kind == Kind.BEHAVIOURAL:
+        return _grade_star(question, text, scanned, flags)
+    return _grade_concepts(question, scanned, flags)
+
+
+def _clamp(value: float) -> float:
+    return max(0.0, min(1.0, value))
+
+
+def _grade_concepts(question: Question, scanned: Scan, flags: list[str]) -> Grade:
+    rubric = rubric_for(question)
+    empty = not scanned.clauses
+    matches: list[PointMatch] = (
+        [] if empty else Matcher(rubric, AnswerIndex.build(scanned)).match_all()
+    )
+    style = judge_style(scanned)
+    if style.keyword_list:
+        flags.append("keyword_list")
+    method = "key_points" if rubric.from_key_points else "model_answer"
+
+    if matches:
+        content = sum(m.credit for m in matches) / len(matches)
+        if not rubric.from_key_points:
+            content = min(1.0, content / MODEL_ANSWER_FULL)
+    else:
+        content = 0.0
+    score = _clamp(content * style.factor)
+
+    covered = tuple(PointResult(m.point.text, m.matched) for m in matches if m.covered)
+    contradicted = tuple(PointResult(m.point.text, m.against) for m in matches if m.contradicted)
+    if matches:
+        missed = tuple(PointResult(m.point.text, m.matched) for m in matches if not m.covered)
+    else:
+        missed = tuple(PointResult(p.text) for p in rubric.points)
+
+    feedback = concept_feedback(
+        [p.text for p in covered],
+        [p.text for p in missed if p not in contradicted],
+        [p.text for p in contradicted],
+        keyword_list=style.keyword_list,
+        near_copy="near_copy" in flags,
+        empty=empty,
+    )
+    confidence = _concept_confidence(matches, rubric.from_key_points, style.words, flags)
+    return Grade(
+        score=round(score, 4),
+        covered=covered,
+        missed=missed,
+        confidence=round(confidence, 3),
+        feedback=feedback,
+        flags=tuple(flags),
+        contradicted=contradicted,
+        method=method,
+    )
+
+
+def _concept_confidence(
+    matches: Sequence[PointMatch], from_key_points: bool, words: int, flags: Sequence[str]
+) -> float:
+    if not matches:
+        return 0.95  # nothing to grade is a sure zero
+    base = 0.9 if from_key_points else 0.6
+    # A point matched at 50% could go either way; at 0% or 100% it is clear-cut.
+    decisive = sum(abs(min(1.0, m.coverage) - 0.5) * 2 for m in matches) / len(matches)
+    confidence = base * (0.6 + 0.4 * decisive)
+    if any(m.fuzzy for m in matches):
+        confidence *= 0.95
+    if any(m.contradicted for m in matches):
+        confidence *= 0.9
+    if "keyword_list" in flags:
+        confidence *= 0.9
+    if words > LONG_ANSWER_WORDS:
+        confidence *= 0.85
+    return _clamp(confidence)
+
+
+def _relevance(question: Question, scanned: Scan) -> float:
+    """Share of the prompt's content the story touches, 0..1 (a weak signal)."""
+    prompt = build_phrasing(question.prompt)
+    if not prompt.terms:
+        return 1.0
+    answer_terms = {t for clause in scanned.clauses for t in clause.terms}
+    hit = sum(t.weight for t in prompt.terms if t.term in answer_terms)
+    return _clamp(hit / prompt.total / 0.3)
+
+
+def _grade_star(question: Question, text: str, scanned: Scan, flags: list[str]) -> Grade:
+    empty = not scanned.clauses
+    star: StarScore = score_star(text, scanned)
+    if star.generic:
+        flags.append("generic")
+    rubric = rubric_for(question)
+    matches = [] if empty else Matcher(rubric, AnswerIndex.build(scanned)).match_all()
+    if matches and rubric.from_key_points:
+        # The tailored rubric says what this story should be about; it weighs a quarter.
+        topical = sum(m.credit for m in matches) / len(matches)
+    else:
+        topical = _relevance(question, scanned)
+    content = (1 - TOPICAL_WEIGHT) * star.score + TOPICAL_WEIGHT * topical
+    score = 0.0 if empty else content * story_factor(star)
+
+    covered: list[PointResult] = []
+    missed: list[PointResult] = []
+    by_point = {m.point.text: m for m in matches} if rubric.from_key_points else {}
+    points = [(kp.text, part_of_point(kp.text)) for kp in question.key_points]
+    if not points:
+        points = [(label, part) for part, label in PART_LABELS.items()]
+    for point_text, part in points:
+        match = by_point.get(point_text)
+        part_ok = part is not None and star.parts[part] >= PART_OK
+        if part_ok or (match is not None and match.covered):
+            words = match.matched if match is not None and match.covered else ()
+            covered.append(PointResult(point_text, words + star.cues.get(part or "", ())))
+        else:
+            missed.append(PointResult(point_text, match.matched if match is not None else ()))
+
+    strong = [p for p in STAR_PARTS if star.parts[p] >= PART_OK]
+    weak = [PART_LABELS[p] for p in star.parts if star.parts[p] < PART_OK]
+    feedback = star_feedback(
+        [_STRONG_WORDING[p] for p in strong],
+        weak,
+        generic=star.generic,
+        near_copy="near_copy" in flags,
+        empty=empty,
+    )
+    confidence = 0.95 if empty else 0.65 * (0.7 + 0.3 * min(1.0, star.words / 60))
+    return Grade(
+        score=round(_clamp(score), 4),
+        covered=tuple(covered),
+        missed=tuple(missed),
+        confidence=round(confidence, 3),
+        feedback=feedback,
+        flags=tuple(flags),
+        method="star",
+    )
+
+
+STAR_PARTS = ("situation", "task", "action", "result", "concrete")
+_STRONG_WORDING = {
+    "situation": "a clear situation",
+    "task": "your task",
+    "action": "your own actions",
+    "result": "a result",
+    "concrete": "concrete detail",
+}

@@ -1,0 +1,65 @@
+"""Short feedback a person can act on: what the answer explained, what it left out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+MAX_ITEMS = 3
+MAX_ITEM_CHARS = 90
+NEAR_COPY_NOTE = "It is nearly the same as an earlier answer in this round, so it earns no points."
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split()).rstrip(".")
+    if len(text) <= MAX_ITEM_CHARS:
+        return text
+    return text[: MAX_ITEM_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _items(texts: Sequence[str]) -> str:
+    shown = [_short(t) for t in texts[:MAX_ITEMS]]
+    more = len(texts) - len(shown)
+    return "; ".join(shown) + (f" (and {more} more)" if more > 0 else "")
+
+
+def concept_feedback(
+    covered: Sequence[str],
+    missed: Sequence[str],
+    contradicted: Sequence[str],
+    *,
+    keyword_list: bool,
+    near_copy: bool,
+    empty: bool,
+) -> str:
+    if empty:
+        return "No answer to grade yet: write a few sentences in your own words."
+    parts: list[str] = []
+    if covered:
+        parts.append(f"You explained: {_items(covered)}.")
+    if contradicted:
+        parts.append(f"Check this, your answer says the opposite: {_items(contradicted)}.")
+    if missed:
+        lead = "You did not mention" if covered else "You missed the key points; start with"
+        parts.append(f"{lead}: {_items(missed)}.")
+    if keyword_list:
+        parts.append("It reads as a list of keywords: say in sentences how they connect.")
+    if near_copy:
+        parts.append(NEAR_COPY_NOTE)
+    return " ".join(parts)
+
+
+def star_feedback(
+    strong: Sequence[str], weak: Sequence[str], *, generic: bool, near_copy: bool, empty: bool
+) -> str:
+    if empty:
+        return "No answer to grade yet: tell one real story (situation, task, action, result)."
+    parts: list[str] = []
+    if strong:
+        parts.append(f"Your story has: {_items(strong)}.")
+    if weak:
+        parts.append(f"Strengthen: {_items(weak)}.")
+    if generic:
+        parts.append("Tell one specific time it happened, not what you would usually do.")
+    if near_copy:
+        parts.append(NEAR_COPY_NOTE)
+    return " ".join(parts)

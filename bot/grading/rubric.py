@@ -1,0 +1,131 @@
+"""A question's rubric in matchable form: weighted terms per key point, built once.
+
+With key points, each point keeps one term list per phrasing (its text and every
+alternative). Without them (a custom bank that only has a model answer), the model answer's
+sentences become the points.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.grading.behavioural import strip_star_label
+from bot.grading.lexicon import GENERIC_WORDS
+from bot.grading.text import CONCEPT_PREFIX, CONCEPT_SURFACES, merge_phrases, scan, stem_word
+from question_bank.schema import Kind, Question
+
+GENERIC_WEIGHT = 0.5
+CONCEPT_WEIGHT = 1.5
+MIN_TERMS_PER_SENTENCE = 3
+MAX_ANSWER_POINTS = 8
+
+_GENERIC_STEMS = frozenset(stem_word(w) for w in GENERIC_WORDS)
+_MARKDOWN = re.compile(r"[*_#>`]+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass(frozen=True, slots=True)
+class RubricTerm:
+    term: str
+    weight: float
+    negated: bool
+    keys: tuple[str, ...]  # surface words a typo of this term would resemble
+
+
+@dataclass(frozen=True, slots=True)
+class Phrasing:
+    terms: tuple[RubricTerm, ...]
+    total: float
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    text: str
+    phrasings: tuple[Phrasing, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    points: tuple[Point, ...]
+    from_key_points: bool
+    terms: frozenset[str]  # every term any point uses
+
+
+def term_weight(term: str) -> float:
+    if term.startswith(CONCEPT_PREFIX):
+        return CONCEPT_WEIGHT
+    if term in _GENERIC_STEMS:
+        return GENERIC_WEIGHT
+    return 1.0
+
+
+def build_phrasing(text: str) -> Phrasing:
+    seen: dict[str, RubricTerm] = {}
+    for clause in scan(text).clauses:
+        for term, negated, surface in merge_phrases(clause, keep_parts=False):
+            if term in seen:
+                continue
+            keys = [w for w in surface.split() if len(w) >= 5]
+            if term.startswith(CONCEPT_PREFIX):
+                keys.extend(w for w in CONCEPT_SURFACES.get(term, ()) if len(w) >= 5)
+            seen[term] = RubricTerm(term, term_weight(term), negated, tuple(dict.fromkeys(keys)))
+    terms = tuple(seen.values())
+    return Phrasing(terms, sum(t.weight for t in terms))
+
+
+def _answer_sentences(answer: str) -> list[str]:
+    text = _MARKDOWN.sub("", answer)
+    text = re.sub(r"```.*?```", " ", text, flags=re.S)
+    parts = [p.strip(" -\t") for p in _SENTENCE.split(text)]
+    return [p for p in parts if p]
+
+
+def _points_from_answer(answer: str) -> list[Point]:
+    """Model-answer sentences as points; short neighbours are merged so each point says
+    something checkable, and at most MAX_ANSWER_POINTS remain."""
+    groups: list[tuple[str, Phrasing]] = []
+    pending = ""
+    for sentence in _answer_sentences(answer):
+        text = f"{pending} {sentence}".strip()
+        phrasing = build_phrasing(text)
+        if len(phrasing.terms) < MIN_TERMS_PER_SENTENCE:
+            pending = text
+            continue
+        groups.append((text, phrasing))
+        pending = ""
+    if pending and groups:
+        text = f"{groups[-1][0]} {pending}"
+        groups[-1] = (text, build_phrasing(text))
+    elif pending:
+        groups.append((pending, build_phrasing(pending)))
+    while len(groups) > MAX_ANSWER_POINTS:
+        # Merge the pair of neighbours with the fewest terms between them.
+        i = min(
+            range(len(groups) - 1),
+            key=lambda k: len(groups[k][1].terms) + len(groups[k + 1][1].terms),
+        )
+        text = f"{groups[i][0]} {groups[i + 1][0]}"
+        groups[i : i + 2] = [(text, build_phrasing(text))]
+    return [Point(text, (phrasing,)) for text, phrasing in groups if phrasing.terms]
+
+
+@lru_cache(maxsize=4096)
+def rubric_for(question: Question) -> Rubric:
+    if question.key_points:
+        # A behavioural rubric line names its STAR part ("Action, ..."); the story is
+        # checked for that part separately, so only the content after it is matched.
+        clean = strip_star_label if question.kind == Kind.BEHAVIOURAL else str
+        points = [
+            Point(kp.text, tuple(p for p in (build_phrasing(clean(t)) for t in kp.phrasings)
+                                 if p.terms))
+            for kp in question.key_points
+        ]
+        points = [p for p in points if p.phrasings]
+        from_key_points = True
+    else:
+        points = _points_from_answer(question.answer)
+        from_key_points = False
+    terms = frozenset(t.term for p in points for ph in p.phrasings for t in ph.terms)
+    return Rubric(tuple(points), from_key_points, terms)

@@ -1,0 +1,290 @@
+"""Turns free text into comparable terms: stems, ML concepts, and the polarity of each.
+
+One pass over the text does everything the grader needs: code blocks are split into
+words, British spellings are folded into American ones, words are stemmed (cached, the
+stemmer is pure Python), multi-word phrases become one concept term ("area under the ROC
+curve" -> ``_auc``), and every term remembers whether it sat inside a negation ("does not
+reduce variance"). It also counts function words and segments so the grader can tell an
+explanation from a bare list of keywords.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import snowballstemmer
+
+from bot.grading.lexicon import (
+    GLUE_WORDS,
+    NEGATION_CANCELLERS,
+    NEGATION_SCOPE_WORDS,
+    NEGATORS,
+    SCOPE_BREAKERS,
+    STOPWORDS,
+    SYNONYMS,
+    VERB_STEMS,
+)
+
+CONCEPT_PREFIX = "_"
+
+_STEMMER = snowballstemmer.stemmer("english")
+_CODE_BLOCK = re.compile(r"```[^\n`]*\n?(.*?)(?:```|$)", re.S)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_RELATION = re.compile(r"\w\s*(?::|->|=>|→|=)\s*\w")
+_SENTENCE_SPLIT = re.compile(r"[.!?;]+(?:\s|$)|\n\s*\n|\n\s*(?=[-*•+]|\d+[.)])")
+_CLAUSE_SPLIT = re.compile(r"[,:()\[\]{}=<>|\n]|\s[-–—]+\s|->|=>|^\s*[-*•+]\s", re.M)
+_WORD = re.compile(r"\d+(?:\.\d+)+%?|[^\W_]+(?:'[^\W_]+)*%?")
+_BRITISH = (
+    (re.compile(r"(?<=[a-z]{3})is(ation|ations|e|ed|es|ing|er|ers)$"), r"iz\1"),
+    (re.compile(r"(?<=[a-z]{2})ys(e|ed|es|ing)$"), r"yz\1"),
+    (re.compile(r"(?<=[a-z]{3}[^aeiou])our(s|ed|ing)?$"), r"or\1"),
+)
+# Stems that would otherwise collide with unrelated words ("regularization" -> "regular").
+_PREFIX_STEMS = (
+    ("regulariz", "regulariz"),
+    ("normaliz", "normaliz"),
+    ("generaliz", "generaliz"),
+    ("optimiz", "optimiz"),
+    ("randomiz", "randomiz"),
+    ("vectoriz", "vectoriz"),
+    ("tokeniz", "tokeniz"),
+)
+# A single line break inside a paragraph is a soft wrap, unless a list item follows.
+_SOFT_WRAP = re.compile(r"(?<![\n.!?;:])\n(?![ \t]*(?:[-*•+]|\d+[.)]|\n))")
+_GREEK = str.maketrans({
+    "α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta ", "ε": " epsilon ",
+    "η": " eta ", "θ": " theta ", "λ": " lambda ", "μ": " mu ", "σ": " sigma ", "ρ": " rho ",
+    "π": " pi ", "Σ": " sum ", "∑": " sum ", "→": " -> ", "⇒": " => ",
+})
+_SPELLING = {"centre": "center", "centres": "centers", "metre": "meter", "fibre": "fiber"}
+
+# Word kinds, as cached by _word_info.
+CONTENT, FUNCTION, NEGATOR, BREAKER = 0, 1, 2, 3
+_WORD_CACHE: dict[str, tuple[int, str]] = {}
+_WORD_CACHE_LIMIT = 200_000
+
+
+@lru_cache(maxsize=65_536)
+def stem_word(word: str) -> str:
+    """The stem of one lowercase word, spelling variants folded together."""
+    word = _SPELLING.get(word, word)
+    if len(word) > 6:
+        for pattern, repl in _BRITISH:
+            word = pattern.sub(repl, word)
+    for prefix, stem in _PREFIX_STEMS:
+        if word.startswith(prefix):
+            return stem
+    return _STEMMER.stemWord(word)
+
+
+def _word_info(word: str) -> tuple[int, str]:
+    info = _WORD_CACHE.get(word)
+    if info is not None:
+        return info
+    bare = word.replace("'", "")
+    if bare in NEGATORS:
+        info = (NEGATOR, bare)
+    elif bare in SCOPE_BREAKERS:
+        info = (BREAKER, bare)
+    elif bare in STOPWORDS:
+        info = (FUNCTION, bare)
+    else:
+        stem = stem_word(bare.rstrip("%")) if not bare[0].isdigit() else bare
+        info = (CONTENT, _SINGLE.get(stem, stem))
+    if len(_WORD_CACHE) >= _WORD_CACHE_LIMIT:
+        _WORD_CACHE.clear()
+    _WORD_CACHE[word] = info
+    return info
+
+
+@dataclass(slots=True)
+class Clause:
+    terms: list[str]
+    negated: list[bool]
+    words: list[str]  # the surface word behind each term
+
+
+@dataclass(slots=True)
+class Scan:
+    clauses: list[Clause] = field(default_factory=list)
+    sentence_of: list[int] = field(default_factory=list)  # clause index -> sentence index
+    prose_words: int = 0
+    function_words: int = 0
+    segments: int = 0  # clauses in prose that hold at least one word
+    explained_words: int = 0  # prose words in clauses that read as claims, not keywords
+    code_words: int = 0
+    numbers: int = 0
+
+
+def _split_code(text: str) -> tuple[str, str]:
+    """Prose and code parts of a message; code identifiers are split into words."""
+    code_parts: list[str] = []
+
+    def take(match: re.Match[str]) -> str:
+        code_parts.append(match.group(1))
+        return "\n\n"
+
+    prose = _CODE_BLOCK.sub(take, text) if "```" in text else text
+    code = ""
+    if code_parts:
+        code = "\n".join(code_parts)
+        code = _CAMEL.sub(" ", code).replace("_", " ")
+    return prose, code
+
+
+def scan(text: str) -> Scan:
+    text = unicodedata.normalize("NFKC", text).replace("’", "'")
+    prose, code = _split_code(text)
+    prose = _SOFT_WRAP.sub(" ", prose.replace("`", " ").translate(_GREEK))
+    result = Scan()
+    _scan_part(prose.lower(), result, is_code=False)
+    if code:
+        _scan_part(code.lower(), result, is_code=True)
+    return result
+
+
+def _scan_part(text: str, result: Scan, *, is_code: bool) -> None:
+    sentence = len(result.sentence_of) and result.sentence_of[-1] + 1
+    for sentence_text in _SENTENCE_SPLIT.split(text):
+        # "L1: sparse weights" or "L2 -> small weights" states a relation without glue words.
+        relation = not is_code and _RELATION.search(sentence_text) is not None
+        for clause_text in _CLAUSE_SPLIT.split(sentence_text):
+            words = _WORD.findall(clause_text)
+            if not words:
+                continue
+            clause = _scan_clause(words, result, is_code=is_code, relation=relation)
+            if not is_code:
+                result.segments += 1
+            if clause.terms:
+                result.clauses.append(clause)
+                result.sentence_of.append(sentence)
+        sentence += 1
+
+
+def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: bool) -> Clause:
+    terms: list[str] = []
+    negated: list[bool] = []
+    surface: list[str] = []
+    scope = 0
+    prefix = ""
+    n_function = 0
+    explained = relation
+    last = len(words) - 1
+    for i, word in enumerate(words):
+        kind, term = _word_info(word)
+        if not explained and (word in GLUE_WORDS or _is_verb_form(word, term, i)):
+            explained = True
+        if kind == CONTENT:
+            if term == "non" and i < last:
+                prefix = "non"  # "non-linear" is its own concept, not "linear"
+                continue
+            if prefix:
+                term, word, prefix = prefix + term, prefix + "-" + word, ""
+            if word[0].isdigit():
+                result.numbers += 1
+            terms.append(term)
+            negated.append(scope > 0)
+            surface.append(word)
+            if scope:
+                scope -= 1
+        elif kind == NEGATOR:
+            n_function += 1
+            follower = words[i + 1] if i < last else ""
+            if follower not in NEGATION_CANCELLERS:
+                scope = NEGATION_SCOPE_WORDS
+        else:
+            n_function += 1
+            if kind == BREAKER:
+                scope = 0
+    if is_code:
+        result.code_words += len(words)
+    else:
+        result.prose_words += len(words)
+        result.function_words += n_function
+        if explained:
+            result.explained_words += len(words)
+    return Clause(terms, negated, surface)
+
+
+def _is_verb_form(word: str, term: str, position: int) -> bool:
+    """A conjugated verb ("drives", "reduced") after the first word of a clause."""
+    if position == 0 or len(word) < 4:
+        return False
+    if not (word.endswith("ed") or (word.endswith("s") and not word.endswith("ss"))):
+        return False
+    stem = stem_word(word) if term.startswith(CONCEPT_PREFIX) else term
+    return stem in VERB_STEMS
+
+
+# --- concepts -------------------------------------------------------------------------------
+
+_SINGLE: dict[str, str] = {}
+_PHRASES: dict[tuple[str, ...], str] = {}
+_PHRASE_MAX: dict[str, int] = {}  # first term -> longest phrase starting with it
+CONCEPT_SURFACES: dict[str, tuple[str, ...]] = {}  # concept -> one-word ways to say it
+
+
+def _phrase_terms(phrase: str) -> list[str]:
+    out: list[str] = []
+    for word in _WORD.findall(phrase.lower()):
+        kind, term = _word_info(word)
+        if kind == CONTENT:
+            out.append(term)
+    return out
+
+
+def _build_concepts() -> None:
+    # Single words first: a phrase is stored as the sequence of its (already mapped) terms.
+    for concept, phrases in SYNONYMS.items():
+        name = CONCEPT_PREFIX + concept
+        singles: list[str] = []
+        for phrase in phrases:
+            words = _WORD.findall(phrase)
+            if len(words) == 1:
+                _SINGLE[stem_word(words[0])] = name
+                singles.append(words[0])
+        CONCEPT_SURFACES[name] = tuple(singles)
+    _WORD_CACHE.clear()
+    for concept, phrases in SYNONYMS.items():
+        name = CONCEPT_PREFIX + concept
+        for phrase in phrases:
+            terms = tuple(_phrase_terms(phrase))
+            if len(terms) < 2:
+                continue
+            _PHRASES[terms] = name
+            _PHRASE_MAX[terms[0]] = max(_PHRASE_MAX.get(terms[0], 0), len(terms))
+
+
+_build_concepts()
+
+
+def merge_phrases(clause: Clause, *, keep_parts: bool) -> Iterable[tuple[str, bool, str]]:
+    """(term, negated, surface) for a clause, multi-word concepts merged into one term.
+
+    With ``keep_parts`` the words of a merged phrase are also yielded, so an answer that
+    says "area under the ROC curve" still contains "roc" and "curv".
+    """
+    terms, negated, words = clause.terms, clause.negated, clause.words
+    n = len(terms)
+    i = 0
+    while i < n:
+        longest = _PHRASE_MAX.get(terms[i], 0)
+        matched = 0
+        for size in range(min(longest, n - i), 1, -1):
+            concept = _PHRASES.get(tuple(terms[i : i + size]))
+            if concept is not None:
+                matched = size
+                yield concept, any(negated[i : i + size]), " ".join(words[i : i + size])
+                break
+        if matched:
+            if keep_parts:
+                for j in range(i, i + matched):
+                    yield terms[j], negated[j], words[j]
+            i += matched
+        else:
+            yield terms[i], negated[i], words[i]
+            i += 1
