@@ -21,9 +21,12 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import TypeVar
 
 from question_bank.loader import QuestionBank
 from question_bank.schema import Question
+
+T = TypeVar("T")
 
 RECENT = 4  # a working week is five posts: today's plus the four before it
 WEAKNESS_BOOST = 2.0  # a topic graded 0 is drawn (1 + boost) times as often as one graded 1
@@ -66,10 +69,9 @@ def _can_alternate(counts: Counter[str], chosen: str) -> bool:
     The rest (n questions) must not start with ``chosen``. That is possible exactly when no
     topic fills more than every other slot, ceil(n / 2), and ``chosen`` at most floor(n / 2).
     """
-    rest = counts.copy()
-    rest[chosen] -= 1
-    n = sum(rest.values())
-    return rest[chosen] <= n // 2 and max(rest.values(), default=0) <= (n + 1) // 2
+    n = sum(counts.values()) - 1
+    others = max((count for t, count in counts.items() if t != chosen), default=0)
+    return counts[chosen] - 1 <= n // 2 and others <= (n + 1) // 2
 
 
 def _balanced(candidates: list[Question], remaining: Counter[str]) -> list[Question]:
@@ -119,21 +121,21 @@ def choose_question(
     ``history`` holds qualified ids, oldest first; ids no longer in the bank are ignored.
     ``topic_scores`` maps a topic to the team's mean grade in it (0..1).
     """
-    eligible = eligible_questions(bank, topics=topics, banks=banks)
+    eligible = {q.qualified_id: q for q in eligible_questions(bank, topics=topics, banks=banks)}
     if not eligible:
         raise NoEligibleQuestion("no question matches this channel's topic and bank filter")
     # Sorted so the draw depends on the bank's content, not on the order files were read.
-    eligible.sort(key=lambda q: q.qualified_id)
-    asked = _current_cycle(history, {q.qualified_id for q in eligible})
-    known = [q for h in history if (q := bank.get(h)) is not None]
-    recent = known[-RECENT:]
-    recent_ids = {q.qualified_id for q in recent}
-    last_topic = known[-1].topic if known else None
+    order = sorted(eligible)
+    asked = _current_cycle(history, set(eligible))
+    known = [(h, q) for h in history if (q := bank.get(h)) is not None]
+    recent = [q for _, q in known[-RECENT:]]
+    recent_ids = {h for h, _ in known[-RECENT:]}
+    last_topic = known[-1][1].topic if known else None
 
-    unasked = [q for q in eligible if q.qualified_id not in asked]
-    if not unasked:  # cannot happen (a full cycle resets), but never fail on it
-        unasked = eligible
-    candidates = _prefer(unasked, lambda q: q.qualified_id not in recent_ids)
+    # An empty list cannot happen (a full cycle resets), but never fail on it.
+    unasked_ids = [i for i in order if i not in asked] or order
+    unasked = [eligible[i] for i in unasked_ids]
+    candidates = [eligible[i] for i in _prefer(unasked_ids, lambda i: i not in recent_ids)]
     candidates = _prefer(candidates, lambda q: q.topic != last_topic)
     candidates = _balanced(candidates, Counter(q.topic for q in unasked))
     candidates = _spread(candidates, recent)
