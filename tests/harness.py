@@ -121,8 +121,8 @@ async def make_harness(
     instance_id: str = "test",
     adapter: MemoryAdapter | None = None,
 ) -> Harness:
-    adapter = adapter or MemoryAdapter(platform)
     clock = ManualClock(start)
+    adapter = adapter or MemoryAdapter(platform, clock)
     core = make_core(db_url, adapter, clock, instance_id=instance_id)
     return Harness(
         core, adapter, clock, core.ctx.db, ChannelAddress(adapter.platform, "W1", channel)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import datetime
 
+from bot.clock import Clock
 from bot.events import ChannelAddress, MessageAddress, ThreadAddress
 from bot.messages import Message, Reaction
 from bot.ports import DeliveryError, PostedRef
@@ -26,8 +28,10 @@ class Sent:
 class MemoryAdapter:
     platform = "memory"
 
-    def __init__(self, platform: str = "memory") -> None:
+    def __init__(self, platform: str = "memory", clock: Clock | None = None) -> None:
         self.platform = platform
+        self.clock = clock
+        self.posted_at: dict[str, datetime] = {}  # message id -> when it was sent
         self.sent: list[Sent] = []
         self.failing_channels: set[str] = set()
         self._ids = itertools.count(1)
@@ -44,6 +48,8 @@ class MemoryAdapter:
     ) -> PostedRef:
         self._check(channel)
         message_id = self._next_id()
+        if self.clock is not None:
+            self.posted_at[message_id] = self.clock.now()
         self.sent.append(Sent("post", channel, message, message_id, thread_id=message_id))
         return PostedRef(message_id, message_id)
 
