@@ -36,9 +36,8 @@ def default_instance_id() -> str:
 
 
 async def load_question_bank(settings: Settings) -> QuestionBank:
+    # load_bank logs each problem of a custom file itself (and skips broken files).
     bank = await asyncio.to_thread(load_bank, settings.custom_bank_paths())
-    for problem in bank.problems:
-        log.error("bank problem (file skipped): %s", problem)
     log.info("question bank: %d questions in %d topics", len(bank), len(bank.topics()))
     return bank
 

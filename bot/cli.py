@@ -7,6 +7,7 @@ import importlib
 import logging
 import sqlite3
 import sys
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -113,6 +114,29 @@ def db_backup(path: Path = typer.Argument(..., help="Where to write the copy."))
         target.close()
         source.close()
     typer.echo(f"backed up {source_path} to {path}")
+
+
+@app.command()
+def health(
+    max_age: int = typer.Option(
+        120, help="Seconds since the last scheduler tick that still count as healthy."
+    ),
+) -> None:
+    """Exit 0 if the bot's scheduler ticked recently (reads MLQ_HEARTBEAT_FILE)."""
+    settings = Settings()
+    if settings.heartbeat_file is None:
+        typer.echo("MLQ_HEARTBEAT_FILE is not set; nothing to check", err=True)
+        raise typer.Exit(2)
+    try:
+        beat = datetime.fromisoformat(settings.heartbeat_file.read_text().strip())
+    except (OSError, ValueError):
+        typer.echo(f"no heartbeat in {settings.heartbeat_file} yet", err=True)
+        raise typer.Exit(1) from None
+    age = (datetime.now(UTC) - beat).total_seconds()
+    if age > max_age:
+        typer.echo(f"last tick {age:.0f}s ago (limit {max_age}s)", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok: last tick {age:.0f}s ago")
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
@@ -18,6 +19,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="MLQ_LOG_LEVEL")
     tick_seconds: float = Field(default=30.0, gt=0, validation_alias="MLQ_TICK_SECONDS")
     instance_id: str = Field(default="", validation_alias="MLQ_INSTANCE_ID")
+    heartbeat_file: Path | None = Field(default=None, validation_alias="MLQ_HEARTBEAT_FILE")
     console_channel: str = Field(default="general", validation_alias="MLQ_CONSOLE_CHANNEL")
     console_user: str = Field(default="you", validation_alias="MLQ_CONSOLE_USER")
 
@@ -39,8 +41,6 @@ class Settings(BaseSettings):
     discord_shard_ids: str | None = Field(default=None, validation_alias="DISCORD_SHARD_IDS")
 
     def custom_bank_paths(self) -> list[Path]:
-        import os
-
         return [Path(p) for p in self.bank_paths.split(os.pathsep) if p.strip()]
 
     def default_platform(self) -> str:

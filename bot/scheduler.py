@@ -7,30 +7,40 @@ neither double-posts nor misses a post.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core import MlqCore
 
+log = logging.getLogger("mlq")
 
-def start_scheduler(core: MlqCore, every_seconds: float) -> AsyncIOScheduler:
+
+async def tick_and_beat(core: MlqCore, heartbeat: Path | None) -> None:
+    """One scheduled tick; afterwards touch the heartbeat file the health check reads."""
+    await core.tick()
+    if heartbeat is not None:
+        await asyncio.to_thread(heartbeat.write_text, datetime.now(UTC).isoformat())
+
+
+def start_scheduler(
+    core: MlqCore, every_seconds: float, heartbeat: Path | None = None
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(
-        core.tick,
+        tick_and_beat,
         "interval",
+        args=(core, heartbeat),
         seconds=every_seconds,
         id="mlq-tick",
         max_instances=1,  # a slow tick is never overlapped by the next one
         coalesce=True,  # after a pause, run once, not once per missed interval
         misfire_grace_time=None,
-        next_run_time=None,
+        # Run the first tick at once so a restart catches up without waiting an interval.
+        next_run_time=datetime.now(UTC),
     )
     scheduler.start()
-    # Run one tick straight away so a restart catches up without waiting an interval.
-    scheduler.modify_job("mlq-tick", next_run_time=_now())
     return scheduler
-
-
-def _now():  # -> datetime
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)

@@ -1,0 +1,125 @@
+"""The commands a new user types: mlq demo, mlq db, and the console session."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters.console.adapter import ConsoleAdapter
+from adapters.console.session import ConsoleSession
+from bot.app import build_app
+from bot.cli import app
+from bot.clock import ManualClock
+from bot.config import Settings
+
+runner = CliRunner()
+
+
+def test_demo_is_deterministic_for_a_seed_and_shows_the_whole_loop(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    first = runner.invoke(app, ["demo", "--days", "5", "--seed", "7"])
+    second = runner.invoke(app, ["demo", "--days", "5", "--seed", "7"])
+    other = runner.invoke(app, ["demo", "--days", "5", "--seed", "8"])
+    assert first.exit_code == 0, first.output
+    assert first.output == second.output
+    assert first.output != other.output
+    for expected in (
+        "Question of the day",
+        "answers:",
+        "Model answer",
+        "Points:",
+        "Weekly digest",
+        "Leaderboard · all time",
+    ):
+        assert expected in first.output
+    assert first.output.count("Question of the day") == 5
+
+
+def test_db_upgrade_and_backup_of_a_live_database(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLQ_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'live.db'}")
+    upgraded = runner.invoke(app, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    writer = sqlite3.connect(tmp_path / "live.db")
+    writer.execute(
+        "INSERT INTO workspace (platform, external_id, created_at) "
+        "VALUES ('console', 'w', '2026-01-01 00:00:00')"
+    )
+    writer.commit()
+    backup = runner.invoke(app, ["db", "backup", str(tmp_path / "copy.db")])
+    writer.close()
+    assert backup.exit_code == 0, backup.output
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("SELECT count(*) FROM workspace").fetchone() == (1,)
+    copy.close()
+    again = runner.invoke(app, ["db", "backup", str(tmp_path / "copy.db")])
+    assert again.exit_code == 2 and "exists" in again.output
+
+
+def test_backup_refuses_postgres_with_a_pointer_to_pg_dump(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLQ_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1/test")
+    result = runner.invoke(app, ["db", "backup", "x.db"])
+    assert result.exit_code == 2 and "pg_dump" in result.output
+
+
+def test_settings_never_print_tokens(monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-secret-value")
+    settings = Settings()
+    assert "xoxb-secret-value" not in repr(settings)
+    assert "xoxb-secret-value" not in str(settings.model_dump())
+    assert settings.default_platform() == "slack"
+
+
+def test_no_tokens_means_the_console(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "DISCORD_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    assert Settings().default_platform() == "console"
+
+
+@pytest.fixture
+async def console(db_url: str):
+    out = io.StringIO()
+    clock = ManualClock(datetime(2026, 3, 2, 7, 0, tzinfo=UTC))
+    adapter = ConsoleAdapter(out, color=False, viewer="you")
+    settings = Settings(MLQ_DATABASE_URL=db_url)
+    built = await build_app(settings, adapter, clock=clock, migrate=False)
+    session = ConsoleSession(built, adapter, clock)
+    await session.start()
+    yield session, out
+    await built.close()
+
+
+async def test_console_session_runs_the_loop_by_typed_lines(console):
+    session, out = console
+    assert "/next" in out.getvalue()
+    await session.handle("/next")  # 09:00 Monday: the daily question
+    assert "Question of the day" in out.getvalue()
+    await session.handle("I would start with a baseline and validate it properly.")
+    assert "answer received" in out.getvalue()
+    assert "(only you) Your grade" in out.getvalue()
+    await session.handle("/next")  # the reveal
+    assert "Model answer" in out.getvalue()
+    await session.handle("/mlq stats")
+    assert "Daily answers: 1" in out.getvalue()
+    await session.handle("/mlq")  # practice question, then answer it
+    await session.handle("Some practice answer text.")
+    assert "Practice answers: 1" not in out.getvalue()
+    await session.handle("/mlq stats")
+    assert "Practice answers: 1" in out.getvalue()
+    await session.handle("/mlq schedule 25:99 UTC")
+    assert "HH:MM" in out.getvalue()
+    await session.handle("/bogus")
+    assert "unknown console command" in out.getvalue()
+    assert await session.handle("/quit") is False
+
+
+async def test_console_answer_with_no_open_question_says_what_to_do(console):
+    session, out = console
+    await session.handle("an answer to nothing")
+    assert "No question is open" in out.getvalue()
