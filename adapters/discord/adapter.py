@@ -1,0 +1,156 @@
+"""The core's ChatAdapter on Discord: posts, thread replies, reactions, DMs, archiving.
+
+Any Discord failure (an HTTP error, a rate limit longer than discord.py will wait, a
+missing channel) becomes ``DeliveryError`` for that one call, so the core logs it and
+goes on with the next channel; retrying is the core's job, from database state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import discord
+
+from adapters.discord import outbound
+from adapters.discord.components import view_for
+from bot.events import ChannelAddress, MessageAddress, ThreadAddress
+from bot.messages import Message, Reaction
+from bot.ports import DeliveryError, PostedRef
+
+log = logging.getLogger("mlq.discord")
+
+# Threads archive themselves after a day without messages; mlq archives them at the
+# reveal anyway, so this only matters if the bot is offline then.
+AUTO_ARCHIVE_MINUTES = 1440
+
+
+@contextmanager
+def delivery(what: str) -> Iterator[None]:
+    """Turn Discord's failures into the core's DeliveryError, naming what failed."""
+    try:
+        yield
+    except (discord.HTTPException, discord.RateLimited, discord.ClientException) as exc:
+        raise DeliveryError(f"{what}: {exc}") from exc
+
+
+async def send_rendered(
+    target: discord.abc.Messageable, parts: list[outbound.Rendered]
+) -> list[discord.Message]:
+    sent = []
+    for part in parts:
+        view = view_for(part.buttons)
+        kwargs = {"view": view} if view is not None else {}
+        sent.append(
+            await target.send(
+                content=part.content,
+                embeds=list(part.embeds),
+                allowed_mentions=outbound.NO_MENTIONS,
+                **kwargs,
+            )
+        )
+    return sent
+
+
+class DiscordAdapter:
+    platform = "discord"
+
+    def __init__(self, client: discord.Client | None = None) -> None:
+        self._client = client
+
+    def bind(self, client: discord.Client) -> None:
+        """Attach the client; a restart binds a fresh one to the same adapter."""
+        self._client = client
+
+    @property
+    def client(self) -> discord.Client:
+        if self._client is None:
+            raise DeliveryError("the Discord client is not connected yet")
+        return self._client
+
+    async def channel(self, channel_id: int) -> discord.abc.GuildChannel | discord.Thread:
+        found = self.client.get_channel(channel_id)
+        if found is None:
+            found = await self.client.fetch_channel(channel_id)
+        return found  # type: ignore[return-value]
+
+    def _messageable(self, channel_id: int, guild_id: str) -> discord.PartialMessageable:
+        guild = int(guild_id) if guild_id.isdigit() else None
+        return self.client.get_partial_messageable(channel_id, guild_id=guild)
+
+    async def post(
+        self, channel: ChannelAddress, message: Message, *, open_thread: bool = False
+    ) -> PostedRef:
+        parts = outbound.render(message)
+        with delivery(f"posting in channel {channel.channel}"):
+            target = await self.channel(int(channel.channel))
+            if not isinstance(target, discord.abc.Messageable):
+                raise DeliveryError(f"channel {channel.channel} cannot hold messages")
+            first = (await send_rendered(target, parts[:1]))[0]
+        thread_id = first.id
+        if open_thread:
+            thread_id = await self._open_thread(first, message, parts[1:])
+        elif parts[1:]:
+            with delivery(f"posting in channel {channel.channel}"):
+                await send_rendered(target, parts[1:])
+        return PostedRef(str(first.id), str(thread_id))
+
+    async def _open_thread(
+        self, first: discord.Message, message: Message, rest: list[outbound.Rendered]
+    ) -> int:
+        """Start the answer thread. The post is out either way, so a failure here is logged,
+        not raised (raising would make the core post the question again). A thread started
+        from a message has the message's id, so answers still find their question if
+        someone opens the thread by hand."""
+        try:
+            thread = await first.create_thread(
+                name=outbound.thread_name(message), auto_archive_duration=AUTO_ARCHIVE_MINUTES
+            )
+            if rest:
+                await send_rendered(thread, rest)
+            return thread.id
+        except (discord.HTTPException, discord.RateLimited, discord.ClientException):
+            log.exception("could not open the answer thread on message %s", first.id)
+            return first.id
+
+    async def reply_in_thread(self, thread: ThreadAddress, message: Message) -> str:
+        target = self._messageable(int(thread.thread_id), thread.channel.workspace)
+        with delivery(f"replying in thread {thread.thread_id}"):
+            sent = await send_rendered(target, outbound.render(message))
+        return str(sent[0].id)
+
+    async def react(self, message: MessageAddress, reaction: Reaction) -> None:
+        where = int(message.thread_id or message.channel.channel)
+        target = self._messageable(where, message.channel.workspace)
+        with delivery(f"reacting to message {message.message_id}"):
+            await target.get_partial_message(int(message.message_id)).add_reaction(
+                outbound.REACTION_EMOJI[reaction]
+            )
+
+    async def send_private(
+        self,
+        channel: ChannelAddress,
+        user_id: str,
+        message: Message,
+        *,
+        thread: ThreadAddress | None = None,
+    ) -> None:
+        """A direct message. Discord has no ephemeral message outside an interaction;
+        when the member's DMs are closed the feedback stays one "My feedback" click away."""
+        parts = outbound.render(message)
+        # Buttons act on a server channel, which a DM is not; they stay on the question.
+        parts = [outbound.Rendered(p.embeds) for p in parts]
+        parts[0] = outbound.Rendered(parts[0].embeds, (), outbound.dm_context(channel, thread))
+        with delivery(f"messaging user {user_id}"):
+            user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
+            try:
+                await send_rendered(await user.create_dm(), parts)
+            except discord.Forbidden:
+                log.info("user %s does not accept DMs; feedback stays in My feedback", user_id)
+
+    async def close_thread(self, thread: ThreadAddress) -> None:
+        with delivery(f"archiving thread {thread.thread_id}"):
+            target = await self.channel(int(thread.thread_id))
+            if isinstance(target, discord.Thread) and not target.archived:
+                await target.edit(archived=True)

@@ -1,0 +1,276 @@
+"""Discord events and interactions in, core events out, replies back.
+
+Every interaction is acknowledged first (a defer, or the modal itself) and answered with
+follow-ups once the core has replied, so Discord's 3-second limit never depends on the
+database. Replies meant for one person are ephemeral follow-ups; channel replies are
+ordinary messages in the channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+import discord
+
+from adapters.discord import inbound, outbound
+from adapters.discord.adapter import DiscordAdapter, send_rendered
+from adapters.discord.components import AnswerModal, view_for
+from adapters.discord.intent_notice import ContentIntentNotice
+from adapters.discord.outbound import NO_MENTIONS
+from bot.core import MlqCore
+from bot.events import Actor, ChannelAddress, InboundEvent, ThreadAddress
+from bot.messages import Action, Message, Visibility
+
+log = logging.getLogger("mlq.discord")
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """A bounded memory, oldest forgotten first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def get(self, key: K) -> V | None:
+        return self._items.get(key)
+
+    def __contains__(self, key: K) -> bool:
+        return key in self._items
+
+
+class DiscordBot:
+    """The Discord side of mlq for one client: handlers the client's events call."""
+
+    def __init__(
+        self,
+        core: MlqCore,
+        adapter: DiscordAdapter,
+        *,
+        on_first_ready: Callable[[], Awaitable[None] | None] | None = None,
+    ) -> None:
+        self.core = core
+        self.adapter = adapter
+        self.on_first_ready = on_first_ready
+        self.topic_titles: dict[str, str] = {}
+        for question in core.ctx.bank:
+            self.topic_titles.setdefault(question.topic, question.topic_title)
+        # A raw delete carries no author; remember who wrote recent answers so that a
+        # deletion of a message that fell out of discord.py's cache still withdraws it.
+        self.authors: Recent[int, Actor] = Recent(20_000)
+        self.thread_parents: Recent[int, int | None] = Recent(5_000)
+        self.intent_notice = ContentIntentNotice()
+        self._ready_seen = False
+        self._client: discord.Client | None = None
+
+    @property
+    def client(self) -> discord.Client:
+        assert self._client is not None, "attach() the bot to a client first"
+        return self._client
+
+    def attach(self, client: discord.Client) -> None:
+        self._client = client
+        self.adapter.bind(client)
+
+    async def on_ready(self) -> None:
+        log.info(
+            "connected to Discord as %s in %d servers", self.client.user, len(self.client.guilds)
+        )
+        if not self._ready_seen:
+            self._ready_seen = True
+            if self.on_first_ready is not None:
+                result = self.on_first_ready()
+                if result is not None:
+                    await result
+
+    # --- who and where ------------------------------------------------------------------
+
+    @staticmethod
+    def where_of(interaction: discord.Interaction) -> ChannelAddress:
+        """The team channel: a command used inside a question's thread counts for its parent."""
+        channel = interaction.channel
+        channel_id = interaction.channel_id or 0
+        if isinstance(channel, discord.Thread) and channel.parent_id:
+            channel_id = channel.parent_id
+        return inbound.address(interaction.guild_id or 0, channel_id)
+
+    @staticmethod
+    def actor_of(interaction: discord.Interaction) -> Actor:
+        user = interaction.user
+        return inbound.actor(
+            user.id, user.display_name, is_bot=user.bot, permissions=interaction.permissions
+        )
+
+    async def thread_parent(self, channel_id: int) -> int | None:
+        """The parent channel of a thread, or None if ``channel_id`` is not a thread."""
+        if channel_id in self.thread_parents:
+            return self.thread_parents.get(channel_id)
+        channel = self.client.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.client.fetch_channel(channel_id)
+            except discord.HTTPException:
+                return None
+        parent = channel.parent_id if isinstance(channel, discord.Thread) else None
+        self.thread_parents.put(channel_id, parent)
+        return parent
+
+    # --- interactions -------------------------------------------------------------------
+
+    async def run_command(self, interaction: discord.Interaction, text: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        event = inbound.command_invoked(
+            self.where_of(interaction), self.actor_of(interaction), text, interaction.id
+        )
+        await self.reply(interaction, await self.core.dispatch(event))
+
+    async def on_button(self, interaction: discord.Interaction, action: Action, value: str) -> None:
+        if action == Action.ANSWER_PRIVATELY:
+            # The modal is the acknowledgement: it needs no database work.
+            await interaction.response.send_modal(AnswerModal(value))
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        event = inbound.button_pressed(
+            self.where_of(interaction), self.actor_of(interaction), action, value, interaction.id
+        )
+        await self.reply(interaction, await self.core.dispatch(event))
+
+    async def on_private_answer(
+        self, interaction: discord.Interaction, post_id: str, text: str
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        event = inbound.private_answer(
+            self.where_of(interaction), self.actor_of(interaction), post_id, text, interaction.id
+        )
+        await self.reply(interaction, await self.core.dispatch(event))
+
+    async def refuse(self, interaction: discord.Interaction, text: str) -> None:
+        """An ephemeral one-liner, whether or not the interaction was acknowledged yet."""
+        embed = outbound.render(Message(body=text))[0].embeds
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(
+                    embeds=list(embed), ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
+            else:
+                await interaction.response.send_message(
+                    embeds=list(embed), ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
+        except discord.HTTPException:
+            log.exception("could not answer interaction %s", interaction.id)
+
+    async def reply(self, interaction: discord.Interaction, replies: list[Message]) -> None:
+        """Deliver the core's replies to a deferred interaction.
+
+        Private replies become ephemeral follow-ups (the first one fills the "thinking"
+        placeholder); channel replies are posted in the channel. When nothing private
+        was said, the placeholder is removed so only the public message remains.
+        """
+        shown_privately = False
+        for message in replies:
+            parts = outbound.render(message)
+            if message.visibility == Visibility.CHANNEL and interaction.channel is not None:
+                try:
+                    await send_rendered(interaction.channel, parts)  # type: ignore[arg-type]
+                    continue
+                except discord.HTTPException:
+                    log.warning("could not post in %s; replying privately", interaction.channel_id)
+            for part in parts:
+                await self._followup(interaction, part)
+            shown_privately = True
+        if not shown_privately:
+            try:
+                await interaction.delete_original_response()
+            except discord.HTTPException:
+                log.debug("the placeholder of %s was already gone", interaction.id)
+
+    @staticmethod
+    async def _followup(interaction: discord.Interaction, part: outbound.Rendered) -> None:
+        view = view_for(part.buttons)
+        kwargs = {"view": view} if view is not None else {}
+        try:
+            await interaction.followup.send(
+                content=part.content or "",
+                embeds=list(part.embeds),
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+                **kwargs,
+            )
+        except discord.HTTPException:
+            log.exception("could not follow up interaction %s", interaction.id)
+
+    # --- thread messages ----------------------------------------------------------------
+
+    async def _dispatch_answer(self, event: InboundEvent, thread: ThreadAddress) -> None:
+        replies = await self.core.dispatch(event)
+        for message in replies:
+            try:
+                await self.adapter.send_private(
+                    event.where, event.actor.user_id, message, thread=thread
+                )
+            except Exception:
+                log.exception("could not deliver a reply to %s", event.actor.user_id)
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is None or message.author.bot or message.webhook_id is not None:
+            return
+        if message.type not in inbound.ANSWER_MESSAGE_TYPES:
+            return
+        parent = await self.thread_parent(message.channel.id)
+        if parent is None:
+            return  # answers live in threads; channel chatter is not ours
+        facts = inbound.facts_from_message(message, parent)
+        if inbound.looks_censored(facts) and not self.client.intents.message_content:
+            await self.intent_notice.handle(
+                self.client, message.guild, message.channel, message.channel.id, parent
+            )
+            return
+        event = inbound.answer_posted(facts)
+        self.authors.put(message.id, event.actor)
+        thread = ThreadAddress(event.where, event.thread_id)
+        await self._dispatch_answer(event, thread)
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        if payload.guild_id is None or not self.client.intents.message_content:
+            return  # without the intent an edit carries no text to grade
+        parent = await self.thread_parent(payload.channel_id)
+        if parent is None:
+            return
+        event = inbound.answer_edited_from_raw(payload.data, payload.guild_id, parent)
+        if event is None:
+            return
+        self.authors.put(payload.message_id, event.actor)
+        await self._dispatch_answer(event, ThreadAddress(event.where, event.thread_id))
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        if payload.guild_id is None:
+            return
+        parent = await self.thread_parent(payload.channel_id)
+        if parent is None:
+            return
+        cached = payload.cached_message
+        if cached is not None:
+            if cached.author.bot:
+                return
+            author = inbound.actor(cached.author.id, cached.author.display_name)
+        else:
+            author = self.authors.get(payload.message_id)
+        if author is None:
+            log.info("message %s was deleted but its author is unknown", payload.message_id)
+            return
+        event = inbound.answer_deleted(
+            payload.guild_id, parent, payload.channel_id, payload.message_id, author
+        )
+        await self._dispatch_answer(event, ThreadAddress(event.where, event.thread_id))

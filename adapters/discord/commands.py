@@ -1,0 +1,192 @@
+"""``/mlq`` as an app-command group: one subcommand per entry of the core's grammar.
+
+Each subcommand only turns its options back into the core's command text; the core
+parses, checks and answers. Admin subcommands carry a Manage Server check at runtime.
+Discord applies default member permissions to a top-level command only, never to a
+subcommand, so hiding the admin subcommands from members is a server setting
+(Server Settings -> Integrations), while the check here is what enforces it.
+"""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+
+from adapters.discord.inbound import command_text, mention
+from bot.commands import USAGE
+
+if TYPE_CHECKING:
+    from adapters.discord.bot import DiscordBot
+
+log = logging.getLogger("mlq.discord")
+
+MAX_CHOICES = 25  # Discord's cap on autocomplete suggestions
+ADMIN_PERMISSION = "Manage Server"
+DAYS = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def summary(name: str) -> str:
+    return USAGE[name].summary[:100]
+
+
+def topic_choices(titles: dict[str, str], typed: str) -> list[app_commands.Choice[str]]:
+    """Topics whose id or title contains what was typed, best matches first."""
+    needle = typed.strip().lower()
+    hits = [
+        (not (topic.startswith(needle) or title.lower().startswith(needle)), topic, title)
+        for topic, title in titles.items()
+        if needle in topic or needle in title.lower()
+    ]
+    hits.sort()
+    return [
+        app_commands.Choice(name=f"{title} ({topic})"[:100], value=topic)
+        for _, topic, title in hits[:MAX_CHOICES]
+    ]
+
+
+@lru_cache(maxsize=1)
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def timezone_choices(typed: str) -> list[app_commands.Choice[str]]:
+    needle = typed.strip().lower().replace(" ", "_")
+    hits = [z for z in _zones() if needle in z.lower()]
+    hits.sort(key=lambda z: (not z.lower().startswith(needle), z))
+    return [app_commands.Choice(name=z, value=z) for z in hits[:MAX_CHOICES]]
+
+
+admin_only = app_commands.checks.has_permissions(manage_guild=True)
+
+
+class MlqGroup(app_commands.Group):
+    def __init__(self, bot: DiscordBot) -> None:
+        super().__init__(
+            name="mlq",
+            description="Daily ML interview questions: practice, stats, leaderboard",
+            guild_only=True,
+        )
+        self.bot = bot
+
+    async def _run(self, interaction: discord.Interaction, name: str, *args: str | None) -> None:
+        await self.bot.run_command(interaction, command_text(name, args))
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.MissingPermissions):
+            text = f"Only members with **{ADMIN_PERMISSION}** can change mlq's settings here."
+        else:
+            log.error("/mlq failed", exc_info=error)
+            text = "Something went wrong on our side. Please try again in a minute."
+        await self.bot.refuse(interaction, text)
+
+    # --- for everyone ---------------------------------------------------------------
+
+    @app_commands.command(name="practice", description=summary(""))
+    @app_commands.describe(topic="A topic to practise; leave empty for any")
+    async def practice(self, interaction: discord.Interaction, topic: str | None = None) -> None:
+        await self._run(interaction, "practice", topic)
+
+    @practice.autocomplete("topic")
+    async def _practice_topic(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return topic_choices(self.bot.topic_titles, current)
+
+    @app_commands.command(name="topics", description=summary("topics"))
+    async def topics(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "topics")
+
+    @app_commands.command(name="stats", description=summary("stats"))
+    @app_commands.describe(member="Whose stats to show; leave empty for your own")
+    async def stats(
+        self, interaction: discord.Interaction, member: discord.Member | None = None
+    ) -> None:
+        await self._run(interaction, "stats", mention(member.id) if member else None)
+
+    @app_commands.command(name="streak", description=summary("streak"))
+    async def streak(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "streak")
+
+    @app_commands.command(name="leaderboard", description=summary("leaderboard"))
+    @app_commands.describe(scope="This week or all time (default: this week)")
+    async def leaderboard(
+        self, interaction: discord.Interaction, scope: Literal["week", "all"] | None = None
+    ) -> None:
+        await self._run(interaction, "leaderboard", scope)
+
+    @app_commands.command(name="help", description=summary("help"))
+    async def help(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "help")
+
+    # --- for admins (Manage Server) -----------------------------------------------------
+
+    @app_commands.command(name="schedule", description=summary("schedule"))
+    @app_commands.describe(
+        time="Posting time, 24-hour HH:MM, e.g. 09:30",
+        timezone="IANA time zone, e.g. Europe/Berlin",
+        days="Days to post, e.g. mon-fri or mon,wed,fri (default: unchanged)",
+    )
+    @admin_only
+    async def schedule(
+        self,
+        interaction: discord.Interaction,
+        time: str,
+        timezone: str,
+        days: str | None = None,
+    ) -> None:
+        await self._run(interaction, "schedule", time, timezone, days)
+
+    @schedule.autocomplete("timezone")
+    async def _schedule_timezone(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return timezone_choices(current)
+
+    @app_commands.command(name="reveal-after", description=summary("reveal-after"))
+    @app_commands.describe(duration="How long answers stay open, e.g. 8h or 90m")
+    @admin_only
+    async def reveal_after(self, interaction: discord.Interaction, duration: str) -> None:
+        await self._run(interaction, "reveal-after", duration)
+
+    @app_commands.command(name="digest", description=summary("digest"))
+    @app_commands.describe(day="Day of the weekly digest", time="Time of day, HH:MM")
+    @admin_only
+    async def digest(self, interaction: discord.Interaction, day: DAYS, time: str) -> None:
+        await self._run(interaction, "digest", day, time)
+
+    @app_commands.command(name="pause", description=summary("pause"))
+    @admin_only
+    async def pause(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "pause")
+
+    @app_commands.command(name="resume", description=summary("resume"))
+    @admin_only
+    async def resume(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "resume")
+
+    @app_commands.command(name="skip", description=summary("skip"))
+    @admin_only
+    async def skip(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "skip")
+
+    @app_commands.command(name="subscribe", description=summary("subscribe"))
+    @admin_only
+    async def subscribe(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "subscribe")
+
+    @app_commands.command(name="unsubscribe", description=summary("unsubscribe"))
+    @admin_only
+    async def unsubscribe(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "unsubscribe")
+
+
+def admin_subcommands() -> frozenset[str]:
+    """Subcommands that need Manage Server: exactly the core's admin grammar entries."""
+    return frozenset(name for name, usage in USAGE.items() if usage.admin)
