@@ -14,7 +14,13 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.grading.rubric import Point, Rubric, RubricTerm
-from bot.grading.text import CONCEPT_PREFIX, Scan, merge_phrases
+from bot.grading.text import (
+    ABBREVIATION_MAX_CHARS,
+    CONCEPT_PREFIX,
+    EXPANSIONS,
+    Scan,
+    merge_phrases,
+)
 
 COVERED = 0.6  # share of a point's weighted terms that makes it covered
 PARTIAL_FLOOR = 0.25  # below this share a point earns nothing
@@ -38,6 +44,10 @@ class AnswerIndex:
                 target = denied if negated else affirmed
                 if term not in target:
                     target[term] = surface
+                # An abbreviation stands for its spelled-out words: "iid" says "independent".
+                if len(surface) <= ABBREVIATION_MAX_CHARS and term.startswith(CONCEPT_PREFIX):
+                    for part in EXPANSIONS.get(term, ()):
+                        target.setdefault(part, surface)
             for term, negated, word in zip(clause.terms, clause.negated, clause.words, strict=True):
                 if len(word) >= 4 and word not in words:
                     words[word] = (term, negated)
@@ -118,8 +128,12 @@ class Matcher:
                     continue
                 surface = other.get(rt.term)
                 if surface is not None:
-                    against_w += rt.weight
-                    against.append(surface)
+                    # Only an affirmative claim can be contradicted by a negated one; a
+                    # negated rubric line ("failing to reject") is often paraphrased
+                    # without a negation ("keeps H0"), so the reverse is just no match.
+                    if not rt.negated:
+                        against_w += rt.weight
+                        against.append(surface)
                     continue
                 typo = self._typo(rt)
                 if typo is not None:
@@ -128,7 +142,7 @@ class Matcher:
                         got += rt.weight
                         matched.append(word)
                         fuzzy += 1
-                    else:
+                    elif not rt.negated:
                         against_w += rt.weight
                         against.append(word)
             total = phrasing.total or 1.0

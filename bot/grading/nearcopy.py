@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -25,8 +26,16 @@ def content_sequence(text: str) -> list[str]:
     return [t for clause in scan(text).clauses for t in clause.terms]
 
 
-def _shingles(terms: list[str]) -> set[tuple[str, str, str]]:
-    return {(terms[i], terms[i + 1], terms[i + 2]) for i in range(len(terms) - 2)}
+def _shingles(terms: list[str]) -> frozenset[tuple[str, str, str]]:
+    return frozenset((terms[i], terms[i + 1], terms[i + 2]) for i in range(len(terms) - 2))
+
+
+@lru_cache(maxsize=4096)
+def _earlier(text: str) -> tuple[str, int, frozenset[tuple[str, str, str]]]:
+    """Flat text, content length and shingles of an earlier answer; each earlier answer is
+    compared with every later one in its round, so this is computed once per text."""
+    terms = content_sequence(text)
+    return _flat(text), len(terms), _shingles(terms)
 
 
 def _flat(text: str) -> str:
@@ -41,13 +50,12 @@ def is_near_copy(text: str, terms: list[str], earlier: Sequence[str]) -> bool:
     for other in earlier:
         if not other or not other.strip():
             continue
-        other_flat = _flat(other)
+        other_flat, other_length, other_shingles = _earlier(other)
         if fuzz.ratio(flat, other_flat, score_cutoff=RATIO_CUTOFF):
             return True
-        other_terms = content_sequence(other)
-        if len(other_terms) < MIN_CONTENT_WORDS:
+        if other_length < MIN_CONTENT_WORDS:
             continue
-        shared = len(mine & _shingles(other_terms))
+        shared = len(mine & other_shingles)
         if mine and shared / len(mine) >= SHINGLE_CONTAINMENT:
             return True
     return False

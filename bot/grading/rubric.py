@@ -18,6 +18,9 @@ from question_bank.schema import Kind, Question
 
 GENERIC_WEIGHT = 0.5
 CONCEPT_WEIGHT = 1.5
+# Words the prompt already uses show little when an answer repeats them.
+PROMPT_FACTOR = 0.5
+MIN_PHRASING_WEIGHT = 2.0
 MIN_TERMS_PER_SENTENCE = 3
 MAX_ANSWER_POINTS = 8
 
@@ -53,15 +56,25 @@ class Rubric:
     terms: frozenset[str]  # every term any point uses
 
 
-def term_weight(term: str) -> float:
+def term_weight(term: str, given: frozenset[str] = frozenset()) -> float:
     if term.startswith(CONCEPT_PREFIX):
-        return CONCEPT_WEIGHT
-    if term in _GENERIC_STEMS:
-        return GENERIC_WEIGHT
-    return 1.0
+        weight = CONCEPT_WEIGHT
+    elif term in _GENERIC_STEMS:
+        weight = GENERIC_WEIGHT
+    else:
+        weight = 1.0
+    return weight * PROMPT_FACTOR if term in given else weight
 
 
-def build_phrasing(text: str) -> Phrasing:
+def prompt_terms(prompt: str) -> frozenset[str]:
+    return frozenset(
+        term
+        for clause in scan(prompt).clauses
+        for term, _, _ in merge_phrases(clause, keep_parts=True)
+    )
+
+
+def build_phrasing(text: str, given: frozenset[str] = frozenset()) -> Phrasing:
     seen: dict[str, RubricTerm] = {}
     for clause in scan(text).clauses:
         for term, negated, surface in merge_phrases(clause, keep_parts=False):
@@ -70,9 +83,13 @@ def build_phrasing(text: str) -> Phrasing:
             keys = [w for w in surface.split() if len(w) >= 5]
             if term.startswith(CONCEPT_PREFIX):
                 keys.extend(w for w in CONCEPT_SURFACES.get(term, ()) if len(w) >= 5)
-            seen[term] = RubricTerm(term, term_weight(term), negated, tuple(dict.fromkeys(keys)))
+            seen[term] = RubricTerm(
+                term, term_weight(term, given), negated, tuple(dict.fromkeys(keys))
+            )
     terms = tuple(seen.values())
-    return Phrasing(terms, sum(t.weight for t in terms))
+    # A phrasing of one or two words cannot be fully covered by naming them: a
+    # rubric line "positive predictive value" is not explained by saying "precision".
+    return Phrasing(terms, max(MIN_PHRASING_WEIGHT, sum(t.weight for t in terms)))
 
 
 def _answer_sentences(answer: str) -> list[str]:
@@ -82,14 +99,14 @@ def _answer_sentences(answer: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def _points_from_answer(answer: str) -> list[Point]:
+def _points_from_answer(answer: str, given: frozenset[str]) -> list[Point]:
     """Model-answer sentences as points; short neighbours are merged so each point says
     something checkable, and at most MAX_ANSWER_POINTS remain."""
     groups: list[tuple[str, Phrasing]] = []
     pending = ""
     for sentence in _answer_sentences(answer):
         text = f"{pending} {sentence}".strip()
-        phrasing = build_phrasing(text)
+        phrasing = build_phrasing(text, given)
         if len(phrasing.terms) < MIN_TERMS_PER_SENTENCE:
             pending = text
             continue
@@ -97,9 +114,9 @@ def _points_from_answer(answer: str) -> list[Point]:
         pending = ""
     if pending and groups:
         text = f"{groups[-1][0]} {pending}"
-        groups[-1] = (text, build_phrasing(text))
+        groups[-1] = (text, build_phrasing(text, given))
     elif pending:
-        groups.append((pending, build_phrasing(pending)))
+        groups.append((pending, build_phrasing(pending, given)))
     while len(groups) > MAX_ANSWER_POINTS:
         # Merge the pair of neighbours with the fewest terms between them.
         i = min(
@@ -107,25 +124,26 @@ def _points_from_answer(answer: str) -> list[Point]:
             key=lambda k: len(groups[k][1].terms) + len(groups[k + 1][1].terms),
         )
         text = f"{groups[i][0]} {groups[i + 1][0]}"
-        groups[i : i + 2] = [(text, build_phrasing(text))]
+        groups[i : i + 2] = [(text, build_phrasing(text, given))]
     return [Point(text, (phrasing,)) for text, phrasing in groups if phrasing.terms]
 
 
 @lru_cache(maxsize=4096)
 def rubric_for(question: Question) -> Rubric:
+    given = prompt_terms(question.prompt)
     if question.key_points:
         # A behavioural rubric line names its STAR part ("Action, ..."); the story is
         # checked for that part separately, so only the content after it is matched.
         clean = strip_star_label if question.kind == Kind.BEHAVIOURAL else str
         points = [
-            Point(kp.text, tuple(p for p in (build_phrasing(clean(t)) for t in kp.phrasings)
-                                 if p.terms))
+            Point(kp.text, tuple(p for p in (build_phrasing(clean(t), given)
+                                             for t in kp.phrasings) if p.terms))
             for kp in question.key_points
         ]
         points = [p for p in points if p.phrasings]
         from_key_points = True
     else:
-        points = _points_from_answer(question.answer)
+        points = _points_from_answer(question.answer, given)
         from_key_points = False
     terms = frozenset(t.term for p in points for ph in p.phrasings for t in ph.terms)
     return Rubric(tuple(points), from_key_points, terms)

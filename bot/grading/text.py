@@ -58,7 +58,7 @@ _SOFT_WRAP = re.compile(r"(?<![\n.!?;:])\n(?![ \t]*(?:[-*•+]|\d+[.)]|\n))")
 _GREEK = str.maketrans({
     "α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta ", "ε": " epsilon ",
     "η": " eta ", "θ": " theta ", "λ": " lambda ", "μ": " mu ", "σ": " sigma ", "ρ": " rho ",
-    "π": " pi ", "Σ": " sum ", "∑": " sum ", "→": " -> ", "⇒": " => ",
+    "π": " pi ", "Σ": " sum ", "∑": " sum ", "→": " -> ", "⇒": " => ", "√": " sqrt ",
 })
 _SPELLING = {"centre": "center", "centres": "centers", "metre": "meter", "fibre": "fiber"}
 
@@ -226,6 +226,9 @@ _SINGLE: dict[str, str] = {}
 _PHRASES: dict[tuple[str, ...], str] = {}
 _PHRASE_MAX: dict[str, int] = {}  # first term -> longest phrase starting with it
 CONCEPT_SURFACES: dict[str, tuple[str, ...]] = {}  # concept -> one-word ways to say it
+# concept -> the words of its spelled-out form, which an abbreviation ("iid", "sgd") implies
+EXPANSIONS: dict[str, tuple[str, ...]] = {}
+ABBREVIATION_MAX_CHARS = 5
 
 
 def _phrase_terms(phrase: str) -> list[str]:
@@ -255,6 +258,8 @@ def _build_concepts() -> None:
             terms = tuple(_phrase_terms(phrase))
             if len(terms) < 2:
                 continue
+            if name not in EXPANSIONS:
+                EXPANSIONS[name] = tuple(t for t in terms if not t.startswith(CONCEPT_PREFIX))
             _PHRASES[terms] = name
             _PHRASE_MAX[terms[0]] = max(_PHRASE_MAX.get(terms[0], 0), len(terms))
 

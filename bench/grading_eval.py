@@ -1,0 +1,160 @@
+"""How well does the grader agree with human labels? Spearman's rho against three baselines.
+
+    .venv/bin/python bench/grading_eval.py [--devset FILE] [--json]
+
+Reads bench/data/grading_devset.jsonl (labels 0/1/2, see grading_guideline.md) and, in one
+run on the same rows, scores every answer with
+- the grader (``grade_answer``),
+- the grader without key points (model-answer mode, as for a custom bank),
+- answer length in words,
+- rapidfuzz ``token_set_ratio`` against the model answer,
+- TF-IDF cosine similarity against the model answer (scikit-learn, dev extra),
+then reports Spearman's rho with the labels for the dev split, the held-out test split and
+both, overall and per question kind, with a bootstrap 95% interval for the grader on test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rapidfuzz import fuzz
+from scipy.stats import spearmanr
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.grading import grade_answer  # noqa: E402
+from question_bank.loader import load_bank  # noqa: E402
+from question_bank.schema import Question  # noqa: E402
+
+DEVSET = ROOT / "bench" / "data" / "grading_devset.jsonl"
+TARGET_RHO = 0.70
+TARGET_MARGIN = 0.10
+BOOTSTRAP_ROUNDS = 2000
+
+Scorer = Callable[[Question, str], float]
+
+
+def load_rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def tfidf_scorer(questions: Sequence[Question], answers: Sequence[str]) -> Scorer:
+    vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1)
+    vectorizer.fit([q.answer for q in questions] + list(answers))
+
+    def score(question: Question, answer: str) -> float:
+        vectors = vectorizer.transform([question.answer, answer])
+        return float(cosine_similarity(vectors[0], vectors[1])[0, 0])
+
+    return score
+
+
+def without_key_points(question: Question) -> Question:
+    return question.model_copy(update={"key_points": ()})
+
+
+def rho(scores: Sequence[float], labels: Sequence[int]) -> float:
+    if len(set(labels)) < 2:
+        return float("nan")
+    return float(spearmanr(scores, labels).statistic)
+
+
+def bootstrap_interval(scores: Sequence[float], labels: Sequence[int]) -> tuple[float, float]:
+    rng = random.Random(7)  # fixed seed: the same run gives the same interval
+    n = len(scores)
+    values = []
+    for _ in range(BOOTSTRAP_ROUNDS):
+        picks = [rng.randrange(n) for _ in range(n)]
+        value = rho([scores[i] for i in picks], [labels[i] for i in picks])
+        if value == value:  # skip NaN draws with a single label
+            values.append(value)
+    values.sort()
+    return values[int(0.025 * len(values))], values[int(0.975 * len(values)) - 1]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devset", type=Path, default=DEVSET)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+
+    bank = load_bank()
+    rows = load_rows(args.devset)
+    missing = sorted({r["question"] for r in rows if bank.get(r["question"]) is None})
+    if missing:
+        print(f"questions not in the bank, rows skipped: {missing}", file=sys.stderr)
+        rows = [r for r in rows if bank.get(r["question"]) is not None]
+    questions = [bank.get(r["question"]) for r in rows]
+    answers = [r["answer"] for r in rows]
+    tfidf = tfidf_scorer(list(bank), answers)
+
+    scorers: dict[str, Scorer] = {
+        "grader": lambda q, a: grade_answer(q, a).score,
+        "grader (no key points)": lambda q, a: grade_answer(without_key_points(q), a).score,
+        "length (words)": lambda q, a: float(len(a.split())),
+        "token_set_ratio": lambda q, a: fuzz.token_set_ratio(q.answer, a),
+        "tfidf cosine": tfidf,
+    }
+    scores = {name: [f(q, a) for q, a in zip(questions, answers, strict=True)]
+              for name, f in scorers.items()}
+    labels = [r["label"] for r in rows]
+
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, (row, question) in enumerate(zip(rows, questions, strict=True)):
+        for split in (row["split"], "all"):
+            groups[split].append(i)
+            groups[f"{split}/{question.kind.value}"].append(i)
+
+    report: dict[str, dict[str, float | int]] = {}
+    for group in sorted(groups, key=lambda g: (g.split("/")[0] != "dev", g)):
+        idx = groups[group]
+        entry: dict[str, float | int] = {"n": len(idx)}
+        for name in scorers:
+            entry[name] = round(rho([scores[name][i] for i in idx], [labels[i] for i in idx]), 3)
+        report[group] = entry
+
+    test_idx = groups["test"]
+    low, high = bootstrap_interval([scores["grader"][i] for i in test_idx],
+                                   [labels[i] for i in test_idx])
+    baselines = ("length (words)", "token_set_ratio", "tfidf cosine")
+    verdict = {}
+    for split in ("dev", "test"):
+        best = max(report[split][b] for b in baselines)
+        verdict[split] = {
+            "grader": report[split]["grader"],
+            "best_baseline": best,
+            "margin": round(report[split]["grader"] - best, 3),
+            "meets_target": report[split]["grader"] >= TARGET_RHO
+            and report[split]["grader"] - best >= TARGET_MARGIN,
+        }
+
+    if args.json:
+        print(json.dumps({"spearman": report, "test_ci95": [round(low, 3), round(high, 3)],
+                          "verdict": verdict}, indent=2))
+        return 0
+    names = list(scorers)
+    n_questions = len({r["question"] for r in rows})
+    print(f"Spearman's rho with human labels ({len(rows)} answers, {n_questions} questions)")
+    print(f"{'group':28s}{'n':>5s}" + "".join(f"{n[:22]:>24s}" for n in names))
+    for group, entry in report.items():
+        print(f"{group:28s}{entry['n']:>5d}" + "".join(f"{entry[n]:>24.3f}" for n in names))
+    print(f"\ngrader on test: 95% bootstrap interval [{low:.3f}, {high:.3f}]")
+    for split, v in verdict.items():
+        status = "meets" if v["meets_target"] else "MISSES"
+        print(f"{split}: grader {v['grader']:.3f}, best baseline {v['best_baseline']:.3f}, "
+              f"margin {v['margin']:+.3f} -> {status} target (rho >= {TARGET_RHO}, "
+              f"margin >= {TARGET_MARGIN})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
