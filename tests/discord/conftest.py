@@ -72,3 +72,36 @@ def server(simcord_env: simcord.Env, mlq: Mlq) -> Server:
     admin = guild.add_member(simcord_env.create_user("alice"), roles=[leads])
     members = [guild.add_member(simcord_env.create_user(n)) for n in ("ben", "cai", "dia")]
     return Server(simcord_env, mlq, guild, channel, admin, members)
+
+
+async def subscribe(server: Server, channel: simcord.ChannelHandle | None = None) -> None:
+    result = await server.admin.slash(channel or server.channel, "mlq subscribe")
+    assert result.deferred
+
+
+async def post_question(server: Server) -> tuple[discord.Message, simcord.ChannelHandle]:
+    """Subscribe the channel and let 09:01 come: the daily question and its thread."""
+    await subscribe(server)
+    await server.tick_at(9, 1)
+    [post] = [m for m in server.channel.history() if m.embeds and m.components]
+    [thread] = server.channel.threads
+    return post, thread
+
+
+def reactions(message: discord.Message) -> list[str]:
+    return [str(r.emoji) for r in message.reactions]
+
+
+def refetch(channel: simcord.ChannelHandle, message: discord.Message) -> discord.Message:
+    """The message as it is now (reactions, edits), not as it was when we got it."""
+    [now] = [m for m in channel.history() if m.id == message.id]
+    return now
+
+
+def last_acknowledgement(env: simcord.Env) -> tuple[int, list[str]]:
+    """The last interaction's callback type and the webhook calls that followed it
+    (follow-ups, edits or deletion of the original response)."""
+    requests = env.http_requests
+    index = max(i for i, r in enumerate(requests) if r.path.endswith("/callback"))
+    later = [r.method for r in requests[index + 1 :] if r.path.startswith("/webhooks/")]
+    return requests[index].json["type"], later
