@@ -123,6 +123,8 @@ class Answer(Base):
         UniqueConstraint("post_id", "member_id"),
         Index("ix_answer_channel_kind_date", "channel_id", "kind", "post_date"),
         Index("ix_answer_member", "member_id"),
+        # Covers the leaderboard: seek by channel, read members' points in group order.
+        Index("ix_answer_standings", "channel_id", "kind", "member_id", "points", "on_time"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
