@@ -1,0 +1,188 @@
+"""The core's ChatAdapter on Slack's Web API.
+
+Every call goes through one ``AsyncWebClient`` (its base URL is ``SLACK_API_URL``, its retry
+handlers cover 429, 5xx and dropped connections) with the token of the workspace it is for.
+``chat.postMessage`` is paced per channel; failures become ``DeliveryError`` for the core.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack.blocks import SlackMessage, render
+from adapters.slack.pacing import ChannelPacer
+from adapters.slack.tokens import TokenSource, UnknownWorkspace
+from bot.events import ChannelAddress, MessageAddress, ThreadAddress
+from bot.messages import Message, MessageKind, Reaction
+from bot.ports import DeliveryError, PostedRef
+
+log = logging.getLogger("mlq.slack")
+
+EMOJI = {
+    Reaction.RECEIVED: "white_check_mark",
+    Reaction.UPDATED: "pencil2",
+    Reaction.LATE: "hourglass",
+}
+# chat.postEphemeral errors after which a direct message is the way to reach the person.
+_EPHEMERAL_FALLBACK = {"not_in_channel", "channel_not_found", "user_not_in_channel"}
+_NOT_A_PROBLEM = {"already_reacted"}
+
+
+def _error_code(exc: SlackApiError) -> str:
+    try:
+        return str(exc.response.get("error") or exc.response.status_code)
+    except Exception:
+        return "unknown_error"
+
+
+class SlackAdapter:
+    platform = "slack"
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        tokens: TokenSource,
+        *,
+        pacer: ChannelPacer | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self.client = client
+        self.tokens = tokens
+        self.pacer = pacer or ChannelPacer()
+        self._session = session  # shared with response_url posts
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    async def call(self, team_id: str, method: str, **params: Any) -> dict[str, Any]:
+        """A Web API call for ``team_id``; raises SlackApiError as slack-sdk does."""
+        try:
+            token = await self.tokens.token_for(team_id)
+        except UnknownWorkspace as exc:
+            raise DeliveryError(str(exc)) from exc
+        clean = {k: v for k, v in params.items() if v is not None}
+        # slack-sdk's typed methods know each method's encoding (JSON, form or query).
+        typed = getattr(self.client, method.replace(".", "_"))
+        response = await typed(token=token, **clean)
+        return response.data if isinstance(response.data, dict) else {}
+
+    async def _send(self, team_id: str, method: str, **params: Any) -> dict[str, Any]:
+        """Like ``call`` but every failure is a DeliveryError, as the core expects."""
+        try:
+            return await self.call(team_id, method, **params)
+        except SlackApiError as exc:
+            raise DeliveryError(f"{method}: {_error_code(exc)}") from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"{method}: {type(exc).__name__}") from exc
+
+    async def _post_message(
+        self, channel: ChannelAddress, rendered: SlackMessage, **extra: Any
+    ) -> str:
+        await self.pacer.wait((channel.workspace, channel.channel))
+        data = await self._send(
+            channel.workspace,
+            "chat.postMessage",
+            channel=channel.channel,
+            unfurl_links=False,
+            unfurl_media=False,
+            **rendered.as_kwargs(),
+            **extra,
+        )
+        return str(data.get("ts") or "")
+
+    # --- ChatAdapter --------------------------------------------------------------------
+
+    async def post(
+        self, channel: ChannelAddress, message: Message, *, open_thread: bool = False
+    ) -> PostedRef:
+        # In Slack any message can start a thread: replies carry the parent's ts.
+        ts = await self._post_message(channel, render(message))
+        return PostedRef(ts, ts)
+
+    async def reply_in_thread(self, thread: ThreadAddress, message: Message) -> str:
+        # The reveal is news for the whole channel, so it is also shown there.
+        broadcast = True if message.kind == MessageKind.REVEAL else None
+        return await self._post_message(
+            thread.channel, render(message), thread_ts=thread.thread_id, reply_broadcast=broadcast
+        )
+
+    async def react(self, message: MessageAddress, reaction: Reaction) -> None:
+        try:
+            await self.call(
+                message.channel.workspace,
+                "reactions.add",
+                channel=message.channel.channel,
+                timestamp=message.message_id,
+                name=EMOJI[reaction],
+            )
+        except SlackApiError as exc:
+            if _error_code(exc) not in _NOT_A_PROBLEM:
+                raise DeliveryError(f"reactions.add: {_error_code(exc)}") from exc
+
+    async def send_private(
+        self,
+        channel: ChannelAddress,
+        user_id: str,
+        message: Message,
+        *,
+        thread: ThreadAddress | None = None,
+    ) -> None:
+        rendered = render(message)
+        try:
+            await self.call(
+                channel.workspace,
+                "chat.postEphemeral",
+                channel=channel.channel,
+                user=user_id,
+                thread_ts=thread.thread_id if thread else None,
+                **rendered.as_kwargs(),
+            )
+            return
+        except SlackApiError as exc:
+            if _error_code(exc) not in _EPHEMERAL_FALLBACK:
+                raise DeliveryError(f"chat.postEphemeral: {_error_code(exc)}") from exc
+            log.info("ephemeral to %s failed (%s); sending a DM", user_id, _error_code(exc))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"chat.postEphemeral: {type(exc).__name__}") from exc
+        # Posting to a user id opens the app's direct message with them.
+        direct = ChannelAddress(channel.platform, channel.workspace, user_id)
+        await self._post_message(direct, rendered)
+
+    async def close_thread(self, thread: ThreadAddress) -> None:
+        """Slack threads cannot be locked; late replies are kept as late by the core."""
+
+    # --- Slack extras used by the listeners ---------------------------------------------
+
+    async def respond(
+        self, response_url: str, message: Message, *, in_channel: bool = False
+    ) -> None:
+        """Reply through an interaction's ``response_url`` (works where the bot is not in)."""
+        rendered = render(message)
+        webhook = AsyncWebhookClient(
+            response_url, session=self._session, retry_handlers=self.client.retry_handlers
+        )
+        try:
+            response = await webhook.send(
+                text=rendered.text,
+                blocks=rendered.blocks,
+                response_type="in_channel" if in_channel else "ephemeral",
+                replace_original=False,
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"response_url: {type(exc).__name__}") from exc
+        if response.status_code != 200:
+            raise DeliveryError(f"response_url: HTTP {response.status_code} {response.body!r}")
+
+    async def open_view(self, team_id: str, trigger_id: str, view: dict[str, Any]) -> None:
+        await self._send(team_id, "views.open", trigger_id=trigger_id, view=view)
+
+    async def publish_home(self, team_id: str, user_id: str, view: dict[str, Any]) -> None:
+        await self._send(team_id, "views.publish", user_id=user_id, view=view)
+
+    async def users_info(self, team_id: str, user_id: str) -> dict[str, Any]:
+        return await self.call(team_id, "users.info", user=user_id)

@@ -1,0 +1,262 @@
+"""From an acknowledged Slack request to the core and back.
+
+Listeners call these methods after ``ack()``; each hands its work to the queue and returns
+at once. The work: translate the payload, fill in who the person is (``users.info``,
+cached), dispatch to the core, and deliver what the core returns: private replies as
+ephemeral messages (through the interaction's ``response_url`` or ``chat.postEphemeral``),
+channel replies as channel posts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from adapters.slack import translate
+from adapters.slack.adapter import SlackAdapter
+from adapters.slack.blocks import ModalContext, answer_modal, home_view
+from adapters.slack.dedupe import RecentKeys
+from adapters.slack.people import People
+from adapters.slack.work import WorkQueue
+from bot.core import MlqCore
+from bot.events import (
+    Actor,
+    AnswerPosted,
+    ChannelAddress,
+    CommandInvoked,
+    InboundEvent,
+    ThreadAddress,
+)
+from bot.messages import Message, MessageKind, Visibility
+from bot.ports import DeliveryError
+
+log = logging.getLogger("mlq.slack")
+
+
+class LastChannels:
+    """The channel each person last used mlq in, so the Home tab can open on it."""
+
+    def __init__(self, capacity: int = 50_000) -> None:
+        self._capacity = capacity
+        self._seen: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+    def note(self, team_id: str, user_id: str, channel_id: str) -> None:
+        key = (team_id, user_id)
+        self._seen[key] = channel_id
+        self._seen.move_to_end(key)
+        while len(self._seen) > self._capacity:
+            self._seen.popitem(last=False)
+
+    def get(self, team_id: str, user_id: str) -> str | None:
+        return self._seen.get((team_id, user_id))
+
+
+class SlackBridge:
+    def __init__(
+        self,
+        core: MlqCore,
+        adapter: SlackAdapter,
+        *,
+        work: WorkQueue | None = None,
+        people: People | None = None,
+        seen: RecentKeys | None = None,
+    ) -> None:
+        self.core = core
+        self.adapter = adapter
+        self.work = work or WorkQueue()
+        self.people = people or People(adapter.users_info)
+        self.seen = seen or RecentKeys()
+        self.last_channels = LastChannels()
+
+    # --- who ------------------------------------------------------------------------------
+
+    async def _actor(self, team_id: str, actor: Actor) -> Actor:
+        """The actor with a display name, and admin/bot decided by Slack's user record."""
+        found = await self.people.lookup(team_id, actor.user_id)
+        if found is None:
+            return actor
+        return dataclasses.replace(
+            actor,
+            display_name=found.name or actor.display_name,
+            is_admin=found.is_admin,
+            is_bot=found.is_bot,
+        )
+
+    async def _with_actor(self, event: Any) -> Any:
+        return dataclasses.replace(
+            event, actor=await self._actor(event.where.workspace, event.actor)
+        )
+
+    # --- thread replies --------------------------------------------------------------------
+
+    def on_message(self, body: Mapping[str, Any], *, bot_user_id: str | None) -> bool:
+        """A ``message`` event; True if it was taken on (a new answer, edit or deletion)."""
+        event = translate.message_event(body, bot_user_id=bot_user_id)
+        if event is None:
+            return False
+        keys = self._event_keys(event)
+        if not self.seen.claim(*keys):
+            return False
+        self.work.submit(lambda: self._answer(event, keys), name="mlq-answer")
+        return True
+
+    @staticmethod
+    def _event_keys(event: InboundEvent) -> tuple[Any, ...]:
+        by_id = ("event", event.event_id) if event.event_id else None
+        if isinstance(event, AnswerPosted):
+            # Slack may deliver one message under two event ids (e.g. two subscriptions).
+            where = event.where
+            return by_id, ("msg", where.workspace, where.channel, event.message_id)
+        return (by_id,)
+
+    async def _answer(self, event: InboundEvent, keys: Sequence[Any]) -> None:
+        event = await self._with_actor(event)
+        self.last_channels.note(event.where.workspace, event.actor.user_id, event.where.channel)
+        replies = await self.core.dispatch(event)
+        if any(r.kind == MessageKind.ERROR for r in replies):
+            # Nothing was stored; let Slack's retry of this event try again.
+            self.seen.release(*keys)
+        thread = ThreadAddress(event.where, event.thread_id)  # type: ignore[union-attr]
+        await self._deliver(event.where, event.actor.user_id, replies, thread=thread)
+
+    # --- /mlq -----------------------------------------------------------------------------
+
+    def on_command(self, body: Mapping[str, Any]) -> None:
+        event = translate.slash_command(body)
+        if not self.seen.claim(("cmd", event.event_id) if event.event_id else None):
+            return
+        self.work.submit(lambda: self._command(event, body.get("response_url")), name="mlq-command")
+
+    async def _command(self, event: CommandInvoked, response_url: str | None) -> None:
+        event = await self._with_actor(event)
+        self.last_channels.note(event.where.workspace, event.actor.user_id, event.where.channel)
+        replies = await self.core.dispatch(event)
+        await self._deliver(event.where, event.actor.user_id, replies, response_url=response_url)
+
+    # --- buttons and the answer modal ------------------------------------------------------
+
+    def on_answer_button(self, body: Mapping[str, Any], action: Mapping[str, Any]) -> None:
+        context = translate.modal_context(body, action)
+        trigger = body.get("trigger_id")
+        if context is None or not trigger:
+            return
+        view = answer_modal(context, translate.question_text(body))
+        # A trigger_id expires three seconds after the click: this cannot wait in the queue.
+        self.work.urgent(
+            lambda: self.adapter.open_view(context.team_id, str(trigger), view),
+            name="mlq-open-modal",
+        )
+
+    def on_feedback_button(self, body: Mapping[str, Any], action: Mapping[str, Any]) -> None:
+        event = translate.button_pressed(body, action)
+        if event is None:
+            return
+        ref = translate.action_ref(body)
+        self.work.submit(lambda: self._button(event, ref), name="mlq-button")
+
+    async def _button(self, event: InboundEvent, ref: translate.ActionRef) -> None:
+        event = await self._with_actor(event)
+        replies = await self.core.dispatch(event)
+        thread_ts = None if ref.is_ephemeral else (ref.thread_ts or ref.message_ts)
+        thread = ThreadAddress(event.where, thread_ts) if thread_ts else None
+        await self._deliver(
+            event.where, event.actor.user_id, replies, thread=thread, response_url=ref.response_url
+        )
+
+    def on_view_submission(self, body: Mapping[str, Any]) -> None:
+        parsed = translate.view_submission(body)
+        if parsed is None:
+            return
+        event, context = parsed
+        if not self.seen.claim(("view", event.event_id) if event.event_id else None):
+            return
+        self.work.submit(lambda: self._private_answer(event, context), name="mlq-modal-answer")
+
+    async def _private_answer(self, event: InboundEvent, context: ModalContext) -> None:
+        event = await self._with_actor(event)
+        replies = await self.core.dispatch(event)
+        thread = ThreadAddress(event.where, context.thread_ts) if context.thread_ts else None
+        await self._deliver(
+            event.where,
+            event.actor.user_id,
+            replies,
+            thread=thread,
+            response_url=context.response_url,
+        )
+
+    # --- App Home --------------------------------------------------------------------------
+
+    def on_home_opened(self, body: Mapping[str, Any]) -> None:
+        event = body.get("event") or {}
+        if event.get("tab") not in (None, "home") or not event.get("user"):
+            return
+        team = translate.team_of(body)
+        user = str(event["user"])
+        self.work.submit(lambda: self.publish_home(team, user), name="mlq-home")
+
+    def on_home_channel(self, body: Mapping[str, Any], action: Mapping[str, Any]) -> None:
+        ref = translate.action_ref(body)
+        channel = action.get("selected_conversation")
+        if not channel or not ref.user_id:
+            return
+        self.last_channels.note(ref.team_id, ref.user_id, str(channel))
+        self.work.submit(lambda: self.publish_home(ref.team_id, ref.user_id), name="mlq-home")
+
+    async def publish_home(self, team_id: str, user_id: str) -> None:
+        channel = self.last_channels.get(team_id, user_id)
+        sections: list[Message] = []
+        if channel is not None:
+            actor = await self._actor(team_id, Actor(user_id))
+            where = translate.where(team_id, channel)
+            # The core has no "member summary" query yet; its stats and streak replies
+            # carry points, answers, grades and streaks for this channel.
+            for text in ("stats", "streak"):
+                replies = await self.core.dispatch(CommandInvoked(where, actor, text))
+                sections.extend(r for r in replies if r.kind != MessageKind.ERROR)
+        view = home_view(sections, channel_id=channel)
+        await self.adapter.publish_home(team_id, user_id, view)
+
+    # --- delivering replies ----------------------------------------------------------------
+
+    async def _deliver(
+        self,
+        where: ChannelAddress,
+        user_id: str,
+        replies: Sequence[Message],
+        *,
+        thread: ThreadAddress | None = None,
+        response_url: str | None = None,
+    ) -> None:
+        for reply in replies:
+            try:
+                await self._deliver_one(where, user_id, reply, thread, response_url)
+            except DeliveryError as exc:
+                log.warning("could not deliver a %s reply to %s: %s", reply.kind, user_id, exc)
+
+    async def _deliver_one(
+        self,
+        where: ChannelAddress,
+        user_id: str,
+        reply: Message,
+        thread: ThreadAddress | None,
+        response_url: str | None,
+    ) -> None:
+        if reply.visibility == Visibility.CHANNEL:
+            try:
+                await self.adapter.post(where, reply)
+            except DeliveryError:
+                if not response_url:
+                    raise
+                # The bot is not in this channel: the command's response_url still is.
+                await self.adapter.respond(response_url, reply, in_channel=True)
+            return
+        if response_url and thread is None:
+            try:
+                await self.adapter.respond(response_url, reply)
+                return
+            except DeliveryError as exc:
+                log.info("response_url failed (%s); trying an ephemeral message", exc)
+        await self.adapter.send_private(where, user_id, reply, thread=thread)

@@ -1,0 +1,54 @@
+"""The bolt listeners: acknowledge first, hand the work to the bridge, return.
+
+The app runs with ``process_before_response=True`` so bolt answers Slack as soon as a
+listener returns (no polling for the ack); every listener here only acks and queues, so
+the answer goes back within milliseconds whatever the core then does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+
+from adapters.slack.blocks import ANSWER_MODAL, HOME_CHANNEL_ACTION, action_id
+from adapters.slack.bridge import SlackBridge
+from bot.messages import Action
+
+COMMAND = "/mlq"
+
+
+def register(app: AsyncApp, bridge: SlackBridge) -> None:
+    @app.command(COMMAND)
+    async def mlq_command(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        bridge.on_command(body)
+
+    @app.event("message")
+    async def thread_message(body: dict[str, Any], context: AsyncBoltContext) -> None:
+        # Events are acknowledged by bolt itself once this returns.
+        bridge.on_message(body, bot_user_id=context.bot_user_id)
+
+    @app.event("app_home_opened")
+    async def home_opened(body: dict[str, Any]) -> None:
+        bridge.on_home_opened(body)
+
+    @app.action(action_id(Action.ANSWER_PRIVATELY))
+    async def answer_privately(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        bridge.on_answer_button(body, action)
+
+    @app.action(action_id(Action.MY_FEEDBACK))
+    async def my_feedback(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        bridge.on_feedback_button(body, action)
+
+    @app.action(HOME_CHANNEL_ACTION)
+    async def home_channel(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        bridge.on_home_channel(body, action)
+
+    @app.view(ANSWER_MODAL)
+    async def answer_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()  # closes the modal; the grade arrives as an ephemeral message
+        bridge.on_view_submission(body)

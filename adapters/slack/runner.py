@@ -1,0 +1,52 @@
+"""``mlq run --platform slack [--mode socket|http] [--port N]``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from adapters.slack.http_mode import build_web_app, start_http
+from adapters.slack.runtime import SlackConfigError, SlackRuntime, build_runtime
+from adapters.slack.socket_mode import start_socket_mode
+from bot.config import Settings
+from bot.scheduler import start_scheduler
+
+log = logging.getLogger("mlq.slack")
+
+
+async def start(runtime: SlackRuntime, *, port: int = 3000, host: str = "0.0.0.0"):
+    """Connect Socket Mode or start the HTTP server; returns an async stopper."""
+    if runtime.mode == "socket":
+        app_token = runtime.settings.slack_app_token
+        handler = await start_socket_mode(
+            runtime.bolt,
+            app_token=app_token.get_secret_value() if app_token else "",
+            client=runtime.client,
+        )
+        log.info("Slack Socket Mode connected")
+        return handler.close_async
+    web_app = build_web_app(runtime.bolt, pending_work=lambda: runtime.bridge.work.pending)
+    http_runner, bound = await start_http(web_app, host=host, port=port)
+    log.info("Slack HTTP endpoint on port %d: POST /slack/events, GET /healthz", bound)
+    if runtime.token_mode == "oauth":
+        log.info("install into a workspace at /slack/install")
+    return http_runner.cleanup
+
+
+async def serve(settings: Settings, *, mode: str = "socket", port: int = 3000) -> None:
+    try:
+        runtime = await build_runtime(settings, mode=mode)
+    except SlackConfigError as exc:
+        raise SystemExit(f"mlq: {exc}") from None
+    stop = None
+    scheduler = None
+    try:
+        stop = await start(runtime, port=port)
+        scheduler = start_scheduler(runtime.core, settings.tick_seconds)
+        await asyncio.Event().wait()  # until cancelled (Ctrl-C)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if stop is not None:
+            await stop()
+        await runtime.close()

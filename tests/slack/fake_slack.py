@@ -1,0 +1,362 @@
+"""A fake Slack on 127.0.0.1: the Web API methods mlq calls, response_urls and Socket Mode.
+
+It records every call (method, parameters, token) and can be told to fail: answer 429 with
+a ``Retry-After``, a 5xx, or ``ok: false`` with an error code. It can also enforce Slack's
+one-message-a-second-per-channel limit on ``chat.postMessage`` (answering 429 when a
+channel is posted to too soon) and inject 429s into chosen channels, for the fan-out
+benchmark. Everything the SDKs see is what real Slack sends in shape, not in content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import math
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    at: float
+    result: dict[str, Any] | None = None  # what the fake answered (when not a failure)
+
+    def json_param(self, name: str) -> Any:
+        """A parameter that form-encoded requests carry as a JSON string (blocks, view)."""
+        value = self.params.get(name)
+        return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass
+class Failure:
+    status: int = 200
+    error: str | None = None
+    retry_after: float | None = None
+
+
+@dataclass
+class Team:
+    team_id: str
+    bot_user_id: str
+    bot_id: str
+    name: str = "Test team"
+
+
+@dataclass
+class SocketLink:
+    ws: web.WebSocketResponse
+    acks: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
+
+
+class FakeSlack:
+    def __init__(
+        self,
+        *,
+        per_channel_interval: float | None = None,
+        inject_429: Callable[[str, int], float | None] | None = None,
+    ) -> None:
+        self.calls: list[Call] = []
+        self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url id, body)
+        self.teams: dict[str, Team] = {}  # by token
+        self.users: dict[tuple[str, str], dict[str, Any]] = {}
+        self.oauth_codes: dict[str, dict[str, Any]] = {}
+        self.not_in_channel: set[str] = set()
+        self.per_channel_interval = per_channel_interval
+        self.inject_429 = inject_429
+        self.rate_limited = 0  # 429s answered, injected or enforced
+        self.too_soon = 0  # posts that broke the per-channel limit
+        self._failures: dict[str, deque[Failure]] = defaultdict(deque)
+        self._last_post: dict[str, float] = {}
+        self._attempts: dict[str, int] = defaultdict(int)
+        self._ts = itertools.count(1)
+        self._reactions: set[tuple[str, str, str]] = set()
+        self._views = itertools.count(1)
+        self._envelopes = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._links: list[SocketLink] = []
+        self._link_ready = asyncio.Event()
+        self.port = 0
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self, port: int = 0) -> FakeSlack:
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{hook}", self._response_url)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def close(self) -> None:
+        for link in self._links:
+            await link.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, hook: str) -> str:
+        return f"{self.base_url}/response/{hook}"
+
+    # --- set-up -----------------------------------------------------------------------------
+
+    def add_team(self, token: str, team_id: str, bot_user_id: str = "UBOT") -> Team:
+        team = Team(team_id, bot_user_id, "B" + bot_user_id)
+        self.teams[token] = team
+        return team
+
+    def add_user(
+        self, team_id: str, user_id: str, name: str, *, admin: bool = False, owner: bool = False
+    ) -> None:
+        self.users[(team_id, user_id)] = {
+            "id": user_id,
+            "team_id": team_id,
+            "name": name.lower().replace(" ", "."),
+            "real_name": name,
+            "is_admin": admin,
+            "is_owner": owner,
+            "is_primary_owner": False,
+            "is_bot": False,
+            "profile": {"display_name": name, "real_name": name},
+        }
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: float | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` with this failure."""
+        for _ in range(times):
+            self._failures[method].append(Failure(status, error, retry_after))
+
+    # --- reading what happened --------------------------------------------------------------
+
+    def of(self, method: str, **where: Any) -> list[Call]:
+        return [
+            c
+            for c in self.calls
+            if c.method == method and all(c.params.get(k) == v for k, v in where.items())
+        ]
+
+    def clear(self) -> None:
+        self.calls.clear()
+        self.responses.clear()
+
+    # --- the Web API ------------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                params.update(dict(await request.post()))
+        return params
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        token = params.pop("token", None)
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            token = auth[len("Bearer ") :]
+        call = Call(method, params, token, time.monotonic())
+        self.calls.append(call)
+        if self._failures[method]:
+            return self._failure(self._failures[method].popleft())
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            result: dict[str, Any] | web.Response = _ok(False, error="unknown_method")
+        elif method not in ("oauth.v2.access", "apps.connections.open") and token not in self.teams:
+            result = _ok(False, error="invalid_auth")
+        else:
+            result = await handler(params, self.teams.get(token))
+        if isinstance(result, web.Response):
+            return result
+        call.result = result
+        return web.json_response(result)
+
+    def _failure(self, failure: Failure) -> web.Response:
+        if failure.status == 429:
+            self.rate_limited += 1
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": _header_seconds(failure.retry_after or 0)},
+            )
+        if failure.status >= 500:
+            return web.Response(status=failure.status, text="upstream trouble")
+        return web.json_response({"ok": False, "error": failure.error or "internal_error"})
+
+    def _next_ts(self) -> str:
+        n = next(self._ts)
+        return f"{1_700_000_000 + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    async def _m_auth_test(self, params: dict[str, Any], team: Team) -> Any:
+        return _ok(
+            url="https://fake.slack.test/",
+            team=team.name,
+            user="mlq",
+            team_id=team.team_id,
+            user_id=team.bot_user_id,
+            bot_id=team.bot_id,
+            is_enterprise_install=False,
+        )
+
+    async def _m_chat_postMessage(self, params: dict[str, Any], team: Team) -> Any:
+        channel = str(params.get("channel"))
+        key = f"{team.team_id}:{channel}"
+        self._attempts[key] += 1
+        if self.inject_429 is not None:
+            wait = self.inject_429(channel, self._attempts[key])
+            if wait is not None:
+                return self._failure(Failure(429, retry_after=wait))
+        now = time.monotonic()
+        if self.per_channel_interval is not None and key in self._last_post:
+            remaining = self._last_post[key] + self.per_channel_interval - now
+            if remaining > 0:
+                self.too_soon += 1
+                return self._failure(Failure(429, retry_after=remaining))
+        self._last_post[key] = now
+        ts = self._next_ts()
+        message = {"type": "message", "ts": ts, "user": team.bot_user_id}
+        message["text"] = params.get("text")
+        if params.get("thread_ts"):
+            message["thread_ts"] = params["thread_ts"]
+        return _ok(channel=channel, ts=ts, message=message)
+
+    async def _m_chat_postEphemeral(self, params: dict[str, Any], team: Team) -> dict[str, Any]:
+        if params.get("channel") in self.not_in_channel:
+            return _ok(False, error="not_in_channel")
+        return _ok(message_ts=self._next_ts())
+
+    async def _m_reactions_add(self, params: dict[str, Any], team: Team) -> Any:
+        key = (str(params.get("channel")), str(params.get("timestamp")), str(params.get("name")))
+        if key in self._reactions:
+            return _ok(False, error="already_reacted")
+        self._reactions.add(key)
+        return _ok()
+
+    async def _m_users_info(self, params: dict[str, Any], team: Team) -> Any:
+        user = self.users.get((team.team_id, str(params.get("user"))))
+        if user is None:
+            return _ok(False, error="user_not_found")
+        return _ok(user=user)
+
+    async def _m_views_open(self, params: dict[str, Any], team: Team) -> Any:
+        if not params.get("trigger_id"):
+            return _ok(False, error="invalid_trigger_id")
+        return _ok(view={"id": f"V{next(self._views)}", "team_id": team.team_id})
+
+    async def _m_views_publish(self, params: dict[str, Any], team: Team) -> Any:
+        return _ok(view={"id": f"V{next(self._views)}", "team_id": team.team_id})
+
+    async def _m_oauth_v2_access(self, params: dict[str, Any], team: Team | None) -> Any:
+        answer = self.oauth_codes.get(str(params.get("code")))
+        if answer is None:
+            return _ok(False, error="invalid_code")
+        return _ok(**answer)
+
+    async def _m_apps_connections_open(self, params: dict[str, Any], team: Team | None) -> Any:
+        return _ok(url=f"ws://127.0.0.1:{self.port}/socket")
+
+    def add_oauth_code(self, code: str, token: str, team_id: str, bot_user_id: str) -> None:
+        """A code that ``oauth.v2.access`` exchanges for an installation in ``team_id``."""
+        self.add_team(token, team_id, bot_user_id)
+        self.oauth_codes[code] = {
+            "app_id": "A0MLQ",
+            "authed_user": {"id": "UINSTALLER"},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": bot_user_id,
+            "team": {"id": team_id, "name": f"Team {team_id}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    # --- response_url -----------------------------------------------------------------------
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        self.responses.append((request.match_info["hook"], await request.json()))
+        return web.Response(text="ok")
+
+    # --- Socket Mode ------------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        link = SocketLink(ws)
+        self._links.append(link)
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": len(self._links),
+                "debug_info": {"host": "fake"},
+                "connection_info": {"app_id": "A0MLQ"},
+            }
+        )
+        self._link_ready.set()
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            ack = json.loads(msg.data)
+            future = link.acks.get(ack.get("envelope_id", ""))
+            if future is not None and not future.done():
+                future.set_result(ack)
+        self._links.remove(link)
+        return ws
+
+    async def wait_for_socket(self) -> None:
+        await self._link_ready.wait()
+
+    async def push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send one envelope down the socket and return the app's acknowledgement."""
+        await self.wait_for_socket()
+        link = self._links[-1]
+        envelope_id = f"env-{next(self._envelopes)}"
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        link.acks[envelope_id] = future
+        await link.ws.send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )
+        return await future
+
+
+def _header_seconds(seconds: float) -> str:
+    # Retry-After is whole seconds; round up so that honouring it is always enough.
+    return str(max(0, math.ceil(seconds)))
+
+
+def _ok(ok: bool = True, **fields: Any) -> dict[str, Any]:
+    return {"ok": ok, **fields}

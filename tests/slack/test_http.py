@@ -1,0 +1,289 @@
+"""The HTTP endpoint end to end: signed requests in, Web API calls out, answers in the database."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from adapters.slack.blocks import ANSWER_MODAL, HOME_CHANNEL_ACTION
+from storage import unit_of_work
+from storage.models import Answer, ProcessedEvent
+from tests.slack import payloads
+from tests.slack.conftest import SlackHttp
+
+NINE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def question_posts(s: SlackHttp, channel: str = "C1") -> list:
+    return [
+        c
+        for c in s.fake.of("chat.postMessage", channel=channel)
+        if any(b.get("type") == "actions" for b in c.params.get("blocks", []))
+    ]
+
+
+async def subscribe_and_post(s: SlackHttp) -> str:
+    """Subscribe C1 as an admin, move to 09:00 and tick: returns the question's ts."""
+    assert await s.command("subscribe", user="U-admin") == 200
+    await s.settle()
+    s.clock.set(NINE)
+    await s.tick()
+    posts = question_posts(s)
+    assert len(posts) == 1
+    s.fake.clear()
+    return posts[0].result["ts"]
+
+
+async def answers(s: SlackHttp) -> list[Answer]:
+    async with unit_of_work(s.runtime.app.db) as repo:
+        rows = await repo.session.scalars(select(Answer).order_by(Answer.id))
+        return list(rows)
+
+
+async def test_url_verification_echoes_the_challenge(slack_http: SlackHttp):
+    body = {"token": "legacy", "challenge": "c-123", "type": "url_verification"}
+    status, text, _ = await slack_http.send(json.dumps(body), "application/json")
+    assert status == 200
+    assert "c-123" in text
+
+
+async def test_bad_signature_and_stale_timestamp_are_refused(slack_http: SlackHttp):
+    body = json.dumps(payloads.event_callback(payloads.thread_reply("hi", thread_ts="1.0")))
+    status, _, _ = await slack_http.send(body, "application/json", secret="not-the-secret")
+    assert status == 401
+    six_minutes_ago = int(time.time()) - 6 * 60
+    status, _, _ = await slack_http.send(body, "application/json", timestamp=six_minutes_ago)
+    assert status == 401
+    assert await slack_http.event(json.loads(body)) == 200  # the same body, signed right
+
+
+async def test_subscribe_by_admin_posts_in_channel_and_member_is_refused(slack_http: SlackHttp):
+    s = slack_http
+    assert await s.command("subscribe", user="U1") == 200
+    await s.settle()
+    # A member gets a private refusal through the command's response_url.
+    assert len(s.fake.responses) == 1
+    _, body = s.fake.responses[0]
+    assert body["response_type"] == "ephemeral"
+    assert "admins" in json.dumps(body["blocks"])
+    assert s.fake.of("chat.postMessage") == []
+    assert await s.command("subscribe", user="U-admin") == 200
+    await s.settle()
+    confirmations = s.fake.of("chat.postMessage", channel="C1")
+    assert len(confirmations) == 1
+    assert "subscribed" in confirmations[0].params["text"]
+    # users.info was asked once per person, then cached.
+    assert len(s.fake.of("users.info", user="U-admin")) == 1
+
+
+async def test_the_daily_post_is_block_kit_with_both_buttons(slack_http: SlackHttp):
+    s = slack_http
+    assert await s.command("subscribe", user="U-admin") == 200
+    await s.settle()
+    s.clock.set(NINE)
+    await s.tick()
+    (post,) = question_posts(s)
+    blocks = post.params["blocks"]
+    assert blocks[0]["type"] == "header"
+    actions = next(b for b in blocks if b["type"] == "actions")
+    assert [e["action_id"] for e in actions["elements"]] == [
+        "mlq:answer_privately",
+        "mlq:my_feedback",
+    ]
+    fields_text = json.dumps([b for b in blocks if "fields" in b])
+    for label in ("Topic", "Difficulty", "Answers close"):
+        assert label in fields_text
+    assert post.params["unfurl_links"] is False
+
+
+async def test_a_thread_reply_is_stored_acknowledged_and_graded_privately(slack_http: SlackHttp):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    reply = payloads.thread_reply("Regularisation trades variance for bias.", thread_ts=parent)
+    assert await s.event(payloads.event_callback(reply)) == 200
+    await s.settle()
+    stored = await answers(s)
+    assert [(a.message_ref, a.text) for a in stored] == [(reply["ts"], reply["text"])]
+    (reaction,) = s.fake.of("reactions.add")
+    expected = {"channel": "C1", "timestamp": reply["ts"], "name": "white_check_mark"}
+    assert reaction.params == expected
+    (feedback,) = s.fake.of("chat.postEphemeral")
+    assert feedback.params["user"] == "U1"
+    assert feedback.params["thread_ts"] == parent
+    assert "Your grade" in feedback.params["text"]
+
+
+async def test_a_retried_event_is_stored_once(slack_http: SlackHttp):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    body = payloads.event_callback(payloads.thread_reply("An answer.", thread_ts=parent))
+    assert await s.event(body) == 200
+    assert await s.event(body, retry_num=1) == 200
+    assert await s.event(body, retry_num=2) == 200
+    await s.settle()
+    assert len(await answers(s)) == 1
+    assert len(s.fake.of("reactions.add")) == 1
+    assert len(s.fake.of("chat.postEphemeral")) == 1
+
+
+async def test_a_retry_reaching_another_replica_is_stored_once(slack_http: SlackHttp):
+    """Another process has no memory of the first delivery; the database still does."""
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    body = payloads.event_callback(payloads.thread_reply("An answer.", thread_ts=parent))
+    assert await s.event(body) == 200
+    await s.settle()
+    s.runtime.bridge.seen.release(("event", body["event_id"]))
+    s.runtime.bridge.seen.release(("msg", "T1", "C1", body["event"]["ts"]))
+    assert await s.event(body, retry_num=1) == 200
+    await s.settle()
+    assert len(await answers(s)) == 1
+    assert len(s.fake.of("reactions.add")) == 1
+    async with unit_of_work(s.runtime.app.db) as repo:
+        keys = await repo.session.scalar(select(func.count()).select_from(ProcessedEvent))
+    assert keys >= 1
+
+
+async def test_thread_broadcast_counts_as_an_answer(slack_http: SlackHttp):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    reply = payloads.broadcast_reply("Also sent to the channel.", thread_ts=parent, user="U2")
+    assert await s.event(payloads.event_callback(reply)) == 200
+    await s.settle()
+    (stored,) = await answers(s)
+    assert stored.text == "Also sent to the channel."
+
+
+async def test_an_edit_regrades_and_a_deletion_withdraws(slack_http: SlackHttp):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    reply = payloads.thread_reply("first try", thread_ts=parent)
+    assert await s.event(payloads.event_callback(reply)) == 200
+    await s.settle()
+    edit = payloads.message_changed(reply, "a better second try")
+    assert await s.event(payloads.event_callback(edit)) == 200
+    await s.settle()
+    (stored,) = await answers(s)
+    assert stored.text == "a better second try"
+    assert stored.edited_at is not None
+    names = [c.params["name"] for c in s.fake.of("reactions.add")]
+    assert names == ["white_check_mark", "pencil2"]
+    assert "Updated grade" in s.fake.of("chat.postEphemeral")[-1].params["text"]
+    assert await s.event(payloads.event_callback(payloads.message_deleted(reply))) == 200
+    await s.settle()
+    (stored,) = await answers(s)
+    assert stored.withdrawn is True
+
+
+async def test_bot_messages_and_our_own_are_ignored(slack_http: SlackHttp):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    other_bot = payloads.bot_reply("I am a bot", thread_ts=parent)
+    own = payloads.thread_reply("posted by mlq itself", thread_ts=parent, user="UBOT")
+    own["bot_id"] = "BUBOT"
+    top_level = payloads.thread_reply("not in a thread", thread_ts=parent)
+    top_level["thread_ts"] = top_level["ts"]
+    for event in (other_bot, own, top_level):
+        assert await s.event(payloads.event_callback(event)) == 200
+    await s.settle()
+    assert await answers(s) == []
+    assert s.fake.of("reactions.add") == []
+    assert s.fake.of("chat.postEphemeral") == []
+
+
+async def test_my_feedback_button_answers_privately_in_the_thread(slack_http: SlackHttp):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    assert await s.event(payloads.event_callback(payloads.thread_reply("bias", thread_ts=parent)))
+    await s.settle()
+    s.fake.clear()
+    post_id = str((await answers(s))[0].post_id)
+    status, _ = await s.interactive(
+        payloads.block_actions("mlq:my_feedback", post_id, message_ts=parent)
+    )
+    assert status == 200
+    await s.settle()
+    (feedback,) = s.fake.of("chat.postEphemeral")
+    assert feedback.params["thread_ts"] == parent
+    assert "Your feedback" in feedback.params["text"]
+
+
+async def test_answer_privately_opens_a_modal_and_the_submission_is_stored(slack_http: SlackHttp):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    async with unit_of_work(s.runtime.app.db) as repo:
+        post = await repo.post_by_thread(1, parent)
+    press = payloads.block_actions(
+        "mlq:answer_privately",
+        str(post.id),
+        message_ts=parent,
+        user="U2",
+        message_blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "What is bias?"}}],
+    )
+    status, _ = await s.interactive(press)
+    assert status == 200
+    await s.settle()
+    (opened,) = s.fake.of("views.open")
+    assert opened.params["trigger_id"] == press["trigger_id"]
+    view = opened.params["view"]
+    assert view["callback_id"] == ANSWER_MODAL
+    assert "What is bias?" in json.dumps(view["blocks"])
+    status, _ = await s.interactive(
+        payloads.view_submission(view, "Bias is systematic error.", user="U2")
+    )
+    assert status == 200
+    await s.settle()
+    (stored,) = await answers(s)
+    assert (stored.text, stored.message_ref) == ("Bias is systematic error.", None)
+    (feedback,) = s.fake.of("chat.postEphemeral")
+    assert (feedback.params["user"], feedback.params["thread_ts"]) == ("U2", parent)
+
+
+async def test_stats_command_reply_is_ephemeral_via_response_url(slack_http: SlackHttp):
+    s = slack_http
+    assert await s.command("stats") == 200
+    await s.settle()
+    ((hook, body),) = s.fake.responses
+    assert hook == "cmd"
+    assert body["response_type"] == "ephemeral"
+    assert "Stats" in body["text"]
+
+
+async def test_home_tab_shows_stats_for_the_last_channel(slack_http: SlackHttp):
+    s = slack_http
+    assert await s.event(payloads.home_opened("U1")) == 200
+    await s.settle()
+    (first,) = s.fake.of("views.publish")
+    assert first.params["user_id"] == "U1"
+    assert "Pick the channel" in json.dumps(first.params["view"])
+    press = payloads.block_actions(HOME_CHANNEL_ACTION, "", message_ts="0")
+    press["container"] = {"type": "view", "view_id": "V1"}
+    del press["channel"]
+    press["actions"][0] = {
+        "action_id": HOME_CHANNEL_ACTION,
+        "block_id": "mlq_home_channel",
+        "type": "conversations_select",
+        "selected_conversation": "C1",
+        "action_ts": "1.0",
+    }
+    status, _ = await s.interactive(press)
+    assert status == 200
+    await s.settle()
+    view = s.fake.of("views.publish")[-1].params["view"]
+    text = json.dumps(view)
+    assert "Points" in text and "Your streak" in text
+    section = next(b for b in view["blocks"] if b.get("block_id") == "mlq_home_channel")
+    assert section["accessory"]["initial_conversation"] == "C1"
+
+
+async def test_the_reveal_is_posted_in_the_thread_and_broadcast(slack_http: SlackHttp):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    s.clock.set(datetime(2026, 3, 2, 17, 1, tzinfo=UTC))
+    await s.tick()
+    (reveal,) = s.fake.of("chat.postMessage", thread_ts=parent)
+    assert reveal.params["reply_broadcast"] is True
+    assert reveal.params["blocks"][0]["text"]["text"] == "Model answer"
