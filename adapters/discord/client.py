@@ -37,6 +37,7 @@ class ClientOptions:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     message_content: bool = True
+    max_messages: int | None = 1000  # discord.py's message cache; raw events cover the rest
 
 
 def intents(message_content: bool = True) -> discord.Intents:
@@ -125,6 +126,7 @@ def create_client(
         "intents": intents(options.message_content),
         "allowed_mentions": discord.AllowedMentions.none(),
         "max_ratelimit_timeout": MAX_RATELIMIT_WAIT_SECONDS,
+        "max_messages": options.max_messages,
     }
     client: discord.Client
     if options.shard_count is not None or options.shard_ids is not None:

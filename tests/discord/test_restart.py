@@ -1,0 +1,35 @@
+"""After a restart: old buttons and threads keep working."""
+
+from __future__ import annotations
+
+from adapters.discord.client import ClientOptions, create_client
+from adapters.discord.outbound import REACTION_EMOJI
+from bot.messages import Reaction
+from tests.discord.conftest import Server, post_question, reactions, refetch
+
+ANSWER = "Batch normalisation normalises activations with batch statistics during training."
+
+
+async def test_buttons_work_after_the_bot_restarts(server: Server) -> None:
+    post, thread = await post_question(server)
+    ben = server.members[0]
+    await ben.send(thread, ANSWER)
+    mlq = server.mlq
+    await server.env.restart_bot(create_client(mlq.core, mlq.adapter, ClientOptions()))
+    assert server.env.bot.mlq.authors.get(post.id) is None  # a fresh process
+
+    post = refetch(server.channel, post)
+    feedback = await ben.click(post, label="My feedback")
+    assert feedback.ephemeral and feedback.response.embeds[0].title.startswith("Your feedback")
+    shown = await server.members[1].click(post, label="Answer privately")
+    assert shown.modal is not None
+    graded = await server.members[1].submit_modal(shown, {"mlq:answer-text": ANSWER})
+    assert graded.response.embeds[0].title.startswith("Your grade")
+
+
+async def test_thread_answers_still_count_after_a_restart(server: Server) -> None:
+    _post, thread = await post_question(server)
+    mlq = server.mlq
+    await server.env.restart_bot(create_client(mlq.core, mlq.adapter, ClientOptions()))
+    reply = await server.members[0].send(thread, ANSWER)
+    assert reactions(refetch(thread, reply)) == [REACTION_EMOJI[Reaction.RECEIVED]]
