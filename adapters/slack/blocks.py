@@ -147,7 +147,13 @@ def _buttons(message: Message) -> list[Block]:
 def fallback_text(message: Message) -> str:
     """The notification text sent next to the blocks (and shown where blocks are not)."""
     text = message.fallback or ": ".join(p for p in (message.title, message.body) if p)
-    return escape(shorten(to_plain(text or message.plain_text()), FALLBACK_CHARS))
+    plain_text = to_plain(text or message.plain_text())
+    budget = FALLBACK_CHARS
+    while True:  # entities make the text longer; shorten the source until it fits
+        escaped = escape(shorten(plain_text, budget))
+        if len(escaped) <= FALLBACK_CHARS:
+            return escaped
+        budget -= len(escaped) - FALLBACK_CHARS
 
 
 def message_blocks(message: Message, *, max_blocks: int = MAX_BLOCKS) -> list[Block]:

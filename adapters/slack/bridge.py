@@ -35,6 +35,8 @@ from bot.ports import DeliveryError
 
 log = logging.getLogger("mlq.slack")
 
+ADMIN_CHECK_MAX_AGE = 60.0  # seconds a cached "is admin" may be trusted for admin commands
+
 
 class LastChannels:
     """The channel each person last used mlq in, so the Home tab can open on it."""
@@ -73,9 +75,9 @@ class SlackBridge:
 
     # --- who ------------------------------------------------------------------------------
 
-    async def _actor(self, team_id: str, actor: Actor) -> Actor:
+    async def _actor(self, team_id: str, actor: Actor, *, max_age: float | None = None) -> Actor:
         """The actor with a display name, and admin/bot decided by Slack's user record."""
-        found = await self.people.lookup(team_id, actor.user_id)
+        found = await self.people.lookup(team_id, actor.user_id, max_age=max_age)
         if found is None:
             return actor
         return dataclasses.replace(
@@ -131,7 +133,10 @@ class SlackBridge:
         self.work.submit(lambda: self._command(event, body.get("response_url")), name="mlq-command")
 
     async def _command(self, event: CommandInvoked, response_url: str | None) -> None:
-        event = await self._with_actor(event)
+        # Admin subcommands trust a users.info answer only while it is fresh.
+        fresh = ADMIN_CHECK_MAX_AGE if translate.needs_admin_check(event.text) else None
+        actor = await self._actor(event.where.workspace, event.actor, max_age=fresh)
+        event = dataclasses.replace(event, actor=actor)
         self.last_channels.note(event.where.workspace, event.actor.user_id, event.where.channel)
         replies = await self.core.dispatch(event)
         await self._deliver(event.where, event.actor.user_id, replies, response_url=response_url)

@@ -36,11 +36,22 @@ class People:
         self._cache: dict[tuple[str, str], tuple[float, Person]] = {}
         self._inflight: dict[tuple[str, str], asyncio.Future[Person | None]] = {}
 
-    async def lookup(self, team_id: str, user_id: str) -> Person | None:
-        """The person, or None when Slack could not tell us (callers then assume no admin)."""
+    async def lookup(
+        self, team_id: str, user_id: str, *, max_age: float | None = None
+    ) -> Person | None:
+        """The person, or None when Slack could not tell us (callers then assume no admin).
+
+        ``max_age`` asks for an answer fetched at most that many seconds ago: admin
+        commands use a short one so a revoked admin loses the right quickly.
+        """
         key = (team_id, user_id)
         cached = self._cache.get(key)
-        if cached and cached[0] > self._clock():
+        now = self._clock()
+        if (
+            cached
+            and cached[0] > now
+            and (max_age is None or cached[0] - self._ttl + max_age > now)
+        ):
             return cached[1]
         if key in self._inflight:
             return await asyncio.shield(self._inflight[key])

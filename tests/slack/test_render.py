@@ -1,0 +1,207 @@
+"""Neutral messages to mrkdwn and Block Kit: formatting, escaping, Slack's limits."""
+
+from __future__ import annotations
+
+import json
+
+from adapters.slack import blocks
+from adapters.slack.mrkdwn import ZWSP, escape, to_mrkdwn, to_plain
+from bot.messages import Action, Button, Field, Message, MessageKind
+from bot.text import defuse, quote_user_text
+
+
+def test_core_markdown_becomes_mrkdwn():
+    text = "**Bold** and *italic* with `a*b` and\n- one\n- two"
+    assert to_mrkdwn(text) == "*Bold* and _italic_ with `a*b` and\n• one\n• two"
+
+
+def test_fenced_code_is_kept_and_only_entities_change_inside():
+    text = "Code:\n```\nif a < b and **x**:\n```"
+    assert to_mrkdwn(text) == "Code:\n```\nif a &lt; b and **x**:\n```"
+
+
+def test_an_unclosed_fence_is_closed():
+    assert to_mrkdwn("```\nx = 1").endswith("\n```")
+
+
+def test_broadcasts_and_mentions_never_act_live():
+    hostile = "<!channel> <!here> <!everyone> <@U123> <#C999|general> <!subteam^S1> a & b > c"
+    rendered = to_mrkdwn(hostile)
+    assert "<" not in rendered and ">" not in rendered.replace("&gt;", "")
+    assert "&lt;!channel&gt;" in rendered
+    assert "a &amp; b &gt; c" in rendered
+    # The core's own defusing plus ours: still nothing Slack would parse as a mention.
+    excerpt = to_mrkdwn(quote_user_text(hostile))
+    assert "<" not in excerpt and "<!" not in excerpt
+
+
+def test_user_text_escaped_by_the_core_shows_literally_without_formatting():
+    # The core escapes user text with backslashes; Slack has no backslash escapes.
+    user = quote_user_text("*not bold* and _not italic_ and ~x~ and `y` [z] |w|")
+    rendered = to_mrkdwn(f"**Best answer**\n> {user}")
+    assert "\\" not in rendered
+    assert rendered.startswith("*Best answer*\n>")
+    assert f"{ZWSP}*{ZWSP}not bold{ZWSP}*{ZWSP}" in rendered
+    assert f"{ZWSP}_{ZWSP}not italic{ZWSP}_{ZWSP}" in rendered
+    assert "[z] |w|" in rendered
+
+
+def test_a_user_quote_character_is_not_a_quote():
+    rendered = to_mrkdwn(quote_user_text("> quoted by the user"))
+    assert rendered.startswith("&gt;")
+
+
+def test_plain_text_drops_formatting_and_escapes():
+    assert to_plain("**Stats** · Ana\\_B `x`") == "Stats · Ana_B x"
+
+
+def test_escape_only_touches_the_three_entities():
+    assert escape("<a> & 'b' \"c\"") == "&lt;a&gt; &amp; 'b' \"c\""
+
+
+def _question() -> Message:
+    return Message(
+        title="Question of the day · Basics",
+        body="Explain **bias** and *variance*.",
+        fields=(
+            Field("Topic", "Basics", inline=True),
+            Field("Difficulty", "★★☆ medium", inline=True),
+            Field("Key points", "- one\n- two"),
+        ),
+        buttons=(
+            Button(Action.ANSWER_PRIVATELY, "Answer privately", "7"),
+            Button(Action.MY_FEEDBACK, "My feedback", "7"),
+        ),
+        footer="Reply in this thread.",
+        kind=MessageKind.QUESTION,
+        fallback="Question of the day: Explain bias",
+    )
+
+
+def test_a_question_becomes_header_sections_fields_actions_and_context():
+    rendered = blocks.render(_question())
+    kinds = [b["type"] for b in rendered.blocks]
+    assert kinds == ["header", "section", "section", "section", "actions", "context"]
+    assert rendered.blocks[0]["text"]["text"] == "Question of the day · Basics"
+    assert rendered.blocks[1]["text"] == {
+        "type": "mrkdwn",
+        "text": "Explain *bias* and _variance_.",
+        "verbatim": True,
+    }
+    inline = rendered.blocks[2]["fields"]
+    assert [f["text"] for f in inline] == ["*Topic*\nBasics", "*Difficulty*\n★★☆ medium"]
+    buttons = rendered.blocks[4]["elements"]
+    assert [(b["action_id"], b["value"]) for b in buttons] == [
+        ("mlq:answer_privately", "7"),
+        ("mlq:my_feedback", "7"),
+    ]
+    assert rendered.text == "Question of the day: Explain bias"
+
+
+def test_every_mrkdwn_text_is_verbatim():
+    def texts(node):
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                yield node
+            for value in node.values():
+                yield from texts(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from texts(value)
+
+    found = list(texts(blocks.render(_question()).blocks))
+    assert found and all(t["verbatim"] is True for t in found)
+
+
+def test_a_long_body_is_split_into_sections_under_3000_characters():
+    paragraph = "word " * 150  # 750 characters
+    body = "\n\n".join([paragraph.strip()] * 12)  # about 9,000 characters
+    rendered = blocks.render(Message(body=body))
+    sections = [b for b in rendered.blocks if b["type"] == "section"]
+    assert len(sections) >= 3
+    assert all(len(b["text"]["text"]) <= blocks.SECTION_CHARS for b in sections)
+    joined = " ".join(b["text"]["text"] for b in sections)
+    assert joined.split() == body.split()
+
+
+def test_a_split_code_fence_is_closed_and_reopened():
+    code = "\n".join(f"line_{i} = {i}" for i in range(400))  # about 5,500 characters
+    rendered = blocks.render(Message(body=f"```\n{code}\n```"))
+    sections = [b["text"]["text"] for b in rendered.blocks if b["type"] == "section"]
+    assert len(sections) >= 2
+    assert all(s.count("```") == 2 for s in sections)
+    assert all(len(s) <= blocks.SECTION_CHARS for s in sections)
+
+
+def test_an_unbroken_run_is_cut_without_splitting_an_entity():
+    pieces = blocks.split_mrkdwn("&amp;" * 1000, limit=3000)
+    assert all(len(p) <= 3000 for p in pieces)
+    assert all(p.replace("&amp;", "") == "" for p in pieces)
+
+
+def test_more_than_fifty_blocks_are_cut_with_a_note_and_buttons_kept():
+    many = tuple(Field(f"Field {i}", "x" * 2500) for i in range(80))
+    message = Message(
+        body="body",
+        fields=many,
+        buttons=(Button(Action.MY_FEEDBACK, "My feedback", "1"),),
+        footer="foot",
+    )
+    rendered = blocks.render(message)
+    assert len(rendered.blocks) == blocks.MAX_BLOCKS
+    assert rendered.blocks[-2]["type"] == "actions"
+    assert rendered.blocks[-1]["elements"][0]["text"] == "foot"
+    note = rendered.blocks[-3]
+    assert note["type"] == "context" and "not shown" in note["elements"][0]["text"]
+
+
+def test_field_limits_long_inline_fields_become_sections_and_ten_per_section():
+    fields = tuple(Field(f"F{i}", "v", inline=True) for i in range(13))
+    fields += (Field("Long", "y" * 2500, inline=True),)
+    rendered = blocks.render(Message(body="b", fields=fields))
+    with_fields = [b for b in rendered.blocks if "fields" in b]
+    assert [len(b["fields"]) for b in with_fields] == [10, 3]
+    assert any("Long" in b.get("text", {}).get("text", "") for b in rendered.blocks)
+
+
+def test_header_and_fallback_are_bounded_and_escaped():
+    message = Message(title="T" * 400, body="<!channel> " + "z" * 5000)
+    rendered = blocks.render(message)
+    assert len(rendered.blocks[0]["text"]["text"]) <= blocks.HEADER_CHARS
+    assert len(rendered.text) <= blocks.FALLBACK_CHARS
+    assert "<!channel>" not in rendered.text
+
+
+def test_modal_context_round_trips_and_the_modal_fits_slack():
+    context = blocks.ModalContext(42, "T1", "C1", "171.0001", "https://hooks.slack.test/x")
+    assert blocks.ModalContext.load(context.dump()) == context
+    assert blocks.ModalContext.load("not json") is None
+    view = blocks.answer_modal(context, "What is *bias*?")
+    assert view["callback_id"] == blocks.ANSWER_MODAL
+    assert len(view["title"]["text"]) <= 24
+    assert json.loads(view["private_metadata"])["p"] == 42
+    element = view["blocks"][-1]["element"]
+    assert element["type"] == "plain_text_input" and element["max_length"] == 3000
+
+
+def test_a_huge_response_url_is_dropped_from_the_metadata_not_the_post():
+    context = blocks.ModalContext(1, "T1", "C1", None, "https://x/" + "a" * 4000)
+    loaded = blocks.ModalContext.load(context.dump())
+    assert loaded is not None and loaded.post_id == 1 and loaded.response_url is None
+
+
+def test_home_view_lists_sections_and_says_recent_answers_are_not_available():
+    stats = Message(body="- Points: 12", title="Stats · Ana")
+    view = blocks.home_view([stats], channel_id="C1")
+    text = json.dumps(view)
+    assert view["type"] == "home"
+    assert "Points: 12" in text and "Last five graded answers" in text
+    assert "Not available yet" in text
+    with_recent = blocks.home_view([stats], channel_id="C1", recent=["Bias: 80%"])
+    assert "Bias: 80%" in json.dumps(with_recent)
+
+
+def test_defused_names_in_titles_stay_plain():
+    title = f"Stats · {quote_user_text(defuse('<@U1> @here'))}"
+    header = blocks.render(Message(body="x", title=title)).blocks[0]["text"]["text"]
+    assert "<@" not in header and "\\" not in header
