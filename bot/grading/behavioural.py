@@ -176,7 +176,7 @@ def strip_star_label(text: str) -> str:
 _PART_OF_POINT = (
     ("situation", re.compile(r"\b(?:situation|context|background|setting)\b", _F)),
     ("task", re.compile(r"\b(?:task|goal|responsib\w*|role|objective|stakes)\b", _F)),
-    ("action", re.compile(r"\b(?:action|actions|did|steps|approach|what you)\b", _F)),
+    ("action", re.compile(r"\b(?:action|actions|did|steps|approach)\b", _F)),
     ("result", re.compile(r"\b(?:result|results|outcome|impact|learn\w*|measur\w*)\b", _F)),
 )
 PART_LABELS = {
@@ -188,7 +188,13 @@ PART_LABELS = {
 }
 
 
+_LEADING_PART = re.compile(r"^\s*(situation|task|action|result)s?\b", _F)
+
+
 def part_of_point(text: str) -> str | None:
+    leading = _LEADING_PART.match(text)
+    if leading:
+        return leading.group(1).lower()
     for part, pattern in _PART_OF_POINT:
         if pattern.search(text):
             return part

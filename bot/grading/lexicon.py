@@ -123,7 +123,6 @@ STOPWORDS = frozenset(
         "out",
         "up",
         "down",
-        "off",
         "only",
         "even",
         "more",
@@ -152,6 +151,19 @@ STOPWORDS = frozenset(
         "like",
         "s",
         "t",
+        "during",
+        "before",
+        "after",
+        "between",
+        "within",
+        "across",
+        "through",
+        "throughout",
+        "among",
+        "toward",
+        "towards",
+        "whether",
+        "either",
     ]
 )
 
@@ -191,6 +203,9 @@ NEGATORS = frozenset(
         "unable",
     ]
 )
+# Verbs that negate just their object: "prevents co-adaptation" says "no co-adaptation".
+SHORT_NEGATORS = frozenset("prevent prevents prevented preventing avoid avoids avoided".split())
+SHORT_NEGATION_WORDS = 2
 # "not only X but also Y" and friends keep X affirmative.
 NEGATION_CANCELLERS = frozenset(["only", "just", "merely", "necessarily", "matter"])
 # A negation's scope ends at clause punctuation or at one of these words.
@@ -281,7 +296,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "l2",
         "ridge",
         "l2 regularization",
-        "l2 penalty",
         "l2 norm",
         "weight decay",
         "tikhonov",
@@ -412,6 +426,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "transformer": ("transformer", "transformers"),
     "attention": ("attention", "self attention", "attention mechanism"),
     "bagging": ("bagging", "bootstrap aggregating", "bootstrap aggregation"),
+    "boosting": ("boosting",),
     "bootstrap": (
         "bootstrap",
         "bootstrapping",
@@ -561,6 +576,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "preference": ("preference", "preferences", "favourite", "favourites", "taste", "tastes"),
     "synthetic": ("synthetic", "fake", "generated", "artificial"),
     "variety": ("variety", "diversity", "diverse", "varied"),
+    "conceptdrift": ("concept drift", "concept shift", "real drift"),
     # MLOps
     "deploy": (
         "deploy",
@@ -602,6 +618,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "cuts",
         "minimize",
     ),
+    "disable": ("disabled", "disable", "switched off", "switch off", "turned off", "turn off",
+                "deactivated", "deactivate"),
     "increase": ("increase", "raise", "raises", "grow", "grows", "higher", "inflate"),
     "prevent": (
         "prevent",
@@ -665,5 +683,20 @@ VERB_STEMS = frozenset(
     repeat lower rais boost cut limit avoid miss split produc correct ensur assign count
     weigh focus balanc smooth flatten captur ad correl follow tell show say describ explain
     get becom stay tend behav affect introduc contain includ apply appli reli act serv
+    """.split()
+)
+
+# Technical concepts a key point can be "about" (its subject). When a prompt contrasts two of
+# them (L1 vs L2, precision vs recall, bagging vs boosting), a claim made about one does not
+# cover a key point about the other. Everyday paraphrase concepts are never subjects.
+SUBJECT_CONCEPTS = frozenset(
+    """
+    l1 l2 elasticnet sgd gd backprop earlystop auc prauc cv tpr fpr tnr ppv fp fn tp tn f1 mse
+    mae rmse logloss confmatrix holdout abtest ndcg mrr ctr pca svd svm knn nn cnn rnn lstm gbm
+    rf dtree logreg linreg kmeans gmm naivebayes relu sigmoid batchnorm layernorm transformer
+    attention bagging boosting bootstrap finetune pretrain llm rag tfidf bow embedding onehot mf
+    cf coldstart mle map em iid gaussian pvalue ci sd clt lln nullhyp confounder causal
+    imbalance outlier impute leakage drift conceptdrift dimred featsel collinear standardize
+    featurestore hashmap dp bsearch heap recursion cte window
     """.split()
 )

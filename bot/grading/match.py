@@ -25,10 +25,15 @@ from bot.grading.text import (
 COVERED = 0.6  # share of a point's weighted terms that makes it covered
 PARTIAL_FLOOR = 0.25  # below this share a point earns nothing
 CONTRADICTION_SHARE = 0.25  # opposite-polarity share that makes a point contradicted
+PARAPHRASED_NEGATION = 0.5  # credit for an affirmed word where the rubric line negates it
+
+
+Polar = tuple[dict[str, str], dict[str, str]]  # (affirmed, denied): term -> first surface
 
 
 @dataclass(slots=True)
 class AnswerIndex:
+    clauses: list[list[tuple[str, bool, str]]]  # per clause: (term, negated, surface)
     affirmed: dict[str, str]  # term -> surface of its first affirmative use
     denied: dict[str, str]  # term -> surface of its first negated use
     words: dict[str, tuple[str, bool]]  # content word -> (term, negated), for typo matching
@@ -36,22 +41,45 @@ class AnswerIndex:
 
     @classmethod
     def build(cls, scanned: Scan) -> AnswerIndex:
-        affirmed: dict[str, str] = {}
-        denied: dict[str, str] = {}
+        clauses: list[list[tuple[str, bool, str]]] = []
         words: dict[str, tuple[str, bool]] = {}
         for clause in scanned.clauses:
+            items: list[tuple[str, bool, str]] = []
             for term, negated, surface in merge_phrases(clause, keep_parts=True):
-                target = denied if negated else affirmed
-                if term not in target:
-                    target[term] = surface
+                items.append((term, negated, surface))
                 # An abbreviation stands for its spelled-out words: "iid" says "independent".
                 if len(surface) <= ABBREVIATION_MAX_CHARS and term.startswith(CONCEPT_PREFIX):
-                    for part in EXPANSIONS.get(term, ()):
-                        target.setdefault(part, surface)
+                    items.extend((part, negated, surface) for part in EXPANSIONS.get(term, ()))
+            clauses.append(items)
             for term, negated, word in zip(clause.terms, clause.negated, clause.words, strict=True):
                 if len(word) >= 4 and word not in words:
                     words[word] = (term, negated)
-        return cls(affirmed, denied, words, list(words))
+        affirmed, denied = _polar(clauses)
+        return cls(clauses, affirmed, denied, words, list(words))
+
+    def without(self, blocked: frozenset[int]) -> Polar:
+        """The answer's terms, leaving out some clauses."""
+        return _polar(c for i, c in enumerate(self.clauses) if i not in blocked)
+
+    def blocked_for(self, own: str, rivals: frozenset[str]) -> frozenset[int]:
+        """Clauses about a rival subject and not about this one: "ridge adds squared
+        weights" says nothing about what lasso does."""
+        return frozenset(
+            i
+            for i, clause in enumerate(self.clauses)
+            if any(t in rivals for t, _, _ in clause) and all(t != own for t, _, _ in clause)
+        )
+
+
+def _polar(clauses) -> Polar:
+    affirmed: dict[str, str] = {}
+    denied: dict[str, str] = {}
+    for clause in clauses:
+        for term, negated, surface in clause:
+            target = denied if negated else affirmed
+            if term not in target:
+                target[term] = surface
+    return affirmed, denied
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +111,7 @@ class Matcher:
         self.rubric = rubric
         self.index = index
         self._typo_cache: dict[str, tuple[str, bool] | None] = {}
+        self._views: dict[frozenset[int], Polar] = {}
 
     def _typo(self, rt: RubricTerm) -> tuple[str, bool] | None:
         """An answer word that looks like a misspelling of the rubric term, if any."""
@@ -108,19 +137,27 @@ class Matcher:
         self._typo_cache[rt.term] = found
         return found
 
+    def _view(self, point: Point) -> Polar:
+        rivals = self.rubric.anchors - {point.anchor}
+        if point.anchor is None or not rivals:
+            return self.index.affirmed, self.index.denied
+        blocked = self.index.blocked_for(point.anchor, rivals)
+        if not blocked:
+            return self.index.affirmed, self.index.denied
+        if blocked not in self._views:
+            self._views[blocked] = self.index.without(blocked)
+        return self._views[blocked]
+
     def match(self, point: Point) -> PointMatch:
         best: PointMatch | None = None
+        affirmed, denied = self._view(point)
         for phrasing in point.phrasings:
             got = against_w = 0.0
             matched: list[str] = []
             against: list[str] = []
             fuzzy = 0
             for rt in phrasing.terms:
-                same, other = (
-                    (self.index.denied, self.index.affirmed)
-                    if rt.negated
-                    else (self.index.affirmed, self.index.denied)
-                )
+                same, other = (denied, affirmed) if rt.negated else (affirmed, denied)
                 surface = same.get(rt.term)
                 if surface is not None:
                     got += rt.weight
@@ -128,10 +165,14 @@ class Matcher:
                     continue
                 surface = other.get(rt.term)
                 if surface is not None:
-                    # Only an affirmative claim can be contradicted by a negated one; a
-                    # negated rubric line ("failing to reject") is often paraphrased
-                    # without a negation ("keeps H0"), so the reverse is just no match.
-                    if not rt.negated:
+                    # Only an affirmative claim can be contradicted by a negated one. A
+                    # negated rubric line ("prevents overfitting", "failing to reject") is
+                    # often paraphrased without a negation ("reduces overfitting", "keeps
+                    # H0"), so there the word earns half.
+                    if rt.negated:
+                        got += rt.weight * PARAPHRASED_NEGATION
+                        matched.append(surface)
+                    else:
                         against_w += rt.weight
                         against.append(surface)
                     continue

@@ -1,9 +1,10 @@
 """Is an answer a near-copy of one given earlier in the same round?
 
 Two checks, either suffices: the whole texts are almost the same string (a copy with a
-few words changed), or most of this answer's three-word runs of content words appear in
-an earlier answer (a copy padded or trimmed). Short answers are never flagged: two people
-may well both write "L1 gives sparse weights".
+few words changed), or the answers share most of their three-word runs of content words:
+most of this answer comes from an earlier one (a trimmed copy), or most of an earlier
+answer reappears and makes up at least half of this one (a padded copy). Short answers
+are never flagged: two people may well both write "L1 gives sparse weights".
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from bot.grading.text import scan
 
 MIN_CONTENT_WORDS = 8
 RATIO_CUTOFF = 90.0
-SHINGLE_CONTAINMENT = 0.7
+SHINGLE_CONTAINMENT = 0.7  # of this answer's runs found in the earlier answer
+EARLIER_REUSED = 0.8  # of the earlier answer's runs reused here...
+MIN_COPIED_SHARE = 0.5  # ...when they make up at least this share of this answer
 _SPACES = re.compile(r"\W+")
 
 
@@ -56,6 +59,11 @@ def is_near_copy(text: str, terms: list[str], earlier: Sequence[str]) -> bool:
         if other_length < MIN_CONTENT_WORDS:
             continue
         shared = len(mine & other_shingles)
-        if mine and shared / len(mine) >= SHINGLE_CONTAINMENT:
+        if not mine or not other_shingles:
+            continue
+        copied = shared / len(mine)
+        if copied >= SHINGLE_CONTAINMENT or (
+            shared / len(other_shingles) >= EARLIER_REUSED and copied >= MIN_COPIED_SHARE
+        ):
             return True
     return False

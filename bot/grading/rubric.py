@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.grading.behavioural import strip_star_label
-from bot.grading.lexicon import GENERIC_WORDS
+from bot.grading.lexicon import GENERIC_WORDS, SUBJECT_CONCEPTS
 from bot.grading.text import CONCEPT_PREFIX, CONCEPT_SURFACES, merge_phrases, scan, stem_word
 from question_bank.schema import Kind, Question
 
@@ -47,6 +47,9 @@ class Phrasing:
 class Point:
     text: str
     phrasings: tuple[Phrasing, ...]
+    # The subject the point is about, when the prompt names it ("L1 drives weights to
+    # zero" -> L1); an answer saying the same of a rival subject does not cover it.
+    anchor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,7 @@ class Rubric:
     points: tuple[Point, ...]
     from_key_points: bool
     terms: frozenset[str]  # every term any point uses
+    anchors: frozenset[str] = frozenset()
 
 
 def term_weight(term: str, given: frozenset[str] = frozenset()) -> float:
@@ -145,5 +149,20 @@ def rubric_for(question: Question) -> Rubric:
     else:
         points = _points_from_answer(question.answer, given)
         from_key_points = False
+    points = _with_anchors(points, given)
+    anchors = frozenset(p.anchor for p in points if p.anchor is not None)
     terms = frozenset(t.term for p in points for ph in p.phrasings for t in ph.terms)
-    return Rubric(tuple(points), from_key_points, terms)
+    return Rubric(tuple(points), from_key_points, terms, anchors)
+
+
+def _with_anchors(points: list[Point], given: frozenset[str]) -> list[Point]:
+    """A point's anchor is its first term when that is a technical concept the prompt names;
+    anchors only matter when the points have at least two different ones."""
+    anchors: list[str | None] = []
+    for point in points:
+        first = point.phrasings[0].terms[0].term
+        subject = first.startswith(CONCEPT_PREFIX) and first[1:] in SUBJECT_CONCEPTS
+        anchors.append(first if subject and first in given else None)
+    if len({a for a in anchors if a is not None}) < 2:
+        return points
+    return [Point(p.text, p.phrasings, a) for p, a in zip(points, anchors, strict=True)]

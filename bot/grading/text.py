@@ -24,6 +24,8 @@ from bot.grading.lexicon import (
     NEGATION_SCOPE_WORDS,
     NEGATORS,
     SCOPE_BREAKERS,
+    SHORT_NEGATION_WORDS,
+    SHORT_NEGATORS,
     STOPWORDS,
     SYNONYMS,
     VERB_STEMS,
@@ -63,7 +65,7 @@ _GREEK = str.maketrans({
 _SPELLING = {"centre": "center", "centres": "centers", "metre": "meter", "fibre": "fiber"}
 
 # Word kinds, as cached by _word_info.
-CONTENT, FUNCTION, NEGATOR, BREAKER = 0, 1, 2, 3
+CONTENT, FUNCTION, NEGATOR, BREAKER, SHORT_NEGATOR = 0, 1, 2, 3, 4
 _WORD_CACHE: dict[str, tuple[int, str]] = {}
 _WORD_CACHE_LIMIT = 200_000
 
@@ -88,6 +90,8 @@ def _word_info(word: str) -> tuple[int, str]:
     bare = word.replace("'", "")
     if bare in NEGATORS:
         info = (NEGATOR, bare)
+    elif bare in SHORT_NEGATORS:
+        info = (SHORT_NEGATOR, bare)
     elif bare in SCOPE_BREAKERS:
         info = (BREAKER, bare)
     elif bare in STOPWORDS:
@@ -196,6 +200,8 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
             follower = words[i + 1] if i < last else ""
             if follower not in NEGATION_CANCELLERS:
                 scope = NEGATION_SCOPE_WORDS
+        elif kind == SHORT_NEGATOR:
+            scope = max(scope, SHORT_NEGATION_WORDS)
         else:
             n_function += 1
             if kind == BREAKER:
