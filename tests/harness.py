@@ -84,7 +84,7 @@ class Harness:
         assert posts, "no question has been posted in this channel"
         return posts[-1].thread_id
 
-    async def run_until(self, instant: datetime, step: timedelta = timedelta(minutes=5)) -> None:
+    async def run_until(self, instant: datetime, step: timedelta = timedelta(hours=1)) -> None:
         """Tick every ``step`` until ``instant``, like the scheduler would."""
         while self.clock.now() < instant:
             self.clock.advance(min(step, instant - self.clock.now()))
