@@ -10,6 +10,7 @@ benchmark. Everything the SDKs see is what real Slack sends in shape, not in con
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import math
@@ -183,6 +184,11 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         if auth.startswith("Bearer "):
             token = auth[len("Bearer ") :]
+        elif auth.startswith("Basic "):
+            # oauth.v2.access takes the app's credentials as HTTP Basic auth, or as fields.
+            client_id, _, client_secret = base64.b64decode(auth[6:]).decode().partition(":")
+            params.setdefault("client_id", client_id)
+            params.setdefault("client_secret", client_secret)
         call = Call(method, params, token, time.monotonic())
         self.calls.append(call)
         if self._failures[method]:
@@ -276,6 +282,8 @@ class FakeSlack:
 
     async def _m_oauth_v2_access(self, params: dict[str, Any], team: Team | None) -> Any:
         answer = self.oauth_codes.get(str(params.get("code")))
+        if not params.get("client_id") or not params.get("client_secret"):
+            return _ok(False, error="invalid_client_id")
         if answer is None:
             return _ok(False, error="invalid_code")
         return _ok(**answer)
