@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import logging
+import pkgutil
 import sqlite3
 import sys
 from datetime import UTC, datetime
@@ -25,6 +27,22 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database chores.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(bank_app, name="bank")
+
+
+def _mount_platform_clis() -> None:
+    """A platform may add commands: ``adapters/<name>/cli.py`` exposing ``<name>_app``."""
+    import adapters
+
+    for info in pkgutil.iter_modules(adapters.__path__):
+        if importlib.util.find_spec(f"adapters.{info.name}.cli") is None:
+            continue
+        module = importlib.import_module(f"adapters.{info.name}.cli")
+        sub_app = getattr(module, f"{info.name}_app", None)
+        if isinstance(sub_app, typer.Typer):
+            app.add_typer(sub_app, name=info.name)
+
+
+_mount_platform_clis()
 
 
 class Platform(StrEnum):
