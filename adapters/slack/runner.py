@@ -33,7 +33,14 @@ async def start(runtime: SlackRuntime, *, port: int = 3000, host: str = "0.0.0.0
     return http_runner.cleanup
 
 
-async def serve(settings: Settings, *, mode: str = "socket", port: int = 3000) -> None:
+async def serve(
+    settings: Settings,
+    *,
+    mode: str = "socket",
+    port: int = 3000,
+    started: asyncio.Event | None = None,
+) -> None:
+    """Run until cancelled. ``started`` is set once Slack can reach us (for tests)."""
     try:
         runtime = await build_runtime(settings, mode=mode)
     except SlackConfigError as exc:
@@ -43,6 +50,8 @@ async def serve(settings: Settings, *, mode: str = "socket", port: int = 3000) -
     try:
         stop = await start(runtime, port=port)
         scheduler = start_scheduler(runtime.core, settings.tick_seconds)
+        if started is not None:
+            started.set()
         await asyncio.Event().wait()  # until cancelled (Ctrl-C)
     finally:
         if scheduler is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import UTC, datetime
@@ -287,3 +288,30 @@ async def test_the_reveal_is_posted_in_the_thread_and_broadcast(slack_http: Slac
     (reveal,) = s.fake.of("chat.postMessage", thread_ts=parent)
     assert reveal.params["reply_broadcast"] is True
     assert reveal.params["blocks"][0]["text"]["text"] == "Model answer"
+
+
+async def test_the_ack_does_not_wait_for_the_work(slack_http: SlackHttp):
+    """A slow core (a locked database, a slow grader) never delays Slack's 3-second ack."""
+    s = slack_http
+    release = asyncio.Event()
+    real_dispatch = s.runtime.core.dispatch
+
+    async def slow_dispatch(event):
+        await release.wait()
+        return await real_dispatch(event)
+
+    s.runtime.core.dispatch = slow_dispatch  # type: ignore[method-assign]
+    assert await s.command("stats") == 200
+    body = payloads.event_callback(payloads.thread_reply("x", thread_ts="1700000000.000001"))
+    assert await s.event(body) == 200
+    assert s.runtime.bridge.work.pending == 2  # both acknowledged, neither done
+    assert s.fake.responses == []
+    release.set()
+    await s.settle()
+    assert len(s.fake.responses) == 1
+
+
+async def test_health_endpoint(slack_http: SlackHttp):
+    async with slack_http.http.get(f"{slack_http.base_url}/healthz") as response:
+        assert response.status == 200
+        assert (await response.json())["ok"] is True

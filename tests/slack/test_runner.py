@@ -1,0 +1,59 @@
+"""``mlq run --platform slack``: readable configuration errors, and a clean serve/stop."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import aiohttp
+import pytest
+
+from adapters.slack.runner import serve
+from tests.slack.conftest import BOT_TOKEN, slack_settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("mode", "values", "hint"),
+    [
+        ("socket", {"SLACK_BOT_TOKEN": BOT_TOKEN}, "SLACK_APP_TOKEN"),
+        ("socket", {"SLACK_CLIENT_ID": "1", "SLACK_CLIENT_SECRET": "2"}, "SLACK_BOT_TOKEN"),
+        ("http", {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": ""}, "SIGNING_SECRET"),
+        ("http", {}, "SLACK_CLIENT_ID"),
+        ("carrier-pigeon", {"SLACK_BOT_TOKEN": BOT_TOKEN}, "--mode"),
+        ("http", {"SLACK_BOT_TOKEN": "xoxb-revoked"}, "refused"),
+    ],
+)
+async def test_bad_settings_stop_with_a_readable_message(
+    db_url, fake_slack, clean_env, mode, values, hint
+):
+    settings = slack_settings(db_url, fake_slack, **values)
+    with pytest.raises(SystemExit) as stopped:
+        await serve(settings, mode=mode, port=free_port())
+    assert hint in str(stopped.value.code)
+    for token in (BOT_TOKEN, "xoxb-revoked"):  # never echo a token
+        assert token not in str(stopped.value.code)
+
+
+async def test_serve_http_until_cancelled(db_url, fake_slack, clean_env):
+    port = free_port()
+    settings = slack_settings(db_url, fake_slack, SLACK_BOT_TOKEN=BOT_TOKEN, MLQ_TICK_SECONDS=3600)
+    started = asyncio.Event()
+    task = asyncio.create_task(serve(settings, mode="http", port=port, started=started))
+    await asyncio.wait_for(started.wait(), 30)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+            assert response.status == 200
+        async with http.post(f"http://127.0.0.1:{port}/slack/events", data="{}") as response:
+            assert response.status == 401  # unsigned
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with pytest.raises(aiohttp.ClientConnectionError):
+        async with aiohttp.ClientSession() as http:
+            await http.get(f"http://127.0.0.1:{port}/healthz")
