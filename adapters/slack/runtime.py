@@ -47,6 +47,10 @@ BOT_SCOPES = (
     "reactions:write",
     "users:read",
 )
+# Events the listeners handle: thread replies in public and private channels, the Home tab;
+# with OAuth also bolt's token-revocation events (it deletes the installation).
+BOT_EVENTS = ("app_home_opened", "message.channels", "message.groups")
+OAUTH_EVENTS = ("app_uninstalled", "tokens_revoked")
 MODES = ("socket", "http")
 
 
