@@ -33,6 +33,20 @@ class Topics:
 
 
 @dataclass(frozen=True)
+class LimitTopics:
+    """Limit the channel's daily questions to these topics; empty means every topic."""
+
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LimitBanks:
+    """Limit the channel's daily questions to these banks; empty means every bank."""
+
+    banks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Stats:
     member_ref: str | None = None  # a platform user id or a display name
 
@@ -111,7 +125,18 @@ Command = (
     | Subscribe
     | Unsubscribe
 )
-ADMIN_COMMANDS = (Schedule, RevealAfter, DigestAt, Pause, Resume, Skip, Subscribe, Unsubscribe)
+ADMIN_COMMANDS = (
+    LimitTopics,
+    LimitBanks,
+    Schedule,
+    RevealAfter,
+    DigestAt,
+    Pause,
+    Resume,
+    Skip,
+    Subscribe,
+    Unsubscribe,
+)
 
 
 @dataclass(frozen=True)
@@ -124,6 +149,14 @@ class Usage:
 USAGE: dict[str, Usage] = {
     "": Usage("/mlq [topic]", "a practice question now, just for you"),
     "topics": Usage("/mlq topics", "the topics you can ask for"),
+    "topics only": Usage(
+        "/mlq topics only T1,T2 | all",
+        "limit this channel's daily questions to some topics",
+        admin=True,
+    ),
+    "banks only": Usage(
+        "/mlq banks only B1,B2 | all", "limit this channel to some question banks", admin=True
+    ),
     "stats": Usage("/mlq stats [@member]", "points, answers and grades"),
     "streak": Usage("/mlq streak", "your streak, freezes and the team streak"),
     "leaderboard": Usage("/mlq leaderboard [week|all]", "the channel's leaderboard"),
@@ -156,7 +189,30 @@ def _no_args(name: str, args: list[str], value: Command) -> Command:
     return value
 
 
-def parse_command(text: str, *, known_topics: frozenset[str] = frozenset()) -> Command:
+def _limit_list(name: str, args: list[str], known: frozenset[str], what: str) -> tuple[str, ...]:
+    """``only a,b`` -> ('a', 'b'); ``all`` -> () ; anything else is a usage error."""
+    if args == ["all"]:
+        return ()
+    if len(args) < 2 or args[0].lower() != "only":
+        raise _usage_error(name, "say `only` and a comma-separated list, or `all`")
+    items = tuple(
+        dict.fromkeys(
+            item.strip().lower() for item in " ".join(args[1:]).split(",") if item.strip()
+        )
+    )
+    unknown = [item for item in items if known and item not in known]
+    if unknown or not items:
+        shown = ", ".join(sorted(known)) or "none loaded"
+        raise _usage_error(name, f"unknown {what} '{', '.join(unknown)}'; known: {shown}")
+    return items
+
+
+def parse_command(
+    text: str,
+    *,
+    known_topics: frozenset[str] = frozenset(),
+    known_banks: frozenset[str] = frozenset(),
+) -> Command:
     """Parse what follows ``/mlq``. Raises CommandError with a usage line when malformed."""
     if len(text) > MAX_COMMAND_CHARS:
         raise CommandError(f"that command is too long (over {MAX_COMMAND_CHARS} characters)")
@@ -168,7 +224,11 @@ def parse_command(text: str, *, known_topics: frozenset[str] = frozenset()) -> C
         case "help" | "?":
             return _no_args("help", args, Help())
         case "topics":
-            return _no_args("topics", args, Topics())
+            if not args:
+                return Topics()
+            return LimitTopics(_limit_list("topics only", args, known_topics, "topic"))
+        case "banks":
+            return LimitBanks(_limit_list("banks only", args, known_banks, "bank"))
         case "streak":
             return _no_args("streak", args, StreakInfo())
         case "stats":

@@ -29,9 +29,15 @@ class TickReport:
     digests: int = 0
 
 
+# Platforms retry a delivery within minutes; a month is far past any retry.
+DELIVERY_MEMORY = timedelta(days=30)
+PRUNE_EVERY = timedelta(hours=1)
+
+
 class MlqCore:
     def __init__(self, ctx: CoreContext) -> None:
         self.ctx = ctx
+        self._last_prune: datetime | None = None
 
     async def dispatch(self, event: InboundEvent) -> list[Message]:
         """Handle one inbound event; returns the replies meant for the person who acted.
@@ -84,7 +90,18 @@ class MlqCore:
                 digests += await digest.digest_due(self.ctx, row, now)
             except Exception:
                 log.exception("channel %s: digest failed", row.channel.id)
+        await self._prune(now)
         return TickReport(posted, revealed, digests)
+
+    async def _prune(self, now: datetime) -> None:
+        if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY:
+            return
+        self._last_prune = now
+        try:
+            async with unit_of_work(self.ctx.db) as repo:
+                await repo.prune_deliveries(now - DELIVERY_MEMORY)
+        except Exception:
+            log.exception("pruning old deliveries failed")
 
     async def next_due(self, after: datetime | None = None) -> datetime | None:
         """The next instant something is scheduled to happen (for the console's clock)."""

@@ -48,7 +48,9 @@ class CommandContext:
 
 async def on_command(ctx: CoreContext, event: CommandInvoked) -> list[Message]:
     try:
-        command = cmd.parse_command(event.text, known_topics=ctx.topics)
+        command = cmd.parse_command(
+            event.text, known_topics=ctx.topics, known_banks=frozenset(ctx.bank.banks())
+        )
     except cmd.CommandError as exc:
         return [render.error(str(exc))]
     if isinstance(command, cmd.ADMIN_COMMANDS) and not event.actor.is_admin:
@@ -232,6 +234,14 @@ def _admin(c: CommandContext, command: cmd.Command) -> Message:
             channel.digest_weekday = day
             channel.digest_time = format_hhmm(at)
             return render.info("Digest time updated. " + _schedule_summary(channel))
+        case cmd.LimitTopics(topics=topics):
+            channel.topic_filter = list(topics)
+            shown = ", ".join(topics) if topics else "every topic"
+            return public(f"Daily questions here now come from: {shown}.")
+        case cmd.LimitBanks(banks=banks):
+            channel.bank_filter = list(banks)
+            shown = ", ".join(banks) if banks else "every bank"
+            return public(f"Daily questions here now come from these banks: {shown}.")
         case cmd.Pause():
             channel.paused = True
             return public("Daily questions are paused here. `/mlq resume` starts them again.")

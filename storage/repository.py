@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -188,6 +188,13 @@ class Repository:
             self.session, ProcessedEvent.__table__, values, ("platform", "event_key")
         )
         return new_id is not None
+
+    async def prune_deliveries(self, before: datetime) -> int:
+        """Forget deliveries older than any platform retries; keeps the table small."""
+        result = await self.session.execute(
+            delete(ProcessedEvent).where(ProcessedEvent.processed_at < before)
+        )
+        return result.rowcount or 0
 
     # --- posts ------------------------------------------------------------------------
 

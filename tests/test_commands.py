@@ -36,6 +36,12 @@ def parse(text: str) -> c.Command:
         ("subscribe", c.Subscribe()),
         ("unsubscribe", c.Unsubscribe()),
         ("  help  ", c.Help()),
+        (
+            "topics only deep-learning, fundamentals",
+            c.LimitTopics(("deep-learning", "fundamentals")),
+        ),
+        ("topics all", c.LimitTopics(())),
+        ("banks all", c.LimitBanks(())),
     ],
 )
 def test_valid_commands(text, expected):
@@ -58,6 +64,9 @@ def test_valid_commands(text, expected):
         ("astrology", "neither a command nor a topic"),
         ("deep-learning extra words", "unknown command"),
         ("x" * 600, "too long"),
+        ("topics only astrology", "unknown topic 'astrology'"),
+        ("topics deep-learning", "say `only`"),
+        ("banks", "say `only`"),
     ],
 )
 def test_malformed_commands_explain_the_right_form(text, needle):
@@ -73,6 +82,8 @@ def test_unknown_topic_lists_the_real_ones():
 
 def test_every_admin_command_has_usage_marked_admin():
     admin_names = {
+        "topics only",
+        "banks only",
         "schedule",
         "reveal-after",
         "digest",

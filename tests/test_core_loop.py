@@ -409,3 +409,31 @@ async def test_a_failing_channel_does_not_stop_the_others_and_is_retried(db_url:
         assert sorted(s.channel.channel for s in questions(h)) == ["C1", "C2"]
     finally:
         await h.close()
+
+
+async def test_admins_can_limit_a_channel_to_some_topics(h: Harness):
+    reply = (await h.command("topics only deep-learning", ADMIN))[0]
+    assert "deep-learning" in reply.body
+    assert (await h.command("topics only deep-learning", ANA))[0].kind == MessageKind.ERROR
+    for day in range(3):
+        await h.run_until(datetime(2026, 3, 2 + day, 9, tzinfo=UTC))
+    topics = {next(q for q in h.bank if q.prompt == s.message.body).topic for s in questions(h)}
+    assert topics == {"deep-learning"}
+    await h.command("topics all", ADMIN)
+
+
+async def test_old_delivery_records_are_pruned(h: Harness):
+    await h.run_until(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    await h.answer(ANA, "first", message_id="a1", event_id="E1")
+    from sqlalchemy import func, select
+
+    from storage.models import ProcessedEvent
+
+    async def count() -> int:
+        async with h.db.session() as session:
+            return await session.scalar(select(func.count()).select_from(ProcessedEvent))
+
+    assert await count() == 1
+    h.clock.advance(timedelta(days=31))
+    await h.core.tick()
+    assert await count() == 0
