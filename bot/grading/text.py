@@ -39,7 +39,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _RELATION = re.compile(r"\w\s*(?::|->|=>|→|=)\s*\w")
 _SENTENCE_SPLIT = re.compile(r"[.!?;]+(?:\s|$)|\n\s*\n|\n\s*(?=[-*•+]|\d+[.)])")
 _CLAUSE_SPLIT = re.compile(r"[,:()\[\]{}=<>|\n]|\s[-–—]+\s|->|=>|^\s*[-*•+]\s", re.M)
-_WORD = re.compile(r"\d+(?:\.\d+)+%?|[^\W_]+(?:'[^\W_]+)*%?")
+_WORD = re.compile(r"\d+(?:\.\d+)+%?|[^\W_]+(?:['-][^\W_]+)*%?")
 _BRITISH = (
     (re.compile(r"(?<=[a-z]{3})is(ation|ations|e|ed|es|ing|er|ers)$"), r"iz\1"),
     (re.compile(r"(?<=[a-z]{2})ys(e|ed|es|ing)$"), r"yz\1"),
@@ -177,6 +177,16 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
     prefix = ""
     n_function = 0
     explained = relation
+    # A hyphenated compound ("co-adapting") is split into its parts but counts as one word
+    # for the reach of a negation.
+    ends: list[bool] = []
+    if any("-" in w for w in words):
+        parts: list[str] = []
+        for w in words:
+            pieces = [p for p in w.split("-") if p]
+            parts.extend(pieces)
+            ends.extend([False] * (len(pieces) - 1) + [True])
+        words = parts
     last = len(words) - 1
     for i, word in enumerate(words):
         kind, term = _word_info(word)
@@ -193,7 +203,7 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
             terms.append(term)
             negated.append(scope > 0)
             surface.append(word)
-            if scope:
+            if scope and (not ends or ends[i]):
                 scope -= 1
         elif kind == NEGATOR:
             n_function += 1
@@ -239,7 +249,7 @@ ABBREVIATION_MAX_CHARS = 5
 
 def _phrase_terms(phrase: str) -> list[str]:
     out: list[str] = []
-    for word in _WORD.findall(phrase.lower()):
+    for word in _WORD.findall(phrase.lower().replace("-", " ")):
         kind, term = _word_info(word)
         if kind == CONTENT:
             out.append(term)
