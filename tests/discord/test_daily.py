@@ -170,3 +170,18 @@ async def test_closed_dms_fall_back_to_my_feedback(server: Server) -> None:
     assert reactions(refetch(thread, reply)) == [REACTION_EMOJI[Reaction.RECEIVED]]
     assert dia.user.dm_channel.history() == []
     assert (await my_feedback(server, dia, post)).title.startswith("Your feedback")
+
+
+async def test_a_week_of_questions_ends_with_a_digest_and_no_thread(server: Server) -> None:
+    post, thread = await post_question(server)
+    await server.members[0].send(thread, model_answer(server, post))
+    for day in range(5):  # Monday to Friday: post, then reveal
+        await server.tick_at(9, 1, day=day)
+        await server.tick_at(17, 5, day=day)  # Friday's also brings the 16:00 digest
+    threads = server.channel.threads
+    assert len(threads) == 5
+    [digest] = [m for m in server.channel.history() if m.embeds and "digest" in m.embeds[0].title]
+    assert digest.embeds[0].title.startswith("Weekly digest")
+    assert "ben" in " ".join(f.value for f in digest.embeds[0].fields)
+    assert not digest.components and len(server.channel.threads) == 5
+    assert all(m.embeds[0].title == "Model answer" for t in threads for m in t.history()[-1:])
