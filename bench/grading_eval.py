@@ -68,13 +68,19 @@ def rho(scores: Sequence[float], labels: Sequence[int]) -> float:
     return float(spearmanr(scores, labels).statistic)
 
 
-def bootstrap_interval(scores: Sequence[float], labels: Sequence[int]) -> tuple[float, float]:
+def bootstrap_interval(
+    scores: Sequence[float], labels: Sequence[int], versus: Sequence[float] | None = None
+) -> tuple[float, float]:
+    """95% interval of rho (or of rho minus the rho of ``versus`` on the same draw)."""
     rng = random.Random(7)  # fixed seed: the same run gives the same interval
     n = len(scores)
     values = []
     for _ in range(BOOTSTRAP_ROUNDS):
         picks = [rng.randrange(n) for _ in range(n)]
-        value = rho([scores[i] for i in picks], [labels[i] for i in picks])
+        drawn = [labels[i] for i in picks]
+        value = rho([scores[i] for i in picks], drawn)
+        if versus is not None:
+            value -= rho([versus[i] for i in picks], drawn)
         if value == value:  # skip NaN draws with a single label
             values.append(value)
     values.sort()
@@ -126,6 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     low, high = bootstrap_interval([scores["grader"][i] for i in test_idx],
                                    [labels[i] for i in test_idx])
     baselines = ("length (words)", "token_set_ratio", "tfidf cosine")
+    best_on_test = max(baselines, key=lambda b: report["test"][b])
+    margin_low, margin_high = bootstrap_interval(
+        [scores["grader"][i] for i in test_idx],
+        [labels[i] for i in test_idx],
+        [scores[best_on_test][i] for i in test_idx],
+    )
     verdict = {}
     for split in ("dev", "test"):
         best = max(report[split][b] for b in baselines)
@@ -138,8 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
 
     if args.json:
-        print(json.dumps({"spearman": report, "test_ci95": [round(low, 3), round(high, 3)],
-                          "verdict": verdict}, indent=2))
+        print(json.dumps({
+            "spearman": report,
+            "test_ci95": [round(low, 3), round(high, 3)],
+            "test_margin_ci95": [round(margin_low, 3), round(margin_high, 3)],
+            "verdict": verdict,
+        }, indent=2))
         return 0
     names = list(scorers)
     n_questions = len({r["question"] for r in rows})
@@ -148,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for group, entry in report.items():
         print(f"{group:28s}{entry['n']:>5d}" + "".join(f"{entry[n]:>24.3f}" for n in names))
     print(f"\ngrader on test: 95% bootstrap interval [{low:.3f}, {high:.3f}]")
+    print(f"grader minus {best_on_test} on test: 95% bootstrap interval "
+          f"[{margin_low:+.3f}, {margin_high:+.3f}]")
     for split, v in verdict.items():
         status = "meets" if v["meets_target"] else "MISSES"
         print(f"{split}: grader {v['grader']:.3f}, best baseline {v['best_baseline']:.3f}, "
