@@ -4,8 +4,8 @@ One pass over the text does everything the grader needs: code blocks are split i
 words, British spellings are folded into American ones, words are stemmed (cached, the
 stemmer is pure Python), multi-word phrases become one concept term ("area under the ROC
 curve" -> ``_auc``), and every term remembers whether it sat inside a negation ("does not
-reduce variance"). It also counts function words and segments so the grader can tell an
-explanation from a bare list of keywords.
+reduce variance"). It also counts the words in clauses that make claims, so the grader
+can tell an explanation from a bare list of keywords.
 """
 
 from __future__ import annotations
@@ -115,13 +115,9 @@ class Clause:
 @dataclass(slots=True)
 class Scan:
     clauses: list[Clause] = field(default_factory=list)
-    sentence_of: list[int] = field(default_factory=list)  # clause index -> sentence index
     prose_words: int = 0
-    function_words: int = 0
-    segments: int = 0  # clauses in prose that hold at least one word
     explained_words: int = 0  # prose words in clauses that read as claims, not keywords
     code_words: int = 0
-    numbers: int = 0
 
 
 def _split_code(text: str) -> tuple[str, str]:
@@ -152,7 +148,6 @@ def scan(text: str) -> Scan:
 
 
 def _scan_part(text: str, result: Scan, *, is_code: bool) -> None:
-    sentence = len(result.sentence_of) and result.sentence_of[-1] + 1
     for sentence_text in _SENTENCE_SPLIT.split(text):
         # "L1: sparse weights" or "L2 -> small weights" states a relation without glue words.
         relation = not is_code and _RELATION.search(sentence_text) is not None
@@ -161,12 +156,8 @@ def _scan_part(text: str, result: Scan, *, is_code: bool) -> None:
             if not words:
                 continue
             clause = _scan_clause(words, result, is_code=is_code, relation=relation)
-            if not is_code:
-                result.segments += 1
             if clause.terms:
                 result.clauses.append(clause)
-                result.sentence_of.append(sentence)
-        sentence += 1
 
 
 def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: bool) -> Clause:
@@ -175,7 +166,6 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
     surface: list[str] = []
     scope = 0
     prefix = ""
-    n_function = 0
     explained = relation
     # A hyphenated compound ("co-adapting") is split into its parts but counts as one word
     # for the reach of a negation.
@@ -198,29 +188,23 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
                 continue
             if prefix:
                 term, word, prefix = prefix + term, prefix + "-" + word, ""
-            if word[0].isdigit():
-                result.numbers += 1
             terms.append(term)
             negated.append(scope > 0)
             surface.append(word)
             if scope and (not ends or ends[i]):
                 scope -= 1
         elif kind == NEGATOR:
-            n_function += 1
             follower = words[i + 1] if i < last else ""
             if follower not in NEGATION_CANCELLERS:
                 scope = NEGATION_SCOPE_WORDS
         elif kind == SHORT_NEGATOR:
             scope = max(scope, SHORT_NEGATION_WORDS)
-        else:
-            n_function += 1
-            if kind == BREAKER:
-                scope = 0
+        elif kind == BREAKER:
+            scope = 0
     if is_code:
         result.code_words += len(words)
     else:
         result.prose_words += len(words)
-        result.function_words += n_function
         if explained:
             result.explained_words += len(words)
     return Clause(terms, negated, surface)
