@@ -67,6 +67,7 @@ class DiscordBot:
         self.topic_titles: dict[str, str] = {}
         for question in core.ctx.bank:
             self.topic_titles.setdefault(question.topic, question.topic_title)
+        self.banks: list[str] = list(core.ctx.bank.banks())
         # A raw delete carries no author; remember who wrote recent answers so that a
         # deletion of a message that fell out of discord.py's cache still withdraws it.
         self.authors: Recent[int, Actor] = Recent(20_000)

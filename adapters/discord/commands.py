@@ -30,8 +30,37 @@ ADMIN_PERMISSION = "Manage Server"
 DAYS = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
+# Grammar entries whose name is not a valid single subcommand name on Discord.
+SUBCOMMAND_NAMES = {"": "practice", "topics only": "limit-topics", "banks only": "limit-banks"}
+
+
+def subcommand_name(usage_key: str) -> str:
+    return SUBCOMMAND_NAMES.get(usage_key, usage_key)
+
+
 def summary(name: str) -> str:
     return USAGE[name].summary[:100]
+
+
+def list_choices(known: dict[str, str], typed: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for a comma-separated list: complete the last item, keep the rest.
+
+    ``known`` maps each value to a label; "all" (no limit) is offered first when it fits.
+    """
+    done, _, last = typed.rpartition(",")
+    prefix = ",".join(x.strip() for x in done.split(",") if x.strip())
+    chosen = set(prefix.split(",")) if prefix else set()
+    needle = last.strip().lower()
+    choices = []
+    if not prefix and "all".startswith(needle):
+        choices.append(app_commands.Choice(name="all (no limit)", value="all"))
+    for value, label in sorted(known.items()):
+        if value in chosen or (needle not in value and needle not in label.lower()):
+            continue
+        full = f"{prefix},{value}" if prefix else value
+        if len(full) <= 100:
+            choices.append(app_commands.Choice(name=f"{full} ({label})"[:100], value=full))
+    return choices[:MAX_CHOICES]
 
 
 def topic_choices(titles: dict[str, str], typed: str) -> list[app_commands.Choice[str]]:
@@ -149,6 +178,30 @@ class MlqGroup(app_commands.Group):
     ) -> list[app_commands.Choice[str]]:
         return timezone_choices(current)
 
+    @app_commands.command(name="limit-topics", description=summary("topics only"))
+    @app_commands.describe(topics="Comma-separated topics for daily questions, or all")
+    @admin_only
+    async def limit_topics(self, interaction: discord.Interaction, topics: str) -> None:
+        await self._run(interaction, "limit-topics", topics)
+
+    @limit_topics.autocomplete("topics")
+    async def _limit_topics_topics(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return list_choices(self.bot.topic_titles, current)
+
+    @app_commands.command(name="limit-banks", description=summary("banks only"))
+    @app_commands.describe(banks="Comma-separated question banks for daily questions, or all")
+    @admin_only
+    async def limit_banks(self, interaction: discord.Interaction, banks: str) -> None:
+        await self._run(interaction, "limit-banks", banks)
+
+    @limit_banks.autocomplete("banks")
+    async def _limit_banks_banks(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return list_choices({bank: bank for bank in self.bot.banks}, current)
+
     @app_commands.command(name="reveal-after", description=summary("reveal-after"))
     @app_commands.describe(duration="How long answers stay open, e.g. 8h or 90m")
     @admin_only
@@ -189,4 +242,4 @@ class MlqGroup(app_commands.Group):
 
 def admin_subcommands() -> frozenset[str]:
     """Subcommands that need Manage Server: exactly the core's admin grammar entries."""
-    return frozenset(name for name, usage in USAGE.items() if usage.admin)
+    return frozenset(subcommand_name(key) for key, usage in USAGE.items() if usage.admin)

@@ -136,15 +136,18 @@ def answer_deleted(
     )
 
 
-# /mlq subcommands whose name is not the core grammar's first word.
-_GRAMMAR_NAME = {"practice": ""}
+# /mlq subcommands whose words differ from the core grammar's.
+_GRAMMAR_NAME = {"practice": "", "limit-topics": "topics", "limit-banks": "banks"}
+_LIST_SUBCOMMANDS = frozenset({"limit-topics", "limit-banks"})
 
 
 def command_text(subcommand: str, args: Sequence[str | None] = ()) -> str:
     """A ``/mlq`` subcommand and its option values as the core's command text."""
-    words = [_GRAMMAR_NAME.get(subcommand, subcommand)]
-    words += [" ".join(str(a).split()) for a in args if a is not None and str(a).strip()]
-    return " ".join(w for w in words if w)
+    values = [" ".join(str(a).split()) for a in args if a is not None and str(a).strip()]
+    if subcommand in _LIST_SUBCOMMANDS and values:
+        # The grammar reads "topics only a,b" or "topics all".
+        values = ["all"] if values[0].lower() == "all" else ["only", *values]
+    return " ".join(w for w in [_GRAMMAR_NAME.get(subcommand, subcommand), *values] if w)
 
 
 def mention(user_id: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from adapters.discord.commands import admin_subcommands
+from adapters.discord.commands import admin_subcommands, subcommand_name
 from bot.commands import USAGE
 from tests.discord.conftest import Server, last_acknowledgement, post_question, subscribe
 
@@ -14,7 +14,8 @@ DEFERRED = 5  # Discord's deferred channel message callback
 
 async def test_every_grammar_entry_is_a_synced_subcommand(server: Server) -> None:
     available = set(server.members[0].available_commands(server.channel))
-    expected = {f"mlq {name or 'practice'}" for name in USAGE}
+    expected = {f"mlq {subcommand_name(key)}" for key in USAGE}
+    assert len(expected) == len(USAGE)
     assert available == expected
 
 
@@ -107,6 +108,34 @@ async def test_admin_changes_the_schedule_and_the_post_follows_it(server: Server
     assert not server.channel.threads
     await server.tick_at(10, 31)
     assert len(server.channel.threads) == 1
+
+
+async def test_admin_limits_the_channel_to_chosen_topics(server: Server) -> None:
+    choices = await server.admin.autocomplete(
+        server.channel, "mlq limit-topics", "topics", "evaluation-metrics,deep"
+    )
+    assert [c["value"] for c in choices] == ["evaluation-metrics,deep-learning"]
+    result = await server.admin.slash(
+        server.channel, "mlq limit-topics", topics="evaluation-metrics"
+    )
+    assert last_acknowledgement(server.env)[0] == DEFERRED
+    assert result.response is None  # announced in the channel
+    notice = server.channel.last_message.embeds[0].description
+    assert "evaluation-metrics" in notice
+    await subscribe(server)
+    for day in range(3):
+        await server.tick_at(9, 1, day=day)
+    posts = [m for m in server.channel.history() if m.embeds and m.components]
+    assert len(posts) == 3
+    title = server.env.bot.mlq.topic_titles["evaluation-metrics"]
+    assert all(p.embeds[0].fields[0].value == title for p in posts)
+
+
+async def test_a_member_cannot_limit_topics(server: Server) -> None:
+    result = await server.members[0].slash(server.channel, "mlq limit-topics", topics="all")
+    assert "Manage Server" in result.response.embeds[0].description
+    [error] = server.env.errors
+    assert isinstance(error, app_commands.MissingPermissions)
 
 
 async def test_a_usage_error_comes_back_privately(server: Server) -> None:

@@ -6,8 +6,22 @@ import discord
 import pytest
 
 from adapters.discord import inbound
-from adapters.discord.commands import admin_subcommands, timezone_choices, topic_choices
-from bot.commands import USAGE, Help, Practice, Schedule, Stats, parse_command
+from adapters.discord.commands import (
+    admin_subcommands,
+    list_choices,
+    timezone_choices,
+    topic_choices,
+)
+from bot.commands import (
+    USAGE,
+    Help,
+    LimitBanks,
+    LimitTopics,
+    Practice,
+    Schedule,
+    Stats,
+    parse_command,
+)
 from bot.events import ChannelAddress
 from bot.messages import Action
 
@@ -133,6 +147,28 @@ def test_subcommand_options_parse_in_the_core_grammar(
         assert parsed == expected
 
 
+def test_limit_subcommands_speak_the_core_grammar() -> None:
+    topics = inbound.command_text("limit-topics", ["deep-learning, evaluation-metrics"])
+    assert topics == "topics only deep-learning, evaluation-metrics"
+    assert parse_command(topics, known_topics=TOPICS) == LimitTopics(
+        ("deep-learning", "evaluation-metrics")
+    )
+    assert parse_command(inbound.command_text("limit-topics", ["all"])) == LimitTopics(())
+    banks = inbound.command_text("limit-banks", ["core"])
+    assert parse_command(banks, known_banks=frozenset({"core"})) == LimitBanks(("core",))
+    assert parse_command(inbound.command_text("limit-banks", ["ALL"])) == LimitBanks(())
+
+
+def test_list_autocomplete_completes_the_last_item() -> None:
+    known = {"deep-learning": "Deep learning", "evaluation-metrics": "Evaluation metrics"}
+    assert [c.value for c in list_choices(known, "")] == ["all", *sorted(known)]
+    assert [c.value for c in list_choices(known, "deep-learning, ev")] == [
+        "deep-learning,evaluation-metrics"
+    ]
+    assert list_choices(known, "deep-learning,deep") == []  # no repeats
+    assert [c.value for c in list_choices(known, "metr")] == ["evaluation-metrics"]
+
+
 def test_command_text_collapses_stray_whitespace() -> None:
     assert inbound.command_text("reveal-after", ["  8h "]) == "reveal-after 8h"
     assert inbound.command_text("leaderboard", [None]) == "leaderboard"
@@ -148,8 +184,9 @@ def test_interaction_events_carry_the_interaction_id() -> None:
 
 
 def test_admin_subcommands_are_the_core_admin_entries() -> None:
-    assert admin_subcommands() == {name for name, u in USAGE.items() if u.admin}
-    assert "schedule" in admin_subcommands() and "stats" not in admin_subcommands()
+    assert len(admin_subcommands()) == sum(1 for u in USAGE.values() if u.admin)
+    assert {"schedule", "limit-topics", "limit-banks"} <= admin_subcommands()
+    assert "stats" not in admin_subcommands()
 
 
 def test_topic_autocomplete_matches_id_or_title_prefix_first() -> None:
