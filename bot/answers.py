@@ -45,13 +45,17 @@ def _delivery_key(kind: str, where: ChannelAddress, message_id: str, extra: str 
     return f"{kind}:{where.workspace}:{where.channel}:{message_id}{extra}"
 
 
-async def _locate(
-    repo: Repository, ctx: CoreContext, where: ChannelAddress, actor: Actor, now: datetime
-) -> tuple[int, Member]:
+async def _find_post(repo: Repository, where: ChannelAddress, thread_id: str) -> Post | None:
+    """The post whose thread this is, or None; a read only, so foreign threads cost no writes."""
+    channel = await repo.channel_by_address(where.platform, where.workspace, where.channel)
+    if channel is None:
+        return None
+    return await repo.post_by_thread(channel.id, thread_id)
+
+
+async def _member(repo: Repository, where: ChannelAddress, actor: Actor, now: datetime) -> Member:
     workspace_id = await repo.workspace_id(where.platform, where.workspace, now)
-    channel = await repo.channel(workspace_id, where.channel, now)
-    member = await repo.member(workspace_id, actor.user_id, actor.display_name, now)
-    return channel.id, member
+    return await repo.member(workspace_id, actor.user_id, actor.display_name, now)
 
 
 def _is_open(post: Post, now: datetime) -> bool:
@@ -185,13 +189,13 @@ async def on_answer_posted(ctx: CoreContext, event: AnswerPosted) -> list[Messag
     thread = ThreadAddress(event.where, event.thread_id)
     address = MessageAddress(event.where, event.message_id, event.thread_id)
     async with unit_of_work(ctx.db) as repo:
-        channel_id, member = await _locate(repo, ctx, event.where, event.actor, now)
-        post = await repo.post_by_thread(channel_id, event.thread_id)
+        post = await _find_post(repo, event.where, event.thread_id)
         if post is None or post.kind != DAILY:
             return []  # a thread that is not one of our questions
         key = _delivery_key("msg", event.where, event.message_id)
         if not await repo.first_delivery(event.where.platform, key, now):
             return []
+        member = await _member(repo, event.where, event.actor, now)
         if is_blank(event.text):
             outcome = Outcome(None, render.info(EMPTY_HINT))
         else:
@@ -203,11 +207,15 @@ async def on_answer_posted(ctx: CoreContext, event: AnswerPosted) -> list[Messag
 async def on_private_answer(ctx: CoreContext, event: PrivateAnswerSubmitted) -> list[Message]:
     now = ctx.now()
     async with unit_of_work(ctx.db) as repo:
-        channel_id, member = await _locate(repo, ctx, event.where, event.actor, now)
+        channel = await repo.channel_by_address(
+            event.where.platform, event.where.workspace, event.where.channel
+        )
+        member = await _member(repo, event.where, event.actor, now)
         post = await repo.get_post(event.post_id)
         if (
             post is None
-            or post.channel_id != channel_id
+            or channel is None
+            or post.channel_id != channel.id
             or (post.kind == PRACTICE and post.member_id != member.id)
         ):
             return [render.error("That question is not open to you here.")]
@@ -229,13 +237,13 @@ async def on_answer_edited(ctx: CoreContext, event: AnswerEdited) -> list[Messag
     thread = ThreadAddress(event.where, event.thread_id)
     address = MessageAddress(event.where, event.message_id, event.thread_id)
     async with unit_of_work(ctx.db) as repo:
-        channel_id, member = await _locate(repo, ctx, event.where, event.actor, now)
-        post = await repo.post_by_thread(channel_id, event.thread_id)
+        post = await _find_post(repo, event.where, event.thread_id)
         if post is None or post.kind != DAILY:
             return []
         key = _delivery_key("edit", event.where, event.message_id, f":{digest}")
         if not await repo.first_delivery(event.where.platform, key, now):
             return []
+        member = await _member(repo, event.where, event.actor, now)
         answer = await repo.answer_for(post.id, member.id)
         if answer is None or answer.message_ref != event.message_id:
             return []  # an edit to a reply that is not the member's current answer
@@ -257,10 +265,10 @@ async def on_answer_edited(ctx: CoreContext, event: AnswerEdited) -> list[Messag
 async def on_answer_deleted(ctx: CoreContext, event: AnswerDeleted) -> list[Message]:
     now = ctx.now()
     async with unit_of_work(ctx.db) as repo:
-        channel_id, member = await _locate(repo, ctx, event.where, event.actor, now)
-        post = await repo.post_by_thread(channel_id, event.thread_id)
+        post = await _find_post(repo, event.where, event.thread_id)
         if post is None or not _is_open(post, now):
             return []  # after the reveal the points stand
+        member = await _member(repo, event.where, event.actor, now)
         answer = await repo.answer_for(post.id, member.id)
         if answer is not None and answer.message_ref == event.message_id:
             # Kept, not erased: withdrawn answers earn nothing but are not lost.

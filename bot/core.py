@@ -16,6 +16,7 @@ from bot.events import (
     InboundEvent,
     PrivateAnswerSubmitted,
 )
+from bot.home import home_view
 from bot.messages import Message
 from bot.render import error
 from bot.schedule import local_date, local_instant, next_scheduled, parse_hhmm
@@ -67,6 +68,10 @@ class MlqCore:
                 )
             ]
         return []
+
+    async def home(self, platform: str, workspace: str, user_id: str) -> Message:
+        """A member's own summary across channels: streaks, points, last graded answers."""
+        return await home_view(self.ctx, platform, workspace, user_id)
 
     async def tick(self) -> TickReport:
         """Do whatever is due now: posts, reveals, digests, and retries of stalled sends."""

@@ -446,6 +446,21 @@ class Repository:
         )
         return [(a, p) for a, p in rows]
 
+    async def member_channels(self, member_id: int) -> list[tuple[Channel, MemberStreak | None]]:
+        """Channels the member has answered in, with their streak there."""
+        rows = await self.session.execute(
+            select(Channel, MemberStreak)
+            .join(Answer, Answer.channel_id == Channel.id)
+            .outerjoin(
+                MemberStreak,
+                and_(MemberStreak.channel_id == Channel.id, MemberStreak.member_id == member_id),
+            )
+            .where(Answer.member_id == member_id)
+            .group_by(Channel.id, MemberStreak.id)
+            .order_by(Channel.id)
+        )
+        return [(c, s) for c, s in rows]
+
     # --- streaks ----------------------------------------------------------------------
 
     async def streaks(self, channel_id: int) -> dict[int, MemberStreak]:

@@ -437,3 +437,28 @@ async def test_old_delivery_records_are_pruned(h: Harness):
     h.clock.advance(timedelta(days=31))
     await h.core.tick()
     assert await count() == 0
+
+
+async def test_replies_in_threads_that_are_not_questions_write_nothing(h: Harness):
+    from sqlalchemy import func, select
+
+    from storage.models import Member, ProcessedEvent
+
+    await h.answer(ANA, "chatting in some other thread", message_id="x1", thread_id="other")
+    async with h.db.session() as session:
+        ana = select(func.count()).select_from(Member).where(Member.external_id == ANA.user_id)
+        assert await session.scalar(ana) == 0
+        assert await session.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
+    assert h.adapter.sent == []
+
+
+async def test_home_view_shows_streaks_points_and_recent_grades(h: Harness):
+    empty = await h.core.home(h.where.platform, "W1", ANA.user_id)
+    assert "No answers yet" in empty.body
+    for day in range(2):
+        await h.run_until(datetime(2026, 3, 2 + day, 9, tzinfo=UTC))
+        await h.answer(ANA, good_answer(h), message_id=f"a{day}")
+        await h.run_until(datetime(2026, 3, 2 + day, 17, tzinfo=UTC))
+    home = (await h.core.home(h.where.platform, "W1", ANA.user_id)).plain_text()
+    assert "#C1: 12 pts · streak 2" in home
+    assert home.count("100% (6 pts)") == 2
