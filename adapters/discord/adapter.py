@@ -31,8 +31,22 @@ def delivery(what: str) -> Iterator[None]:
     """Turn Discord's failures into the core's DeliveryError, naming what failed."""
     try:
         yield
-    except (discord.HTTPException, discord.RateLimited, discord.ClientException) as exc:
+    except DISCORD_ERRORS as exc:
         raise DeliveryError(f"{what}: {exc}") from exc
+
+
+async def send_continuations(
+    target: discord.abc.Messageable, rest: list[outbound.Rendered]
+) -> None:
+    """Send the overflow of a long message. Its first part is out already, so a failure
+    is logged, not raised: raising would make the core send the whole message again."""
+    try:
+        await send_rendered(target, rest)
+    except DISCORD_ERRORS:
+        log.exception("could not send the rest of a long message")
+
+
+DISCORD_ERRORS = (discord.HTTPException, discord.RateLimited, discord.ClientException)
 
 
 async def send_rendered(
@@ -92,8 +106,7 @@ class DiscordAdapter:
         if open_thread:
             thread_id = await self._open_thread(first, message, parts[1:])
         elif parts[1:]:
-            with delivery(f"posting in channel {channel.channel}"):
-                await send_rendered(target, parts[1:])
+            await send_continuations(target, parts[1:])
         return PostedRef(str(first.id), str(thread_id))
 
     async def _open_thread(
@@ -107,18 +120,23 @@ class DiscordAdapter:
             thread = await first.create_thread(
                 name=outbound.thread_name(message), auto_archive_duration=AUTO_ARCHIVE_MINUTES
             )
-            if rest:
-                await send_rendered(thread, rest)
-            return thread.id
-        except (discord.HTTPException, discord.RateLimited, discord.ClientException):
+        except DISCORD_ERRORS:
             log.exception("could not open the answer thread on message %s", first.id)
+            if rest:
+                await send_continuations(first.channel, rest)
             return first.id
+        if rest:
+            await send_continuations(thread, rest)
+        return thread.id
 
     async def reply_in_thread(self, thread: ThreadAddress, message: Message) -> str:
         target = self._messageable(int(thread.thread_id), thread.channel.workspace)
+        parts = outbound.render(message)
         with delivery(f"replying in thread {thread.thread_id}"):
-            sent = await send_rendered(target, outbound.render(message))
-        return str(sent[0].id)
+            [first] = await send_rendered(target, parts[:1])
+        if parts[1:]:
+            await send_continuations(target, parts[1:])
+        return str(first.id)
 
     async def react(self, message: MessageAddress, reaction: Reaction) -> None:
         where = int(message.thread_id or message.channel.channel)
