@@ -8,6 +8,7 @@ a later reply or an edit before the reveal replaces the text and is graded again
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -182,26 +183,44 @@ async def _deliver(
             log.exception("could not send private feedback to %s", actor.user_id)
 
 
-async def on_answer_posted(ctx: CoreContext, event: AnswerPosted) -> list[Message]:
+Handler = Callable[[Repository, Post, Member, datetime], Awaitable[Outcome | None]]
+
+
+async def _in_question_thread(
+    ctx: CoreContext, event: AnswerPosted | AnswerEdited, delivery_key: str, handle: Handler
+) -> list[Message]:
+    """The path replies and edits share: our thread only, each delivery once, then ``handle``."""
     if event.actor.is_bot:
         return []
     now = ctx.now()
-    thread = ThreadAddress(event.where, event.thread_id)
-    address = MessageAddress(event.where, event.message_id, event.thread_id)
     async with unit_of_work(ctx.db) as repo:
         post = await _find_post(repo, event.where, event.thread_id)
         if post is None or post.kind != DAILY:
             return []  # a thread that is not one of our questions
-        key = _delivery_key("msg", event.where, event.message_id)
-        if not await repo.first_delivery(event.where.platform, key, now):
+        if not await repo.first_delivery(event.where.platform, delivery_key, now):
             return []
         member = await _member(repo, event.where, event.actor, now)
-        if is_blank(event.text):
-            outcome = Outcome(None, render.info(EMPTY_HINT))
-        else:
-            outcome = await _store(ctx, repo, post, member, event.text, event.message_id, now)
-    await _deliver(ctx, event.where, event.actor, outcome, address, thread)
+        outcome = await handle(repo, post, member, now)
+    if outcome is not None:
+        await _deliver(
+            ctx,
+            event.where,
+            event.actor,
+            outcome,
+            MessageAddress(event.where, event.message_id, event.thread_id),
+            ThreadAddress(event.where, event.thread_id),
+        )
     return []
+
+
+async def on_answer_posted(ctx: CoreContext, event: AnswerPosted) -> list[Message]:
+    async def handle(repo: Repository, post: Post, member: Member, now: datetime) -> Outcome:
+        if is_blank(event.text):
+            return Outcome(None, render.info(EMPTY_HINT))
+        return await _store(ctx, repo, post, member, event.text, event.message_id, now)
+
+    key = _delivery_key("msg", event.where, event.message_id)
+    return await _in_question_thread(ctx, event, key, handle)
 
 
 async def on_private_answer(ctx: CoreContext, event: PrivateAnswerSubmitted) -> list[Message]:
@@ -230,36 +249,25 @@ async def on_private_answer(ctx: CoreContext, event: PrivateAnswerSubmitted) -> 
 
 
 async def on_answer_edited(ctx: CoreContext, event: AnswerEdited) -> list[Message]:
-    if event.actor.is_bot:
-        return []
-    now = ctx.now()
-    digest = hashlib.sha256(event.text.encode("utf-8", "replace")).hexdigest()[:16]
-    thread = ThreadAddress(event.where, event.thread_id)
-    address = MessageAddress(event.where, event.message_id, event.thread_id)
-    async with unit_of_work(ctx.db) as repo:
-        post = await _find_post(repo, event.where, event.thread_id)
-        if post is None or post.kind != DAILY:
-            return []
-        key = _delivery_key("edit", event.where, event.message_id, f":{digest}")
-        if not await repo.first_delivery(event.where.platform, key, now):
-            return []
-        member = await _member(repo, event.where, event.actor, now)
+    async def handle(repo: Repository, post: Post, member: Member, now: datetime) -> Outcome | None:
         answer = await repo.answer_for(post.id, member.id)
         if answer is None or answer.message_ref != event.message_id:
-            return []  # an edit to a reply that is not the member's current answer
+            return None  # an edit to a reply that is not the member's current answer
         if not _is_open(post, now):
-            outcome = Outcome(
+            return Outcome(
                 None,
                 render.info(
                     "This round is closed: your edit is not counted; the answer you had stands."
                 ),
             )
-        elif is_blank(event.text):
-            outcome = Outcome(None, render.info(EMPTY_HINT))
-        else:
-            outcome = await _store(ctx, repo, post, member, event.text, event.message_id, now)
-    await _deliver(ctx, event.where, event.actor, outcome, address, thread)
-    return []
+        if is_blank(event.text):
+            return Outcome(None, render.info(EMPTY_HINT))
+        return await _store(ctx, repo, post, member, event.text, event.message_id, now)
+
+    # An edit is keyed by its new text: the same edit redelivered counts once, a new one counts.
+    digest = hashlib.sha256(event.text.encode("utf-8", "replace")).hexdigest()[:16]
+    key = _delivery_key("edit", event.where, event.message_id, f":{digest}")
+    return await _in_question_thread(ctx, event, key, handle)
 
 
 async def on_answer_deleted(ctx: CoreContext, event: AnswerDeleted) -> list[Message]:

@@ -39,33 +39,31 @@ class Actor:
 
 
 @dataclass(frozen=True)
-class AnswerPosted:
+class ThreadMessageEvent:
+    """Something that happened to a message in a thread; ``thread_id`` names the thread."""
+
+    where: ChannelAddress
+    actor: Actor
+    thread_id: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class AnswerPosted(ThreadMessageEvent):
     """A message in a question's thread."""
 
-    where: ChannelAddress
-    actor: Actor
-    thread_id: str
-    message_id: str
     text: str
     event_id: str | None = None
 
 
 @dataclass(frozen=True)
-class AnswerEdited:
-    where: ChannelAddress
-    actor: Actor
-    thread_id: str
-    message_id: str
+class AnswerEdited(ThreadMessageEvent):
     text: str
     event_id: str | None = None
 
 
 @dataclass(frozen=True)
-class AnswerDeleted:
-    where: ChannelAddress
-    actor: Actor
-    thread_id: str
-    message_id: str
+class AnswerDeleted(ThreadMessageEvent):
     event_id: str | None = None
 
 
