@@ -271,14 +271,23 @@ async def on_answer_edited(ctx: CoreContext, event: AnswerEdited) -> list[Messag
 
 
 async def on_answer_deleted(ctx: CoreContext, event: AnswerDeleted) -> list[Message]:
+    """Withdraw the answer a deleted message carried, if the round is still open.
+
+    Some platforms (Discord's raw delete) do not say who deleted; an empty ``user_id``
+    means "unknown", and the answer is found by its message id alone.
+    """
     now = ctx.now()
     async with unit_of_work(ctx.db) as repo:
         post = await _find_post(repo, event.where, event.thread_id)
         if post is None or not _is_open(post, now):
             return []  # after the reveal the points stand
-        member = await _member(repo, event.where, event.actor, now)
-        answer = await repo.answer_for(post.id, member.id)
-        if answer is not None and answer.message_ref == event.message_id:
-            # Kept, not erased: withdrawn answers earn nothing but are not lost.
-            answer.withdrawn = True
+        answer = await repo.answer_by_message(post.id, event.message_id)
+        if answer is None:
+            return []
+        if event.actor.user_id:
+            member = await _member(repo, event.where, event.actor, now)
+            if answer.member_id != member.id:
+                return []  # only the author's own deletion withdraws an answer
+        # Kept, not erased: withdrawn answers earn nothing but are not lost.
+        answer.withdrawn = True
     return []

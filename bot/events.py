@@ -64,6 +64,9 @@ class AnswerEdited(ThreadMessageEvent):
 
 @dataclass(frozen=True)
 class AnswerDeleted(ThreadMessageEvent):
+    """A message deleted from a thread; ``actor.user_id`` may be "" when the platform
+    does not say whose message it was."""
+
     event_id: str | None = None
 
 

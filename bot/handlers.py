@@ -82,7 +82,8 @@ async def _resolve(
 async def _run(ctx: CoreContext, c: CommandContext, command: cmd.Command) -> list[Message]:
     match command:
         case cmd.Help():
-            return [render.help_message(c.actor.is_admin)]
+            forms = getattr(ctx.adapter, "command_forms", None)
+            return [render.help_message(c.actor.is_admin, forms)]
         case cmd.Topics():
             return [_topics(ctx)]
         case cmd.Practice(topic=topic):

@@ -22,6 +22,13 @@ class DeliveryError(Exception):
 
 
 class ChatAdapter(Protocol):
+    """The platform side of the core.
+
+    Optional: an attribute ``command_forms: Mapping[str, str]`` (a key of
+    ``bot.commands.USAGE`` -> the form the platform's users type) when a platform spells a
+    command differently, e.g. Discord's "/mlq practice" for "/mlq"; /mlq help shows it.
+    """
+
     platform: str
 
     async def post(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -168,13 +168,19 @@ def error(text: str) -> Message:
     return Message(body=text, kind=MessageKind.ERROR, visibility=Visibility.PRIVATE)
 
 
-def help_message(is_admin: bool) -> Message:
-    lines = [f"- `{u.form}`: {u.summary}" for u in USAGE.values() if is_admin or not u.admin]
+def help_message(is_admin: bool, forms: Mapping[str, str] | None = None) -> Message:
+    """Every command the person may use, in the platform's own spelling where it differs."""
+    forms = forms or {}
+    lines = [
+        f"- `{forms.get(key, u.form)}`: {u.summary}"
+        for key, u in USAGE.items()
+        if is_admin or not u.admin
+    ]
     note = (
         ""
         if is_admin
-        else "\n\nAdmins also have schedule, reveal-after, digest, pause, "
-        "resume, skip, subscribe and unsubscribe."
+        else "\n\nAdmins also have schedule, reveal-after, digest, topic and bank limits, "
+        "pause, resume, skip, subscribe and unsubscribe."
     )
     body = "Answer the daily question in its thread. Commands:\n" + "\n".join(lines) + note
     return info(body, title="mlq help")

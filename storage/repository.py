@@ -410,6 +410,11 @@ class Repository:
             select(Answer).where(Answer.post_id == post_id, Answer.member_id == member_id)
         )
 
+    async def answer_by_message(self, post_id: int, message_ref: str) -> Answer | None:
+        return await self.session.scalar(
+            select(Answer).where(Answer.post_id == post_id, Answer.message_ref == message_ref)
+        )
+
     async def insert_answer(self, values: dict[str, Any]) -> int | None:
         return await insert_ignore(self.session, Answer.__table__, values, ("post_id", "member_id"))
 

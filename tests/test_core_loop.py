@@ -462,3 +462,17 @@ async def test_home_view_shows_streaks_points_and_recent_grades(h: Harness):
     home = (await h.core.home(h.where.platform, "W1", ANA.user_id)).plain_text()
     assert "#C1: 12 pts · streak 2" in home
     assert home.count("100% (6 pts)") == 2
+
+
+async def test_a_deletion_without_an_author_withdraws_by_message_id(h: Harness):
+    from bot.events import Actor
+
+    await h.run_until(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    await h.answer(ANA, good_answer(h), message_id="a1")
+    await h.answer(BEN, "Ben's own short attempt at it.", message_id="b1")
+    # Someone else's deletion event naming Ben's message does not withdraw it.
+    await h.delete(ANA, message_id="b1")
+    await h.delete(Actor(user_id=""), message_id="a1")
+    await h.run_until(datetime(2026, 3, 2, 17, tzinfo=UTC))
+    points = reveals(h)[0].message.plain_text().split("Points")[1]
+    assert "Ana" not in points and "Ben" in points

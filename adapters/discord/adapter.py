@@ -8,8 +8,9 @@ goes on with the next channel; retrying is the core's job, from database state.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from types import MappingProxyType
 
 import discord
 
@@ -69,6 +70,14 @@ async def send_rendered(
 
 class DiscordAdapter:
     platform = "discord"
+    # Discord subcommands need names; /mlq help shows these where the core's spelling differs.
+    command_forms: Mapping[str, str] = MappingProxyType(
+        {
+            "": "/mlq practice [topic]",
+            "topics only": "/mlq limit-topics T1,T2 | all",
+            "banks only": "/mlq limit-banks B1,B2 | all",
+        }
+    )
 
     def __init__(self, client: discord.Client | None = None) -> None:
         self._client = client

@@ -68,9 +68,6 @@ class DiscordBot:
         for question in core.ctx.bank:
             self.topic_titles.setdefault(question.topic, question.topic_title)
         self.banks: list[str] = list(core.ctx.bank.banks())
-        # A raw delete carries no author; remember who wrote recent answers so that a
-        # deletion of a message that fell out of discord.py's cache still withdraws it.
-        self.authors: Recent[int, Actor] = Recent(20_000)
         self.thread_parents: Recent[int, int | None] = Recent(5_000)
         self.intent_notice = ContentIntentNotice()
         self._ready_seen = False
@@ -239,7 +236,6 @@ class DiscordBot:
             )
             return
         event = inbound.answer_posted(facts)
-        self.authors.put(message.id, event.actor)
         thread = ThreadAddress(event.where, event.thread_id)
         await self._dispatch_answer(event, thread)
 
@@ -252,7 +248,6 @@ class DiscordBot:
         event = inbound.answer_edited_from_raw(payload.data, payload.guild_id, parent)
         if event is None:
             return
-        self.authors.put(payload.message_id, event.actor)
         await self._dispatch_answer(event, ThreadAddress(event.where, event.thread_id))
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
@@ -262,15 +257,15 @@ class DiscordBot:
         if parent is None:
             return
         cached = payload.cached_message
-        if cached is not None:
-            if cached.author.bot:
-                return
-            author = inbound.actor(cached.author.id, cached.author.display_name)
-        else:
-            author = self.authors.get(payload.message_id)
-        if author is None:
-            log.info("message %s was deleted but its author is unknown", payload.message_id)
+        if cached is not None and cached.author.bot:
             return
+        # A raw delete of an uncached message carries no author; the core then finds the
+        # answer by its message id alone.
+        author = (
+            inbound.actor(cached.author.id, cached.author.display_name)
+            if cached is not None
+            else Actor(user_id="")
+        )
         event = inbound.answer_deleted(
             payload.guild_id, parent, payload.channel_id, payload.message_id, author
         )

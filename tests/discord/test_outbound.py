@@ -189,3 +189,12 @@ def test_dm_context_names_the_thread() -> None:
     where = ChannelAddress("discord", "1", "2")
     assert outbound.dm_context(where, ThreadAddress(where, "3")) == "About your answer in <#3>:"
     assert outbound.dm_context(where, None) == "About your answer in <#2>:"
+
+
+async def test_help_shows_discord_spellings_of_commands() -> None:
+    from adapters.discord.adapter import DiscordAdapter
+    from bot.render import help_message
+
+    text = help_message(True, DiscordAdapter.command_forms).body
+    assert "`/mlq practice [topic]`" in text and "`/mlq limit-topics T1,T2 | all`" in text
+    assert "`/mlq [topic]`" not in text
