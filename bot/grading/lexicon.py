@@ -671,6 +671,16 @@ GLUE_WORDS = (STOPWORDS | NEGATORS | SCOPE_BREAKERS) - frozenset(
     "per via up down out off".split()
 )
 
+# After these a direction word describes what came before: "the error is low".
+LINKING_VERBS = frozenset(
+    "is are was were be been being becomes become became gets get got stays stay remains "
+    "remain looks seems goes go went".split()
+)
+# Words between a linking verb and the word it links: "is much higher", "stays very low".
+INTENSIFIERS = frozenset(
+    "much very too far even slightly quite so still way a lot bit rather really fairly".split()
+)
+
 # Verb stems whose "-s" / "-ed" forms mark a claim ("L1 drives weights to zero").
 VERB_STEMS = frozenset(
     """

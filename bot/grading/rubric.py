@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from bot.grading.behavioural import strip_star_label
 from bot.grading.lexicon import GENERIC_WORDS, SUBJECT_CONCEPTS
+from bot.grading.relations import direction_pairs
 from bot.grading.text import CONCEPT_PREFIX, CONCEPT_SURFACES, merge_phrases, scan, stem_word
 from question_bank.schema import Kind, Question
 
@@ -41,6 +42,8 @@ class RubricTerm:
 class Phrasing:
     terms: tuple[RubricTerm, ...]
     total: float
+    pairs: frozenset[tuple[str, str]] = frozenset()  # (direction, what it moves)
+    term_set: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +83,11 @@ def prompt_terms(prompt: str) -> frozenset[str]:
 
 def build_phrasing(text: str, given: frozenset[str] = frozenset()) -> Phrasing:
     seen: dict[str, RubricTerm] = {}
+    pairs: set[tuple[str, str]] = set()
     for clause in scan(text).clauses:
+        pairs |= direction_pairs(
+            clause.terms, clause.negated, clause.linked, clause.words
+        )
         for term, negated, surface in merge_phrases(clause, keep_parts=False):
             if term in seen:
                 continue
@@ -93,7 +100,20 @@ def build_phrasing(text: str, given: frozenset[str] = frozenset()) -> Phrasing:
     terms = tuple(seen.values())
     # A phrasing of one or two words cannot be fully covered by naming them: a
     # rubric line "positive predictive value" is not explained by saying "precision".
-    return Phrasing(terms, max(MIN_PHRASING_WEIGHT, sum(t.weight for t in terms)))
+    return Phrasing(
+        terms,
+        max(MIN_PHRASING_WEIGHT, sum(t.weight for t in terms)),
+        frozenset(pairs),
+        frozenset(t.term for t in terms),
+    )
+
+
+def _phrasings(built: list[Phrasing], given: frozenset[str]) -> tuple[Phrasing, ...]:
+    """A point's phrasings; an alternative that only restates what the prompt names
+    ("positive predictive value" for a point about precision) says nothing new."""
+    main, *alternatives = built
+    kept = [p for p in alternatives if p.terms and not all(t.term in given for t in p.terms)]
+    return tuple(p for p in [main, *kept] if p.terms)
 
 
 def _answer_sentences(answer: str) -> list[str]:
@@ -140,8 +160,8 @@ def rubric_for(question: Question) -> Rubric:
         # checked for that part separately, so only the content after it is matched.
         clean = strip_star_label if question.kind == Kind.BEHAVIOURAL else str
         points = [
-            Point(kp.text, tuple(p for p in (build_phrasing(clean(t), given)
-                                             for t in kp.phrasings) if p.terms))
+            Point(kp.text, _phrasings([build_phrasing(clean(t), given) for t in kp.phrasings],
+                                      given))
             for kp in question.key_points
         ]
         points = [p for p in points if p.phrasings]
@@ -157,12 +177,18 @@ def rubric_for(question: Question) -> Rubric:
 
 def _with_anchors(points: list[Point], given: frozenset[str]) -> list[Point]:
     """A point's anchor is its first term when that is a technical concept the prompt names;
-    anchors only matter when the points have at least two different ones."""
+    anchors only matter when the points have at least two different ones. A point that
+    names two of them ("L1 adds absolute weights, L2 squared ones") is about both."""
     anchors: list[str | None] = []
     for point in points:
         first = point.phrasings[0].terms[0].term
         subject = first.startswith(CONCEPT_PREFIX) and first[1:] in SUBJECT_CONCEPTS
         anchors.append(first if subject and first in given else None)
+    named = {a for a in anchors if a is not None}
+    anchors = [
+        None if a is None or any(t.term in named - {a} for t in p.phrasings[0].terms) else a
+        for p, a in zip(points, anchors, strict=True)
+    ]
     if len({a for a in anchors if a is not None}) < 2:
         return points
     return [Point(p.text, p.phrasings, a) for p, a in zip(points, anchors, strict=True)]

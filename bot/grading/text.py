@@ -20,6 +20,8 @@ import snowballstemmer
 
 from bot.grading.lexicon import (
     GLUE_WORDS,
+    INTENSIFIERS,
+    LINKING_VERBS,
     NEGATION_CANCELLERS,
     NEGATION_SCOPE_WORDS,
     NEGATORS,
@@ -37,8 +39,9 @@ _STEMMER = snowballstemmer.stemmer("english")
 _CODE_BLOCK = re.compile(r"```[^\n`]*\n?(.*?)(?:```|$)", re.S)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _RELATION = re.compile(r"\w\s*(?::|->|=>|→|=)\s*\w")
-_SENTENCE_SPLIT = re.compile(r"[.!?;]+(?:\s|$)|\n\s*\n|\n\s*(?=[-*•+]|\d+[.)])")
+_SENTENCE_SPLIT = re.compile(r"[.!?;]+(?:\s|$)|\n\s*\n|\n\s*(?=[-*•+]\s|\d+[.)]\s)")
 _CLAUSE_SPLIT = re.compile(r"[,:()\[\]{}=<>|\n]|\s[-–—]+\s|->|=>|^\s*[-*•+]\s", re.M)
+_ITEM_SPLIT = re.compile(r",")
 _WORD = re.compile(r"\d+(?:\.\d+)+%?|[^\W_]+(?:['-][^\W_]+)*%?")
 _BRITISH = (
     (re.compile(r"(?<=[a-z]{3})is(ation|ations|e|ed|es|ing|er|ers)$"), r"iz\1"),
@@ -55,8 +58,9 @@ _PREFIX_STEMS = (
     ("vectoriz", "vectoriz"),
     ("tokeniz", "tokeniz"),
 )
-# A single line break inside a paragraph is a soft wrap, unless a list item follows.
-_SOFT_WRAP = re.compile(r"(?<![\n.!?;:])\n(?![ \t]*(?:[-*•+]|\d+[.)]|\n))")
+# A single line break inside a paragraph is a soft wrap, unless a list item follows ("- x",
+# "2) x"; "**bold**" at the start of a line is not one).
+_SOFT_WRAP = re.compile(r"(?<![\n.!?;:])\n(?![ \t]*(?:[-*•+]\s|\d+[.)]\s|\n))")
 _GREEK = str.maketrans({
     "α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta ", "ε": " epsilon ",
     "η": " eta ", "θ": " theta ", "λ": " lambda ", "μ": " mu ", "σ": " sigma ", "ρ": " rho ",
@@ -110,6 +114,9 @@ class Clause:
     terms: list[str]
     negated: list[bool]
     words: list[str]  # the surface word behind each term
+    sentence: int = 0  # which sentence of the answer the clause belongs to
+    # per term: it follows a linking verb ("error is low"), so it describes what came before
+    linked: list[bool] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -118,6 +125,7 @@ class Scan:
     prose_words: int = 0
     explained_words: int = 0  # prose words in clauses that read as claims, not keywords
     code_words: int = 0
+    sentences: int = 0
 
 
 def _split_code(text: str) -> tuple[str, str]:
@@ -149,15 +157,24 @@ def scan(text: str) -> Scan:
 
 def _scan_part(text: str, result: Scan, *, is_code: bool) -> None:
     for sentence_text in _SENTENCE_SPLIT.split(text):
-        # "L1: sparse weights" or "L2 -> small weights" states a relation without glue words.
-        relation = not is_code and _RELATION.search(sentence_text) is not None
-        for clause_text in _CLAUSE_SPLIT.split(sentence_text):
-            words = _WORD.findall(clause_text)
-            if not words:
-                continue
-            clause = _scan_clause(words, result, is_code=is_code, relation=relation)
-            if clause.terms:
-                result.clauses.append(clause)
+        sentence = result.sentences
+        found = False
+        # "L1: sparse weights" or "L2 -> small weights" states a relation without glue
+        # words. It speaks for its own comma-separated item, not for a whole list
+        # ("mean, std, axis=0, leakage" is still a list).
+        for item in _ITEM_SPLIT.split(sentence_text):
+            relation = not is_code and _RELATION.search(item) is not None
+            for clause_text in _CLAUSE_SPLIT.split(item):
+                words = _WORD.findall(clause_text)
+                if not words:
+                    continue
+                clause = _scan_clause(words, result, is_code=is_code, relation=relation)
+                if clause.terms:
+                    clause.sentence = sentence
+                    result.clauses.append(clause)
+                    found = True
+        if found:
+            result.sentences += 1
 
 
 def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: bool) -> Clause:
@@ -167,6 +184,8 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
     scope = 0
     prefix = ""
     explained = relation
+    linked: list[bool] = []
+    after_link = False
     # A hyphenated compound ("co-adapting") is split into its parts but counts as one word
     # for the reach of a negation.
     ends: list[bool] = []
@@ -191,9 +210,20 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
             terms.append(term)
             negated.append(scope > 0)
             surface.append(word)
+            linked.append(after_link)
+            after_link = False
             if scope and (not ends or ends[i]):
                 scope -= 1
-        elif kind == NEGATOR:
+            continue
+        if word in LINKING_VERBS:
+            after_link = True
+        elif word not in INTENSIFIERS:
+            after_link = False
+        if scope and word in ("and", "or") and i < last and _is_verb_form(
+            words[i + 1], _word_info(words[i + 1])[1], i + 1
+        ):
+            scope = 0  # "never reaches zero and handles ...": a new verb, a new claim
+        if kind == NEGATOR:
             follower = words[i + 1] if i < last else ""
             if follower not in NEGATION_CANCELLERS:
                 scope = NEGATION_SCOPE_WORDS
@@ -207,7 +237,7 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
         result.prose_words += len(words)
         if explained:
             result.explained_words += len(words)
-    return Clause(terms, negated, surface)
+    return Clause(terms, negated, surface, linked=linked)
 
 
 def _is_verb_form(word: str, term: str, position: int) -> bool:

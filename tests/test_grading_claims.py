@@ -1,0 +1,178 @@
+"""The grader reads claims, not only words: direction, subject, locality, scope, layout."""
+
+from __future__ import annotations
+
+from bot.grading import grade_answer
+from question_bank.schema import KeyPoint, Question
+
+TRADEOFF = Question(
+    id="tradeoff-test",
+    prompt="What is the bias-variance trade-off?",
+    answer=(
+        "More complexity reduces bias but increases variance. Reduce variance with more "
+        "data or regularisation."
+    ),
+    key_points=(
+        KeyPoint(text="More complexity reduces bias but increases variance"),
+        KeyPoint(text="Reduce variance with more data or regularisation"),
+        KeyPoint(text="Pick the complexity with the lowest validation error"),
+    ),
+)
+
+ENSEMBLES = Question(
+    id="ensembles-test",
+    prompt="What is the difference between bagging and boosting?",
+    answer=(
+        "Bagging trains models independently on bootstrap samples and mainly reduces "
+        "variance. Boosting trains models sequentially, each correcting the previous errors, "
+        "and mainly reduces bias."
+    ),
+    key_points=(
+        KeyPoint(text="Bagging trains models independently on bootstrap samples"),
+        KeyPoint(text="Bagging mainly reduces variance"),
+        KeyPoint(text="Boosting trains models sequentially, correcting previous errors"),
+        KeyPoint(text="Boosting mainly reduces bias"),
+    ),
+)
+
+PENALTIES = Question(
+    id="penalties-test",
+    prompt="How do L1 and L2 regularisation differ?",
+    answer=(
+        "L1 drives some weights exactly to zero. L2 shrinks all weights smoothly but rarely "
+        "to exactly zero."
+    ),
+    key_points=(
+        KeyPoint(text="L1 drives some weights exactly to zero"),
+        KeyPoint(text="L2 shrinks all weights smoothly but rarely to exactly zero"),
+        KeyPoint(text="L2 handles correlated features better"),
+    ),
+)
+
+
+def contradicted(grade) -> set[str]:
+    return {p.text for p in grade.contradicted}
+
+
+def covered(grade) -> set[str]:
+    return {p.text for p in grade.covered}
+
+
+def test_reversed_direction_contradicts_the_point():
+    wrong = grade_answer(
+        TRADEOFF, "More model complexity increases bias and reduces variance."
+    )
+    assert "More complexity reduces bias but increases variance" in contradicted(wrong)
+    right = grade_answer(
+        TRADEOFF, "A more complex model has lower bias and higher variance."
+    )
+    assert "More complexity reduces bias but increases variance" in covered(right)
+    assert right.score > wrong.score + 0.3
+
+
+def test_predicate_direction_binds_to_what_came_before():
+    # "training error is low": low describes the training error, not what follows it.
+    question = Question(
+        id="overfit-test",
+        prompt="How do you recognise overfitting?",
+        answer="Overfitting gives low training error but high validation error.",
+        key_points=(
+            KeyPoint(text="Overfitting gives low training error but high validation error"),
+            KeyPoint(text="Learning curves show the gap"),
+            KeyPoint(text="More data or regularisation narrows the gap"),
+        ),
+    )
+    grade = grade_answer(
+        question, "When it overfits, training error is low but validation error is much higher."
+    )
+    assert not grade.contradicted
+    assert "Overfitting gives low training error but high validation error" in covered(grade)
+
+
+def test_claims_said_of_the_rival_subject_do_not_count():
+    swapped = grade_answer(
+        ENSEMBLES,
+        "Bagging trains the models sequentially and mainly reduces bias, while boosting "
+        "trains them independently on bootstrap samples and mainly reduces variance.",
+    )
+    assert {"Bagging mainly reduces variance", "Boosting mainly reduces bias"} <= contradicted(
+        swapped
+    )
+    right = grade_answer(
+        ENSEMBLES,
+        "Bagging trains models independently on bootstrap samples, which mainly reduces "
+        "variance, while boosting trains them sequentially to correct previous errors and "
+        "mainly reduces bias.",
+    )
+    assert not right.contradicted
+    assert right.score > swapped.score + 0.5
+
+
+def test_subjects_named_together_share_the_claim():
+    grade = grade_answer(ENSEMBLES, "Bagging and boosting both mainly reduce variance.")
+    assert "Bagging mainly reduces variance" in covered(grade)
+
+
+def test_what_the_rival_may_say_is_no_swap():
+    # "exactly zero" is what L1 does; saying it of L1 is no claim about L2.
+    grade = grade_answer(
+        PENALTIES,
+        "With L1 many weights end up exactly at zero; L2 shrinks every weight smoothly.",
+    )
+    assert not grade.contradicted
+    assert grade.score > 0.6  # L1's point in full, L2's in part
+
+
+def test_misspelt_subject_still_owns_its_sentence():
+    grade = grade_answer(
+        ENSEMBLES,
+        "Baging trains models independently on bootstrap samples. Boosting trains models "
+        "sequentially, correcting the previous errors. Baging mainly reduces variance.",
+    )
+    assert "Bagging mainly reduces variance" in covered(grade)
+
+
+def test_words_scattered_over_a_long_answer_do_not_make_a_point():
+    filler = (
+        "I have worked on many projects over the years and I always enjoy this topic, it "
+        "comes up in every interview and every team I have joined has discussed it at length. "
+    )
+    scattered = grade_answer(
+        TRADEOFF,
+        "Complexity is something we talk about a lot. " + filler * 3
+        + "Bias is a word people use loosely. " + filler * 3
+        + "Variance reduction is nice to have.",
+    )
+    together = grade_answer(
+        TRADEOFF, filler * 3 + "More complexity reduces bias but increases variance. " + filler
+    )
+    point = "More complexity reduces bias but increases variance"
+    assert point not in covered(scattered)
+    assert point in covered(together)
+
+
+def test_negation_ends_where_a_new_verb_starts():
+    grade = grade_answer(
+        PENALTIES,
+        "L2 shrinks weights smoothly but almost never to zero and drives nothing to exactly "
+        "zero, while L1 drives some weights exactly to zero.",
+    )
+    assert not grade.contradicted
+
+
+def test_keyword_list_with_an_assignment_is_still_a_list():
+    grade = grade_answer(
+        TRADEOFF, "complexity, bias, variance, axis=0, regularisation, more data, U-shape"
+    )
+    prose = grade_answer(
+        TRADEOFF, "More complexity reduces bias but increases variance; more data helps."
+    )
+    assert "keyword_list" in grade.flags
+    assert grade.score < prose.score / 2
+
+
+def test_bold_text_at_the_start_of_a_line_is_not_a_list_item():
+    wrapped = grade_answer(
+        TRADEOFF, "A more complex model has lower bias and\n**higher variance**."
+    )
+    assert "More complexity reduces bias but increases variance" in covered(wrapped)
