@@ -620,7 +620,20 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "disable": ("disabled", "disable", "switched off", "switch off", "turned off", "turn off",
                 "deactivated", "deactivate"),
-    "increase": ("increase", "raise", "raises", "grow", "grows", "higher", "inflate"),
+    "increase": (
+        "increase",
+        "raise",
+        "raises",
+        "grow",
+        "grows",
+        "higher",
+        "inflate",
+        "maximize",
+        "maximizes",
+    ),
+    "sequential": ("sequential", "sequentially", "one after another", "one after the other",
+                   "one by one", "in sequence", "in series"),
+    "parallel": ("in parallel", "parallel"),
     "prevent": (
         "prevent",
         "avoid",
@@ -670,6 +683,11 @@ GLUE_WORDS = (STOPWORDS | NEGATORS | SCOPE_BREAKERS) - frozenset(
     "more most less least much many lot lots very also etc vs versus eg ie e g s t one ones "
     "per via up down out off".split()
 )
+
+# Glue that also sits inside the names people list ("order by", "curse of dimensionality",
+# "division by zero"): in an item this short it does not make a claim.
+WEAK_GLUE = frozenset("by of in on for with and or at from into per".split())
+SHORT_ITEM_WORDS = 3
 
 # After these a direction word describes what came before: "the error is low".
 LINKING_VERBS = frozenset(

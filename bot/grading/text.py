@@ -20,6 +20,8 @@ import snowballstemmer
 
 from bot.grading.lexicon import (
     GLUE_WORDS,
+    SHORT_ITEM_WORDS,
+    WEAK_GLUE,
     INTENSIFIERS,
     LINKING_VERBS,
     NEGATION_CANCELLERS,
@@ -38,7 +40,7 @@ CONCEPT_PREFIX = "_"
 _STEMMER = snowballstemmer.stemmer("english")
 _CODE_BLOCK = re.compile(r"```[^\n`]*\n?(.*?)(?:```|$)", re.S)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_RELATION = re.compile(r"\w\s*(?::|->|=>|→|=)\s*\w")
+_RELATION = re.compile(r"\w\s*(?::|->|=>|→|=)\s*[^\W\d_]")
 _SENTENCE_SPLIT = re.compile(r"[.!?;]+(?:\s|$)|\n\s*\n|\n\s*(?=[-*•+]\s|\d+[.)]\s)")
 _CLAUSE_SPLIT = re.compile(r"[,:()\[\]{}=<>|\n]|\s[-–—]+\s|->|=>|^\s*[-*•+]\s", re.M)
 _ITEM_SPLIT = re.compile(r",")
@@ -199,7 +201,10 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
     last = len(words) - 1
     for i, word in enumerate(words):
         kind, term = _word_info(word)
-        if not explained and (word in GLUE_WORDS or _is_verb_form(word, term, i)):
+        if not explained and (
+            (word in GLUE_WORDS and (len(words) > SHORT_ITEM_WORDS or word not in WEAK_GLUE))
+            or _is_verb_form(word, term, i)
+        ):
             explained = True
         if kind == CONTENT:
             if term == "non" and i < last:
