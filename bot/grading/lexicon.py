@@ -725,6 +725,6 @@ SUBJECT_CONCEPTS = frozenset(
     attention bagging boosting bootstrap finetune pretrain llm rag tfidf bow embedding onehot mf
     cf coldstart mle map em iid gaussian pvalue ci sd clt lln nullhyp confounder causal
     imbalance outlier impute leakage drift conceptdrift dimred featsel collinear standardize
-    featurestore hashmap dp bsearch heap recursion cte window
+    featurestore hashmap dp bsearch heap recursion cte window overfit underfit
     """.split()
 )

@@ -17,7 +17,13 @@ from dataclasses import dataclass, replace
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.grading.relations import Item, direction_pairs, owners, reversed_direction
+from bot.grading.relations import (
+    GENERIC_TERMS,
+    Item,
+    direction_pairs,
+    owners,
+    reversed_direction,
+)
 from bot.grading.rubric import Phrasing, Point, Rubric, RubricTerm
 from bot.grading.text import (
     ABBREVIATION_MAX_CHARS,
@@ -33,6 +39,7 @@ CONTRADICTION_SHARE = 0.25  # opposite-polarity share that makes a point contrad
 PARAPHRASED_NEGATION = 0.5  # credit for an affirmed word where the rubric line negates it
 WINDOW_TERMS = 40  # answer terms (a few sentences) a point is looked for in
 SWAP_SHARE = 0.4  # share of a point's claim said of a rival subject that contradicts it
+SWAP_MIN_WEIGHT = 2.0  # a claim needs this much weight beyond words the rival shares
 
 Polar = tuple[dict[str, str], dict[str, str]]  # (affirmed, denied): term -> first surface
 Window = tuple[int, int, Polar]  # first and last sentence, the terms said there
@@ -141,8 +148,9 @@ def _items(clause) -> Iterable[Item]:
             inside -= 1
             yield term, negated, surface, True
             continue
+        # A merged phrase of n words is followed by its n words.
         size = len(surface.split()) if term.startswith(CONCEPT_PREFIX) else 1
-        inside = size - 1 if size > 1 else 0
+        inside = size if size > 1 else 0
         yield term, negated, surface, False
 
 
@@ -294,7 +302,7 @@ class Matcher:
                 if p.anchor is not None and p.anchor != anchor
                 for ph in p.phrasings
                 for t in ph.terms
-            ) | {anchor}
+            ) | {anchor} | GENERIC_TERMS
         return self._rival_cache[anchor]
 
     def _match_phrasing(
@@ -368,7 +376,9 @@ def _support(
         if surface is not None:
             got += rt.weight
             words.append(surface)
-    return (got / total if total else 0.0), tuple(words)
+    if total < SWAP_MIN_WEIGHT:
+        return 0.0, ()
+    return got / total, tuple(words)
 
 
 def _rank(m: PointMatch) -> tuple[float, float]:

@@ -33,7 +33,7 @@ DIRECTION = {
 NOT_DIRECTIONS = frozenset(["cut", "cuts", "cutting"])
 OPPOSITE = {"down": "up", "up": "down", "fast": "slow", "slow": "fast"}
 OBJECT_REACH = 2  # content words next to a direction word that may be what it acts on
-_GENERIC = frozenset(stem_word(w) for w in GENERIC_WORDS)
+GENERIC_TERMS = frozenset(stem_word(w) for w in GENERIC_WORDS)
 _MOVERS = frozenset(DIRECTION)
 
 Item = tuple[str, bool, str, bool]  # term, negated, surface, part of a merged phrase
@@ -69,7 +69,7 @@ def _objects(terms: Sequence[str]) -> list[str]:
     for t in terms:
         if t in DIRECTION or len(found) == OBJECT_REACH:
             break
-        if t not in _GENERIC:
+        if t not in GENERIC_TERMS:
             found.append(t)
     return found
 
@@ -89,7 +89,7 @@ def reversed_direction(
             same = (direction, target) in pairs
             if not same and (OPPOSITE[direction], target) not in pairs:
                 continue
-            if terms & (rubric_terms - _MOVERS - _GENERIC - {target}):
+            if terms & (rubric_terms - _MOVERS - GENERIC_TERMS - {target}):
                 if same:
                     agreed += 1
                 else:

@@ -20,19 +20,19 @@ import snowballstemmer
 
 from bot.grading.lexicon import (
     GLUE_WORDS,
-    SHORT_ITEM_WORDS,
-    WEAK_GLUE,
     INTENSIFIERS,
     LINKING_VERBS,
     NEGATION_CANCELLERS,
     NEGATION_SCOPE_WORDS,
     NEGATORS,
     SCOPE_BREAKERS,
+    SHORT_ITEM_WORDS,
     SHORT_NEGATION_WORDS,
     SHORT_NEGATORS,
     STOPWORDS,
     SYNONYMS,
     VERB_STEMS,
+    WEAK_GLUE,
 )
 
 CONCEPT_PREFIX = "_"
