@@ -39,7 +39,7 @@ CONTRADICTION_SHARE = 0.25  # opposite-polarity share that makes a point contrad
 PARAPHRASED_NEGATION = 0.5  # credit for an affirmed word where the rubric line negates it
 WINDOW_TERMS = 40  # answer terms (a few sentences) a point is looked for in
 SWAP_SHARE = 0.4  # share of a point's claim said of a rival subject that contradicts it
-SWAP_MIN_WEIGHT = 2.0  # a claim needs this much weight beyond words the rival shares
+SWAP_MIN_WEIGHT = 1.0  # a claim needs this much weight beyond words the rival shares
 
 Polar = tuple[dict[str, str], dict[str, str]]  # (affirmed, denied): term -> first surface
 Window = tuple[int, int, Polar]  # first and last sentence, the terms said there
@@ -289,6 +289,8 @@ class Matcher:
         own = self.index.view(self._own(point.anchor))
         skip = self._rival_terms(point.anchor)
         for phrasing in point.phrasings:
+            if point.anchor not in phrasing.term_set:
+                continue  # an alternative that does not name the subject is no claim about it
             said, words = _support(phrasing, rival, skip)
             if said >= SWAP_SHARE and said > _support(phrasing, own, skip)[0]:
                 return words
