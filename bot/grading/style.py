@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.grading.text import Scan
 
-LIST_FLOOR = 0.1  # the share of its content score a pure keyword list keeps
+LIST_FLOOR = 0.0  # the share of its content score a pure keyword list keeps
 EXPLAINED_FULL = 0.6  # from this share of explained words on, no penalty
 MIN_WORDS_TO_JUDGE = 4
 
