@@ -1,16 +1,22 @@
 """How well does the grader agree with human labels? Spearman's rho against three baselines.
 
-    .venv/bin/python bench/grading_eval.py [--devset FILE] [--json]
+    .venv/bin/python bench/grading_eval.py [--devset FILE] [--holdout FILE | --no-holdout] [--json]
 
-Reads bench/data/grading_devset.jsonl (labels 0/1/2, see grading_guideline.md) and, in one
-run on the same rows, scores every answer with
+Two labelled sets (labels 0/1/2, see bench/data/grading_guideline.md):
+- ``grading_devset.jsonl``: the tuning rows. Its old ``dev`` and ``test`` splits were both
+  used to tune the grader, so together they are reported as ``dev``;
+- ``grading_holdout.jsonl``: fresh answers to 18 questions the devset does not use,
+  written and committed before the grader was run on them, reported as ``holdout``.
+
+In one run on the same rows, every answer is scored with
 - the grader (``grade_answer``),
 - the grader without key points (model-answer mode, as for a custom bank),
 - answer length in words,
 - rapidfuzz ``token_set_ratio`` against the model answer,
 - TF-IDF cosine similarity against the model answer (scikit-learn, dev extra),
-then reports Spearman's rho with the labels for the dev split, the held-out test split and
-both, overall and per question kind, with a bootstrap 95% interval for the grader on test.
+and the script reports Spearman's rho with the labels per set, overall and per question
+kind, the margin of the grader over the best baseline, and bootstrap 95% intervals (fixed
+seed) for the grader's rho and for that margin on the holdout.
 """
 
 from __future__ import annotations
@@ -36,15 +42,26 @@ from question_bank.loader import load_bank  # noqa: E402
 from question_bank.schema import Question  # noqa: E402
 
 DEVSET = ROOT / "bench" / "data" / "grading_devset.jsonl"
+HOLDOUT = ROOT / "bench" / "data" / "grading_holdout.jsonl"
 TARGET_RHO = 0.70
 TARGET_MARGIN = 0.10
 BOOTSTRAP_ROUNDS = 2000
+BASELINES = ("length (words)", "token_set_ratio", "tfidf cosine")
 
 Scorer = Callable[[Question, str], float]
 
 
-def load_rows(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+def load_rows(path: Path, split: str) -> list[dict]:
+    """Rows of one file, all put in ``split`` (the devset's own dev/test tags are kept as
+    ``origin``)."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            row["origin"] = row.get("split", split)
+            row["split"] = split
+            rows.append(row)
+    return rows
 
 
 def tfidf_scorer(questions: Sequence[Question], answers: Sequence[str]) -> Scorer:
@@ -90,11 +107,15 @@ def bootstrap_interval(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devset", type=Path, default=DEVSET)
+    parser.add_argument("--holdout", type=Path, default=HOLDOUT)
+    parser.add_argument("--no-holdout", action="store_true", help="report the tuning rows only")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
     bank = load_bank()
-    rows = load_rows(args.devset)
+    rows = load_rows(args.devset, "dev")
+    if not args.no_holdout:
+        rows += load_rows(args.holdout, "holdout")
     missing = sorted({r["question"] for r in rows if bank.get(r["question"]) is None})
     if missing:
         print(f"questions not in the bank, rows skipped: {missing}", file=sys.stderr)
@@ -116,46 +137,51 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     groups: dict[str, list[int]] = defaultdict(list)
     for i, (row, question) in enumerate(zip(rows, questions, strict=True)):
-        for split in (row["split"], "all"):
-            groups[split].append(i)
-            groups[f"{split}/{question.kind.value}"].append(i)
+        groups[row["split"]].append(i)
+        groups[f"{row['split']}/{question.kind.value}"].append(i)
+        if row["split"] == "dev":
+            groups[f"dev (old {row['origin']} split)"].append(i)
 
     report: dict[str, dict[str, float | int]] = {}
-    for group in sorted(groups, key=lambda g: (g.split("/")[0] != "dev", g)):
+    for group in sorted(groups, key=lambda g: (not g.startswith("dev"), g)):
         idx = groups[group]
         entry: dict[str, float | int] = {"n": len(idx)}
         for name in scorers:
             entry[name] = round(rho([scores[name][i] for i in idx], [labels[i] for i in idx]), 3)
         report[group] = entry
 
-    test_idx = groups["test"]
-    low, high = bootstrap_interval([scores["grader"][i] for i in test_idx],
-                                   [labels[i] for i in test_idx])
-    baselines = ("length (words)", "token_set_ratio", "tfidf cosine")
-    best_on_test = max(baselines, key=lambda b: report["test"][b])
-    margin_low, margin_high = bootstrap_interval(
-        [scores["grader"][i] for i in test_idx],
-        [labels[i] for i in test_idx],
-        [scores[best_on_test][i] for i in test_idx],
-    )
     verdict = {}
-    for split in ("dev", "test"):
-        best = max(report[split][b] for b in baselines)
+    intervals = {}
+    for split in ("dev", "holdout"):
+        if split not in report:
+            continue
+        idx = groups[split]
+        best_name = max(BASELINES, key=lambda b: report[split][b])
+        best = report[split][best_name]
         verdict[split] = {
+            "n": len(idx),
             "grader": report[split]["grader"],
-            "best_baseline": best,
+            "best_baseline": best_name,
+            "best_baseline_rho": best,
             "margin": round(report[split]["grader"] - best, 3),
             "meets_target": report[split]["grader"] >= TARGET_RHO
             and report[split]["grader"] - best >= TARGET_MARGIN,
         }
+        mine = [scores["grader"][i] for i in idx]
+        truth = [labels[i] for i in idx]
+        low, high = bootstrap_interval(mine, truth)
+        margin_low, margin_high = bootstrap_interval(
+            mine, truth, [scores[best_name][i] for i in idx]
+        )
+        intervals[split] = {
+            "grader_ci95": [round(low, 3), round(high, 3)],
+            "margin_ci95": [round(margin_low, 3), round(margin_high, 3)],
+        }
 
     if args.json:
-        print(json.dumps({
-            "spearman": report,
-            "test_ci95": [round(low, 3), round(high, 3)],
-            "test_margin_ci95": [round(margin_low, 3), round(margin_high, 3)],
-            "verdict": verdict,
-        }, indent=2))
+        print(json.dumps(
+            {"spearman": report, "verdict": verdict, "bootstrap": intervals}, indent=2
+        ))
         return 0
     names = list(scorers)
     n_questions = len({r["question"] for r in rows})
@@ -163,14 +189,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'group':28s}{'n':>5s}" + "".join(f"{n[:22]:>24s}" for n in names))
     for group, entry in report.items():
         print(f"{group:28s}{entry['n']:>5d}" + "".join(f"{entry[n]:>24.3f}" for n in names))
-    print(f"\ngrader on test: 95% bootstrap interval [{low:.3f}, {high:.3f}]")
-    print(f"grader minus {best_on_test} on test: 95% bootstrap interval "
-          f"[{margin_low:+.3f}, {margin_high:+.3f}]")
+    print()
     for split, v in verdict.items():
         status = "meets" if v["meets_target"] else "MISSES"
-        print(f"{split}: grader {v['grader']:.3f}, best baseline {v['best_baseline']:.3f}, "
-              f"margin {v['margin']:+.3f} -> {status} target (rho >= {TARGET_RHO}, "
-              f"margin >= {TARGET_MARGIN})")
+        ci = intervals[split]
+        print(f"{split} (n={v['n']}): grader {v['grader']:.3f} "
+              f"[95% CI {ci['grader_ci95'][0]:.3f}, {ci['grader_ci95'][1]:.3f}], "
+              f"best baseline {v['best_baseline']} {v['best_baseline_rho']:.3f}, "
+              f"margin {v['margin']:+.3f} "
+              f"[95% CI {ci['margin_ci95'][0]:+.3f}, {ci['margin_ci95'][1]:+.3f}] "
+              f"-> {status} target (rho >= {TARGET_RHO}, margin >= {TARGET_MARGIN})")
     return 0
 
 

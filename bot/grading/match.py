@@ -195,6 +195,7 @@ class Matcher:
         self._typo_cache: dict[str, tuple[str, bool] | None] = {}
         self._windows: dict[str | None, list[Window]] = {}
         self._rival_cache: dict[str, frozenset[str]] = {}
+        self._sides: dict[str, tuple[Polar, Polar]] = {}  # anchor -> (own, rival) views
         self._owners = (
             owners(index.by_sentence(), rubric.anchors, self._misspelt_subjects())
             if rubric.anchors else None
@@ -282,12 +283,16 @@ class Matcher:
         more of it than is said of the point's own subject ("bagging reduces bias"). Words
         the rival's own points use ("L1 sets weights exactly to zero" against "L2 rarely
         reaches exactly zero") are fair to say of the rival and do not count."""
-        assert point.anchor is not None
-        rival = self.index.view(self._rival(point.anchor))
+        anchor = point.anchor
+        assert anchor is not None
+        if anchor not in self._sides:
+            self._sides[anchor] = (
+                self.index.view(self._own(anchor)), self.index.view(self._rival(anchor))
+            )
+        own, rival = self._sides[anchor]
         if not rival[0]:
             return ()
-        own = self.index.view(self._own(point.anchor))
-        skip = self._rival_terms(point.anchor)
+        skip = self._rival_terms(anchor)
         for phrasing in point.phrasings:
             if point.anchor not in phrasing.term_set:
                 continue  # an alternative that does not name the subject is no claim about it
