@@ -85,6 +85,11 @@ class DigestAt:
 
 
 @dataclass(frozen=True)
+class TeamStreakThreshold:
+    answers: int
+
+
+@dataclass(frozen=True)
 class Pause:
     pass
 
@@ -119,6 +124,7 @@ Command = (
     | Schedule
     | RevealAfter
     | DigestAt
+    | TeamStreakThreshold
     | Pause
     | Resume
     | Skip
@@ -131,6 +137,7 @@ ADMIN_COMMANDS = (
     Schedule,
     RevealAfter,
     DigestAt,
+    TeamStreakThreshold,
     Pause,
     Resume,
     Skip,
@@ -168,6 +175,11 @@ USAGE: dict[str, Usage] = {
     ),
     "reveal-after": Usage("/mlq reveal-after DURATION", "e.g. /mlq reveal-after 8h", admin=True),
     "digest": Usage("/mlq digest DAY HH:MM", "e.g. /mlq digest fri 16:00", admin=True),
+    "team-streak": Usage(
+        "/mlq team-streak N",
+        "on-time answers a day needs to extend the team streak, e.g. /mlq team-streak 3",
+        admin=True,
+    ),
     "pause": Usage("/mlq pause", "stop daily posts here", admin=True),
     "resume": Usage("/mlq resume", "start daily posts again", admin=True),
     "skip": Usage("/mlq skip", "no daily post today", admin=True),
@@ -261,6 +273,10 @@ def parse_command(
                 return DigestAt(parse_weekday(args[0]), parse_hhmm(args[1]))
             except ScheduleError as exc:
                 raise _usage_error("digest", str(exc)) from exc
+        case "team-streak":
+            if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= 50:
+                raise _usage_error("team-streak", "give a whole number from 1 to 50")
+            return TeamStreakThreshold(int(args[0]))
         case "pause":
             return _no_args("pause", args, Pause())
         case "resume":

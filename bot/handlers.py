@@ -243,6 +243,11 @@ def _admin(c: CommandContext, command: cmd.Command) -> Message:
             channel.bank_filter = list(banks)
             shown = ", ".join(banks) if banks else "every bank"
             return public(f"Daily questions here now come from these banks: {shown}.")
+        case cmd.TeamStreakThreshold(answers=answers):
+            channel.team_streak_threshold = answers
+            return public(
+                f"The team streak now grows on days with at least {answers} on-time answer(s)."
+            )
         case cmd.Pause():
             channel.paused = True
             return public("Daily questions are paused here. `/mlq resume` starts them again.")

@@ -42,6 +42,7 @@ def parse(text: str) -> c.Command:
         ),
         ("topics all", c.LimitTopics(())),
         ("banks all", c.LimitBanks(())),
+        ("team-streak 4", c.TeamStreakThreshold(4)),
     ],
 )
 def test_valid_commands(text, expected):
@@ -67,6 +68,8 @@ def test_valid_commands(text, expected):
         ("topics only astrology", "unknown topic 'astrology'"),
         ("topics deep-learning", "say `only`"),
         ("banks", "say `only`"),
+        ("team-streak 0", "1 to 50"),
+        ("team-streak many", "1 to 50"),
     ],
 )
 def test_malformed_commands_explain_the_right_form(text, needle):
@@ -84,6 +87,7 @@ def test_every_admin_command_has_usage_marked_admin():
     admin_names = {
         "topics only",
         "banks only",
+        "team-streak",
         "schedule",
         "reveal-after",
         "digest",

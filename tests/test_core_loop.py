@@ -267,6 +267,15 @@ async def test_streak_freezes_keep_a_streak_through_a_missed_day(h: Harness):
     assert "Freezes held: 0" in streak
 
 
+async def test_the_team_streak_threshold_is_configurable(h: Harness):
+    reply = (await h.command("team-streak 1", ADMIN))[0]
+    assert "at least 1" in reply.body
+    await h.run_until(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    await h.answer(ANA, good_answer(h), message_id="a1")
+    await h.run_until(datetime(2026, 3, 2, 17, tzinfo=UTC))
+    assert "Team streak: **1**" in (await h.command("streak", ANA))[0].body
+
+
 async def test_team_streak_needs_three_on_time_answers(h: Harness):
     for n, answerers in enumerate([MEMBERS[:3], MEMBERS[:3], MEMBERS[:2]]):
         await h.run_until(datetime(2026, 3, 2 + n, 9, tzinfo=UTC))

@@ -214,6 +214,14 @@ class MlqGroup(app_commands.Group):
     async def digest(self, interaction: discord.Interaction, day: DAYS, time: str) -> None:
         await self._run(interaction, "digest", day, time)
 
+    @app_commands.command(name="team-streak", description=summary("team-streak"))
+    @app_commands.describe(answers="On-time answers a day needs to extend the team streak")
+    @admin_only
+    async def team_streak(
+        self, interaction: discord.Interaction, answers: app_commands.Range[int, 1, 50]
+    ) -> None:
+        await self._run(interaction, "team-streak", str(answers))
+
     @app_commands.command(name="pause", description=summary("pause"))
     @admin_only
     async def pause(self, interaction: discord.Interaction) -> None:
