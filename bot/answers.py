@@ -26,6 +26,7 @@ from bot.events import (
 )
 from bot.grading import Grade, grade_answer
 from bot.messages import Message, Reaction
+from bot.review import record_review
 from bot.text import MAX_GRADED_CHARS, is_blank
 from storage import unit_of_work
 from storage.models import Answer, Member, Post
@@ -147,6 +148,8 @@ async def _store(
         existing.withdrawn = False
         existing.on_time = on_time
     _apply_grade(existing, grade)
+    if on_time:
+        await record_review(repo, member.id, post.question_id, post.id, grade.score, now)
     if practice:
         existing.points = 0
         await repo.set_post_state(post.id, "revealed", revealed_at=now)

@@ -16,7 +16,7 @@ from bot.schedule import (
     local_date,
     week_bounds,
 )
-from question_bank.selection import NoEligibleQuestion, choose_question
+from question_bank.selection import choose_question, eligible_questions
 from storage import unit_of_work
 from storage.models import Channel, Member
 from storage.repository import DAILY, PRACTICE, Repository
@@ -109,17 +109,32 @@ def _topics(ctx: CoreContext) -> Message:
 
 
 async def _practice(ctx: CoreContext, c: CommandContext, topic: str | None) -> Message:
-    history = await c.repo.practice_question_ids(c.member.id)
-    try:
+    """A due review first (most overdue), else a question the member has not seen yet."""
+    topics = [topic] if topic else (c.channel.topic_filter or None)
+    banks = c.channel.bank_filter or None
+    eligible = {q.qualified_id for q in eligible_questions(ctx.bank, topics=topics, banks=banks)}
+    if not eligible:
+        return render.error("No question matches that topic. See `/mlq topics`.")
+    review = next(
+        (
+            card
+            for card in await c.repo.due_reviews(c.member.id, c.now)
+            if card.question_id in eligible and ctx.bank.get(card.question_id) is not None
+        ),
+        None,
+    )
+    if review is not None:
+        question = ctx.bank.get(review.question_id)
+    else:
+        seen = await c.repo.reviewed_question_ids(c.member.id)
+        seen += await c.repo.practice_question_ids(c.member.id)
         question = choose_question(
             ctx.bank,
-            history,
-            seed=f"practice:{c.member.id}:{len(history)}",
-            topics=[topic] if topic else (c.channel.topic_filter or None),
-            banks=c.channel.bank_filter or None,
+            seen,
+            seed=f"practice:{c.member.id}:{len(seen)}",
+            topics=topics,
+            banks=banks,
         )
-    except NoEligibleQuestion:
-        return render.error("No question matches that topic. See `/mlq topics`.")
     post_id = await c.repo.claim_post(
         claim_key=f"practice:{uuid.uuid4().hex}",
         channel_id=c.channel.id,
@@ -132,7 +147,8 @@ async def _practice(ctx: CoreContext, c: CommandContext, topic: str | None) -> M
         member_id=c.member.id,
     )
     await c.repo.set_post_state(post_id, "posted", posted_at=c.now, lease_until=None)
-    return render.practice_question(question, post_id)
+    last_score = review.last_score if review is not None else None
+    return render.practice_question(question, post_id, review_of=last_score)
 
 
 async def _target_member(c: CommandContext, ref: str | None) -> Member | None:
@@ -159,6 +175,8 @@ async def _stats(c: CommandContext, ref: str | None) -> Message:
         ),
         f"- Best answers: {daily.best_answers}",
         f"- Streak: {streak.current if streak else 0} (best {streak.best if streak else 0})",
+        f"- Reviews due: {await c.repo.count_due_reviews(member.id, c.now)}"
+        " (`/mlq` serves them first)",
         f"- Practice answers: {practice.answers}"
         + (
             f", mean grade {render.percent(practice.mean_score)}"

@@ -148,9 +148,13 @@ def answer_feedback(
     )
 
 
-def practice_question(question: Question, post_id: int) -> Message:
+def practice_question(
+    question: Question, post_id: int, *, review_of: float | None = None
+) -> Message:
+    """A private practice question; ``review_of`` is the last score when it is a review."""
+    kind = "Practice" if review_of is None else f"Review (last time {percent(review_of)})"
     return Message(
-        title=f"Practice · {question.topic_title} · {STARS.get(question.difficulty, '')}",
+        title=f"{kind} · {question.topic_title} · {STARS.get(question.difficulty, '')}",
         body=question.prompt,
         buttons=(Button(Action.ANSWER_PRIVATELY, "Answer privately", str(post_id)),),
         footer="Just for you: answer with the button (or, in the terminal, type your answer). "

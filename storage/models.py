@@ -166,6 +166,27 @@ class MemberStreak(Base):
     freezes_used: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ReviewCard(Base):
+    """A member's spaced-repetition card for one question (FSRS state as JSON)."""
+
+    __tablename__ = "review_card"
+    __table_args__ = (
+        UniqueConstraint("member_id", "question_id"),
+        Index("ix_review_card_member_due", "member_id", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(200))
+    card: Mapped[dict] = mapped_column(JSON)
+    # The card before the last review, so a regrade of the same post replaces that review.
+    previous: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    last_post_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    due: Mapped[datetime] = mapped_column(UTCDateTime())
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    last_score: Mapped[float] = mapped_column(Float, default=0.0)
+
+
 class ProcessedEvent(Base):
     """Platform deliveries already handled; the unique key turns retries into no-ops."""
 

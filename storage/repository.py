@@ -22,6 +22,7 @@ from storage.models import (
     MemberStreak,
     Post,
     ProcessedEvent,
+    ReviewCard,
     Workspace,
 )
 from storage.upsert import insert_ignore
@@ -465,6 +466,45 @@ class Repository:
             .order_by(Channel.id)
         )
         return [(c, s) for c, s in rows]
+
+    # --- spaced repetition ------------------------------------------------------------
+
+    async def review_card(self, member_id: int, question_id: str) -> ReviewCard | None:
+        return await self.session.scalar(
+            select(ReviewCard).where(
+                ReviewCard.member_id == member_id, ReviewCard.question_id == question_id
+            )
+        )
+
+    async def due_reviews(self, member_id: int, now: datetime, limit: int = 50) -> list[ReviewCard]:
+        """The member's due cards, most overdue first."""
+        return list(
+            await self.session.scalars(
+                select(ReviewCard)
+                .where(ReviewCard.member_id == member_id, ReviewCard.due <= now)
+                .order_by(ReviewCard.due, ReviewCard.id)
+                .limit(limit)
+            )
+        )
+
+    async def reviewed_question_ids(self, member_id: int) -> list[str]:
+        return list(
+            await self.session.scalars(
+                select(ReviewCard.question_id)
+                .where(ReviewCard.member_id == member_id)
+                .order_by(ReviewCard.id)
+            )
+        )
+
+    async def count_due_reviews(self, member_id: int, now: datetime) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count())
+                .select_from(ReviewCard)
+                .where(ReviewCard.member_id == member_id, ReviewCard.due <= now)
+            )
+            or 0
+        )
 
     # --- streaks ----------------------------------------------------------------------
 
