@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
 from adapters.slack.http_mode import build_web_app, start_http
 from adapters.slack.runtime import SlackConfigError, SlackRuntime, build_runtime
 from adapters.slack.socket_mode import start_socket_mode
@@ -33,6 +35,25 @@ async def start(runtime: SlackRuntime, *, port: int = 3000, host: str = "0.0.0.0
     return http_runner.cleanup
 
 
+async def stop_scheduler(scheduler: AsyncIOScheduler, *, grace: float = 10.0) -> None:
+    """Stop ticking, and let a tick in flight finish before the database is closed.
+
+    APScheduler runs each tick as a task and its shutdown only cancels it without waiting;
+    closing the database under a half-cancelled tick can leave it hanging.
+    """
+    scheduler.pause()
+    ticks = [
+        t
+        for t in asyncio.all_tasks()
+        if getattr(t.get_coro(), "__name__", "") == "run_coroutine_job" and not t.done()
+    ]
+    if ticks:
+        await asyncio.wait(ticks, timeout=grace)
+    scheduler.shutdown(wait=False)  # cancels whatever is still running
+    if ticks:
+        await asyncio.gather(*ticks, return_exceptions=True)
+
+
 async def serve(
     settings: Settings,
     *,
@@ -55,7 +76,7 @@ async def serve(
         await asyncio.Event().wait()  # until cancelled (Ctrl-C)
     finally:
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            await stop_scheduler(scheduler)
         if stop is not None:
             await stop()
         await runtime.close()

@@ -64,6 +64,8 @@ class FakeSlack:
         *,
         per_channel_interval: float | None = None,
         inject_429: Callable[[str, int], float | None] | None = None,
+        auto_users: bool = False,
+        record: bool = True,
     ) -> None:
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url id, body)
@@ -73,6 +75,10 @@ class FakeSlack:
         self.not_in_channel: set[str] = set()
         self.per_channel_interval = per_channel_interval
         self.inject_429 = inject_429
+        self.auto_users = auto_users  # users.info knows everyone (benchmarks)
+        self.record = record  # benchmarks keep counts only, not every call
+        self.counts: dict[str, int] = defaultdict(int)
+        self.posts_per_channel: dict[str, int] = defaultdict(int)
         self.rate_limited = 0  # 429s answered, injected or enforced
         self.too_soon = 0  # posts that broke the per-channel limit
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
@@ -94,6 +100,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{hook}", self._response_url)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/stats", self._stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -190,7 +197,9 @@ class FakeSlack:
             params.setdefault("client_id", client_id)
             params.setdefault("client_secret", client_secret)
         call = Call(method, params, token, time.monotonic())
-        self.calls.append(call)
+        self.counts[method] += 1
+        if self.record:
+            self.calls.append(call)
         if self._failures[method]:
             return self._failure(self._failures[method].popleft())
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
@@ -247,6 +256,7 @@ class FakeSlack:
                 self.too_soon += 1
                 return self._failure(Failure(429, retry_after=remaining))
         self._last_post[key] = now
+        self.posts_per_channel[key] += 1
         ts = self._next_ts()
         message = {"type": "message", "ts": ts, "user": team.bot_user_id}
         message["text"] = params.get("text")
@@ -268,6 +278,9 @@ class FakeSlack:
 
     async def _m_users_info(self, params: dict[str, Any], team: Team) -> Any:
         user = self.users.get((team.team_id, str(params.get("user"))))
+        if user is None and self.auto_users:
+            self.add_user(team.team_id, str(params.get("user")), f"Person {params.get('user')}")
+            user = self.users[(team.team_id, str(params.get("user")))]
         if user is None:
             return _ok(False, error="user_not_found")
         return _ok(user=user)
@@ -305,6 +318,18 @@ class FakeSlack:
             "enterprise": None,
             "is_enterprise_install": False,
         }
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        """Counts for benchmarks running the fake in another process."""
+        return web.json_response(
+            {
+                "counts": self.counts,
+                "posts_per_channel": self.posts_per_channel,
+                "rate_limited": self.rate_limited,
+                "too_soon": self.too_soon,
+                "responses": len(self.responses),
+            }
+        )
 
     # --- response_url -----------------------------------------------------------------------
 
