@@ -1,6 +1,6 @@
 """Grading throughput on one core, against a naive baseline in the same run.
 
-    .venv/bin/python bench/grading_throughput.py [--answers N] [--round K]
+    .venv/bin/python bench/grading_throughput.py [--answers N] [--round K] [--answers-from FILE]
 
 Answers are the development-set answers (typical chat answers: terse to rambling, lists,
 code, typos), cycled over their own questions until N gradings have run. The grader runs
@@ -10,6 +10,8 @@ question as ``round_answers``, so the near-copy check runs as it would in a busy
 Two naive baselines run on the same work: ``bot.grading.simple.grade_simple``, the plain
 stem-overlap grader the project started with (it stems every word afresh), and rapidfuzz
 ``token_set_ratio`` against the model answer (one C call, no rubric, no feedback).
+``--answers-from`` takes the answers from another labelled file (the holdout set's answers
+are about twice as long); only their text is used here, never their labels.
 """
 
 from __future__ import annotations
@@ -59,11 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=20_000)
     parser.add_argument("--round", type=int, default=0, help="earlier answers per grading")
+    parser.add_argument("--answers-from", type=Path, default=DEVSET, help="JSON lines file")
     args = parser.parse_args(argv)
 
     where = pin_to_one_core()
     bank = load_bank()
-    rows = [json.loads(line) for line in DEVSET.read_text(encoding="utf-8").splitlines() if line]
+    text = args.answers_from.read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line]
     rows = [r for r in rows if bank.get(r["question"]) is not None]
     by_question: dict[str, list[str]] = defaultdict(list)
     base: list[tuple[Question, str, list[str]]] = []
