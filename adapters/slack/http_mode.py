@@ -9,19 +9,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.gate import AckGate
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are far smaller; refuse anything absurd
 
 
-def build_web_app(bolt: AsyncApp, *, pending_work=lambda: 0) -> web.Application:
+def build_web_app(
+    bolt: AsyncApp,
+    *,
+    pending_work: Callable[[], int] = lambda: 0,
+    gate: AckGate | None = None,
+) -> web.Application:
     async def events(request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
-        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+        if gate is not None:
+            gate.request_started()
+        try:
+            bolt_request = await to_bolt_request(request)
+            return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+        finally:
+            if gate is not None:
+                gate.request_finished()
 
     async def health(_: web.Request) -> web.Response:
         return web.json_response({"ok": True, "pending_work": pending_work()})

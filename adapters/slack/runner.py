@@ -7,7 +7,7 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from adapters.slack.http_mode import build_web_app, start_http
+from adapters.slack.http_mode import start_http
 from adapters.slack.runtime import SlackConfigError, SlackRuntime, build_runtime
 from adapters.slack.socket_mode import start_socket_mode
 from bot.config import Settings
@@ -27,8 +27,7 @@ async def start(runtime: SlackRuntime, *, port: int = 3000, host: str = "0.0.0.0
         )
         log.info("Slack Socket Mode connected")
         return handler.close_async
-    web_app = build_web_app(runtime.bolt, pending_work=lambda: runtime.bridge.work.pending)
-    http_runner, bound = await start_http(web_app, host=host, port=port)
+    http_runner, bound = await start_http(runtime.web_app(), host=host, port=port)
     log.info("Slack HTTP endpoint on port %d: POST /slack/events, GET /healthz", bound)
     if runtime.token_mode == "oauth":
         log.info("install into a workspace at /slack/install")

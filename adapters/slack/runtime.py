@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -26,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.bridge import SlackBridge
+from adapters.slack.http_mode import build_web_app
 from adapters.slack.listeners import register
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.retry import retry_handlers
@@ -34,6 +36,7 @@ from adapters.slack.work import WorkQueue
 from bot.app import App, build_app
 from bot.clock import Clock
 from bot.config import Settings
+from bot.core import MlqCore
 from question_bank.loader import QuestionBank
 
 log = logging.getLogger("mlq.slack")
@@ -116,8 +119,14 @@ class SlackRuntime:
     extra_closers: list = field(default_factory=list)
 
     @property
-    def core(self):
+    def core(self) -> MlqCore:
         return self.app.core
+
+    def web_app(self) -> web.Application:
+        """The HTTP endpoints, with the ack gate between requests and background work."""
+        return build_web_app(
+            self.bolt, pending_work=lambda: self.bridge.work.pending, gate=self.bridge.work.gate
+        )
 
     async def close(self, *, drain_seconds: float = 10.0) -> None:
         if not await self.bridge.work.join(drain_seconds):

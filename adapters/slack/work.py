@@ -11,11 +11,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from adapters.slack.gate import AckGate
+
 log = logging.getLogger("mlq.slack")
 
 
 class WorkQueue:
-    def __init__(self, limit: int = 16) -> None:
+    def __init__(self, limit: int = 16, *, gate: AckGate | None = None) -> None:
+        self.gate = gate or AckGate()
         self._slots = asyncio.Semaphore(limit)
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
@@ -35,6 +38,7 @@ class WorkQueue:
         task.add_done_callback(self._done)
 
     async def _run(self, job: Callable[[], Awaitable[object]], name: str) -> None:
+        await self.gate.wait_quiet()  # let the acks of a burst go out first
         async with self._slots:
             await self._guard(job, name)
 

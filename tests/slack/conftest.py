@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from adapters.slack.http_mode import build_web_app, start_http
+from adapters.slack.http_mode import start_http
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.runtime import SlackRuntime, build_runtime
 from bot.clock import ManualClock
@@ -122,7 +122,7 @@ async def slack_http(db_url: str, fake_slack: FakeSlack, clean_env: None):
     settings = slack_settings(db_url, fake_slack, SLACK_BOT_TOKEN=BOT_TOKEN)
     clock = ManualClock(MONDAY_8AM)
     runtime = await make_runtime(settings, mode="http", clock=clock)
-    runner, port = await start_http(build_web_app(runtime.bolt), host="127.0.0.1", port=0)
+    runner, port = await start_http(runtime.web_app(), host="127.0.0.1", port=0)
     async with aiohttp.ClientSession() as http:
         yield SlackHttp(runtime, fake_slack, clock, f"http://127.0.0.1:{port}", http)
     await runner.cleanup()

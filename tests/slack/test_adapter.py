@@ -182,3 +182,21 @@ async def test_people_cache_users_info_and_share_concurrent_lookups(fake_slack, 
     await people.lookup("T1", "U-admin", max_age=10)  # an admin command wants fresh news
     assert len(fake_slack.of("users.info")) == 2
     assert await people.lookup("T1", "U-nobody") is None  # user_not_found: no admin
+
+
+async def test_work_waits_for_requests_in_flight_but_not_forever():
+    import asyncio
+
+    from adapters.slack.gate import AckGate
+
+    gate = AckGate(quiet=0.0, patience=60)
+    gate.request_started()
+    waiting = asyncio.create_task(gate.wait_quiet())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not waiting.done()  # a request is being acknowledged: work holds back
+    gate.request_finished()
+    await asyncio.wait_for(waiting, 5)
+    impatient = AckGate(quiet=0.0, patience=0.0)
+    impatient.request_started()
+    await asyncio.wait_for(impatient.wait_quiet(), 5)  # patience spent: work goes ahead

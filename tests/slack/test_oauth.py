@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
-from adapters.slack.http_mode import build_web_app, start_http
+from adapters.slack.http_mode import start_http
 from bot.clock import ManualClock
 from tests.slack import payloads
 from tests.slack.conftest import MONDAY_8AM, SlackHttp, make_runtime, slack_settings
@@ -24,7 +24,7 @@ async def oauth_app(db_url, fake_slack, clean_env):
     clock = ManualClock(MONDAY_8AM)
     runtime = await make_runtime(settings, mode="http", clock=clock)
     assert runtime.token_mode == "oauth"
-    runner, port = await start_http(build_web_app(runtime.bolt), host="127.0.0.1", port=0)
+    runner, port = await start_http(runtime.web_app(), host="127.0.0.1", port=0)
     async with aiohttp.ClientSession() as http:
         yield SlackHttp(runtime, fake_slack, clock, f"http://127.0.0.1:{port}", http)
     await runner.cleanup()
