@@ -11,6 +11,8 @@ from bot.grading.behavioural import (
     score_star,
     story_factor,
 )
+from bot.grading.calibration import calibrated
+from bot.grading.features import Features, concept_features
 from bot.grading.feedback import concept_feedback, star_feedback
 from bot.grading.match import AnswerIndex, Matcher, PointMatch
 from bot.grading.nearcopy import is_near_copy
@@ -45,6 +47,17 @@ def grade(question: Question, text: str, round_answers: Sequence[str] = ()) -> G
     return _grade_concepts(question, scanned, flags)
 
 
+def features_for(question: Question, text: str) -> Features | None:
+    """The calibration features of a technical answer (None for behavioural questions or
+    an empty answer); bench/fit_grader.py fits the calibration on these."""
+    scanned = scan(text[:GRADED_PREFIX_CHARS])
+    if question.kind == Kind.BEHAVIOURAL or not scanned.clauses:
+        return None
+    index = AnswerIndex.build(scanned)
+    matches = Matcher(rubric_for(question), index).match_all()
+    return concept_features(question, index, matches, judge_style(scanned))
+
+
 def _clamp(value: float) -> float:
     return max(0.0, min(1.0, value))
 
@@ -52,18 +65,18 @@ def _clamp(value: float) -> float:
 def _grade_concepts(question: Question, scanned: Scan, flags: list[str]) -> Grade:
     rubric = rubric_for(question)
     empty = not scanned.clauses
-    matches: list[PointMatch] = (
-        [] if empty else Matcher(rubric, AnswerIndex.build(scanned)).match_all()
-    )
+    index = None if empty else AnswerIndex.build(scanned)
+    matches: list[PointMatch] = [] if index is None else Matcher(rubric, index).match_all()
     style = judge_style(scanned)
     if style.keyword_list:
         flags.append("keyword_list")
     method = "key_points" if rubric.from_key_points else "model_answer"
 
-    if matches:
-        content = sum(m.credit for m in matches) / len(matches)
-        if not rubric.from_key_points:
-            content = min(1.0, content / MODEL_ANSWER_FULL)
+    if matches and index is not None and rubric.from_key_points:
+        # Key-point credit and shared vocabulary, combined by the fitted calibration.
+        content = calibrated(concept_features(question, index, matches, style))
+    elif matches:
+        content = min(1.0, sum(m.credit for m in matches) / len(matches) / MODEL_ANSWER_FULL)
     else:
         content = 0.0
     score = _clamp(content * style.factor)
