@@ -1,12 +1,14 @@
 """How well does the grader agree with human labels? Spearman's rho against three baselines.
 
-    .venv/bin/python bench/grading_eval.py [--devset FILE] [--holdout FILE | --no-holdout] [--json]
+    .venv/bin/python bench/grading_eval.py [--devset FILE] [--holdout FILE | --no-holdout]
+                                           [--holdout2 FILE | --no-holdout2] [--json]
 
-Two labelled sets (labels 0/1/2, see bench/data/grading_guideline.md):
-- ``grading_devset.jsonl``: the tuning rows. Its old ``dev`` and ``test`` splits were both
-  used to tune the grader, so together they are reported as ``dev``;
-- ``grading_holdout.jsonl``: fresh answers to 18 questions the devset does not use,
-  written and committed before the grader was run on them, reported as ``holdout``.
+Three labelled sets (labels 0/1/2, see bench/data/grading_guideline.md):
+- ``grading_devset.jsonl`` (``dev``) and ``grading_holdout.jsonl`` (``holdout``): the
+  384 tuning rows (the holdout was blind in round 2, then looked at), also reported
+  together as ``tuning``;
+- ``grading_holdout2.jsonl`` (``holdout2``): the blind set of round 3, answers to 18
+  questions neither other file uses, committed (a9dc5a5) before any grader run on them.
 
 In one run on the same rows, every answer is scored with
 - the grader (``grade_answer``),
@@ -43,6 +45,7 @@ from question_bank.schema import Question  # noqa: E402
 
 DEVSET = ROOT / "bench" / "data" / "grading_devset.jsonl"
 HOLDOUT = ROOT / "bench" / "data" / "grading_holdout.jsonl"
+HOLDOUT2 = ROOT / "bench" / "data" / "grading_holdout2.jsonl"
 TARGET_RHO = 0.70
 TARGET_MARGIN = 0.10
 BOOTSTRAP_ROUNDS = 2000
@@ -108,7 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devset", type=Path, default=DEVSET)
     parser.add_argument("--holdout", type=Path, default=HOLDOUT)
-    parser.add_argument("--no-holdout", action="store_true", help="report the tuning rows only")
+    parser.add_argument("--no-holdout", action="store_true", help="leave out the round-2 holdout")
+    parser.add_argument("--holdout2", type=Path, default=HOLDOUT2)
+    parser.add_argument("--no-holdout2", action="store_true",
+                        help="leave out the blind round-3 holdout (use while tuning)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
@@ -116,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = load_rows(args.devset, "dev")
     if not args.no_holdout:
         rows += load_rows(args.holdout, "holdout")
+    if not args.no_holdout2:
+        rows += load_rows(args.holdout2, "holdout2")
     missing = sorted({r["question"] for r in rows if bank.get(r["question"]) is None})
     if missing:
         print(f"questions not in the bank, rows skipped: {missing}", file=sys.stderr)
@@ -138,12 +146,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     groups: dict[str, list[int]] = defaultdict(list)
     for i, (row, question) in enumerate(zip(rows, questions, strict=True)):
         groups[row["split"]].append(i)
+        if row["split"] in ("dev", "holdout"):
+            groups["tuning"].append(i)
         groups[f"{row['split']}/{question.kind.value}"].append(i)
         if row["split"] == "dev":
             groups[f"dev (old {row['origin']} split)"].append(i)
 
     report: dict[str, dict[str, float | int]] = {}
-    for group in sorted(groups, key=lambda g: (not g.startswith("dev"), g)):
+    order = ("tuning", "dev", "holdout/", "holdout", "holdout2")
+    for group in sorted(groups, key=lambda g: (
+            [i for i, o in enumerate(order) if g.startswith(o)][-1:] or [9], g)):
         idx = groups[group]
         entry: dict[str, float | int] = {"n": len(idx)}
         for name in scorers:
@@ -152,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     verdict = {}
     intervals = {}
-    for split in ("dev", "holdout"):
+    for split in ("tuning", "dev", "holdout", "holdout2"):
         if split not in report:
             continue
         idx = groups[split]
