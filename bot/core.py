@@ -16,6 +16,7 @@ from bot.events import (
     InboundEvent,
     PrivateAnswerSubmitted,
 )
+from bot.fanout import for_each
 from bot.home import home_view
 from bot.messages import Message
 from bot.render import error
@@ -76,25 +77,27 @@ class MlqCore:
     async def tick(self) -> TickReport:
         """Do whatever is due now: posts, reveals, digests, and retries of stalled sends."""
         now = self.ctx.now()
-        posted = digests = 0
         async with unit_of_work(self.ctx.db) as repo:
             channels = await repo.active_channels(self.ctx.platform)
-        for row in channels:
-            try:
-                posted += await rounds.post_due(self.ctx, row, now)
-            except Exception:
-                log.exception("channel %s: daily post failed", row.channel.id)
+        limit = self.ctx.concurrency
+        posted = await for_each(
+            channels,
+            lambda row: rounds.post_due(self.ctx, row, now),
+            limit=limit,
+            what="daily post",
+        )
         try:
             revealed = await rounds.reveal_due(self.ctx, now)
             await rounds.recover_stalled(self.ctx, now)
         except Exception:
             log.exception("reveal pass failed")
             revealed = 0
-        for row in channels:
-            try:
-                digests += await digest.digest_due(self.ctx, row, now)
-            except Exception:
-                log.exception("channel %s: digest failed", row.channel.id)
+        digests = await for_each(
+            channels,
+            lambda row: digest.digest_due(self.ctx, row, now),
+            limit=limit,
+            what="digest",
+        )
         await self._prune(now)
         return TickReport(posted, revealed, digests)
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot import render
 from bot.context import CoreContext, address_of, channel_zone, log
 from bot.events import ThreadAddress
+from bot.fanout import for_each
 from bot.messages import Message
 from bot.schedule import (
     is_scheduled,
@@ -140,13 +141,12 @@ def _effective_grade(answer_flags: list[str]) -> bool:
 async def reveal_due(ctx: CoreContext, now: datetime) -> int:
     async with unit_of_work(ctx.db) as repo:
         due = await repo.due_reveals(now)
-    revealed = 0
-    for post in due:
-        try:
-            revealed += await reveal(ctx, post.id, now)
-        except Exception:
-            log.exception("post %s: reveal failed", post.id)
-    return revealed
+    return await for_each(
+        [post.id for post in due],
+        lambda post_id: reveal(ctx, post_id, now),
+        limit=ctx.concurrency,
+        what="reveal",
+    )
 
 
 async def reveal(ctx: CoreContext, post_id: int, now: datetime) -> bool:

@@ -485,3 +485,24 @@ async def test_a_deletion_without_an_author_withdraws_by_message_id(h: Harness):
     await h.run_until(datetime(2026, 3, 2, 17, tzinfo=UTC))
     points = reveals(h)[0].message.plain_text().split("Points")[1]
     assert "Ana" not in points and "Ben" in points
+
+
+async def test_one_tick_posts_to_many_channels_once_each_despite_failures(db_url: str):
+    from bot.events import ChannelAddress, CommandInvoked
+
+    h = await make_harness(db_url, MONDAY_6AM)
+    try:
+        names = [f"C{n:03d}" for n in range(60)]
+        for name in names:
+            await h.core.dispatch(CommandInvoked(ChannelAddress(h.where.platform, "W1", name),
+                                                 ADMIN, "subscribe"))
+        h.adapter.failing_channels.update({"C007", "C042"})
+        h.clock.set(datetime(2026, 3, 2, 9, tzinfo=UTC))
+        report = await h.core.tick()
+        assert report.posted == 58
+        posted = sorted(s.channel.channel for s in questions(h))
+        assert posted == sorted(set(names) - {"C007", "C042"})
+        await h.core.tick()  # nothing new: each channel's post is claimed once
+        assert len(questions(h)) == 58
+    finally:
+        await h.close()
