@@ -124,7 +124,9 @@ async def _mlq_app(conn, options: dict[str, Any]) -> None:
         MLQ_INSTANCE_ID="bench",
     )
     clock = ManualClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))  # a Monday
-    runtime = await build_runtime(settings, mode="http", clock=clock)
+    runtime = await build_runtime(
+        settings, mode="http", clock=clock, work_limit=options.get("work_limit", 16)
+    )
     threads: dict[str, str] = {}
     channels = options.get("channels", [])
     admin = Actor(ADMIN, "Bench Admin", is_admin=True)
