@@ -104,13 +104,13 @@ async def post_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
             )
     if late:
         log.warning("channel %s: posting today's question late", channel.id)
-    await send_question(ctx, row, post_id, question, now)
-    return True
+    return await send_question(ctx, row, post_id, question, now)
 
 
 async def send_question(
     ctx: CoreContext, row: ChannelRow, post_id: int, question: Question, now: datetime
-) -> None:
+) -> bool:
+    """Send a claimed question; True once it is delivered and recorded."""
     reveal_at = now + timedelta(minutes=row.channel.reveal_after_minutes)
     async with unit_of_work(ctx.db) as repo:
         post = await repo.get_post(post_id)
@@ -123,7 +123,7 @@ async def send_question(
     except Exception:
         # The claim stays; when its lease runs out the recovery pass tries again.
         log.exception("channel %s: posting question failed; will retry", row.channel.id)
-        return
+        return False
     async with unit_of_work(ctx.db) as repo:
         await repo.mark_posted(
             post_id,
@@ -132,6 +132,7 @@ async def send_question(
             posted_at=now,
             reveal_at=reveal_at,
         )
+    return True
 
 
 def _effective_grade(answer_flags: list[str]) -> bool:
