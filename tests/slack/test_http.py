@@ -315,3 +315,78 @@ async def test_health_endpoint(slack_http: SlackHttp):
     async with slack_http.http.get(f"{slack_http.base_url}/healthz") as response:
         assert response.status == 200
         assert (await response.json())["ok"] is True
+
+
+# Every subcommand of the core grammar, and where its reply goes: the channel (a post by
+# the bot) or only the person (an ephemeral reply through the command's response_url).
+SUBCOMMANDS = [
+    ("help", "U1", "private", "mlq help"),
+    ("topics", "U1", "private", "Topics"),
+    ("", "U1", "private", "Practice"),
+    ("stats", "U1", "private", "Stats"),
+    ("stats <@U2|ben>", "U1", "private", "Ben"),
+    ("streak", "U1", "private", "Your streak"),
+    ("leaderboard", "U1", "private", "Leaderboard"),
+    ("leaderboard all", "U1", "private", "all time"),
+    ("subscribe", "U-admin", "channel", "subscribed"),
+    ("schedule 09:30 Europe/Berlin mon-fri", "U-admin", "channel", "Schedule updated"),
+    ("reveal-after 6h", "U-admin", "private", "Reveal delay"),
+    ("digest fri 16:00", "U-admin", "private", "Digest time"),
+    ("pause", "U-admin", "channel", "paused"),
+    ("resume", "U-admin", "channel", "resume"),
+    ("skip", "U-admin", "channel", "No daily question today"),
+    ("unsubscribe", "U-admin", "channel", "no more daily questions"),
+    ("pause", "U1", "private", "Only workspace or server admins"),
+    ("schedule 25:00 Mars/Base", "U-admin", "private", "Usage"),
+    ("frobnicate", "U1", "private", "neither a command nor a topic"),
+]
+
+
+async def test_every_subcommand_replies_where_it_should(slack_http: SlackHttp):
+    s = slack_http
+    assert await s.command("stats", user="U2") == 200  # Ben exists before he is looked up
+    await s.settle()
+    for text, user, where, expected in SUBCOMMANDS:
+        s.fake.clear()
+        assert await s.command(text, user=user) == 200, text
+        await s.settle()
+        posts = s.fake.of("chat.postMessage", channel="C1")
+        if where == "channel":
+            assert s.fake.responses == [], text
+            assert len(posts) == 1 and expected in json.dumps(posts[0].params["blocks"]), text
+        else:
+            assert posts == [], text
+            ((_, body),) = s.fake.responses
+            assert body["response_type"] == "ephemeral", text
+            assert expected in json.dumps(body["blocks"]), (text, body["text"])
+
+
+async def test_a_practice_question_is_answered_through_the_modal(slack_http: SlackHttp):
+    s = slack_http
+    assert await s.command("", user="U2") == 200
+    await s.settle()
+    ((_, practice),) = s.fake.responses
+    button = next(b for b in practice["blocks"] if b["type"] == "actions")["elements"][0]
+    assert button["action_id"] == "mlq:answer_privately"
+    press = payloads.block_actions(
+        "mlq:answer_privately",
+        button["value"],
+        message_ts="1700000000.999999",
+        user="U2",
+        is_ephemeral=True,
+        response_url=s.fake.response_url("practice"),
+        message_blocks=practice["blocks"],
+    )
+    assert (await s.interactive(press))[0] == 200
+    await s.settle()
+    view = s.fake.of("views.open")[0].params["view"]
+    s.fake.clear()
+    submit = payloads.view_submission(view, "Some thoughts on the question.", user="U2")
+    assert (await s.interactive(submit))[0] == 200
+    await s.settle()
+    # No thread for an ephemeral question: the grade comes back through its response_url.
+    ((hook, graded),) = s.fake.responses
+    assert hook == "practice" and graded["response_type"] == "ephemeral"
+    assert "Model answer" in json.dumps(graded["blocks"])
+    (stored,) = await answers(s)
+    assert stored.kind == "practice" and stored.text == "Some thoughts on the question."

@@ -205,3 +205,56 @@ def test_defused_names_in_titles_stay_plain():
     title = f"Stats · {quote_user_text(defuse('<@U1> @here'))}"
     header = blocks.render(Message(body="x", title=title)).blocks[0]["text"]["text"]
     assert "<@" not in header and "\\" not in header
+
+
+def _within_limits(rendered: blocks.SlackMessage) -> None:
+    assert len(rendered.blocks) <= blocks.MAX_BLOCKS
+    for block in rendered.blocks:
+        if block["type"] == "section" and "text" in block:
+            assert len(block["text"]["text"]) <= blocks.SECTION_CHARS
+        for field in block.get("fields", []):
+            assert len(field["text"]) <= blocks.FIELD_CHARS
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= blocks.HEADER_CHARS
+
+
+def test_the_cores_question_reveal_and_digest_fit_block_kit():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot import render
+    from tests.harness import shared_bank
+
+    question = max(shared_bank(), key=lambda q: len(q.answer))
+    post = render.question_post(
+        question,
+        post_id=3,
+        deadline=datetime(2026, 3, 2, 17, tzinfo=UTC),
+        zone=ZoneInfo("Europe/Berlin"),
+        late=False,
+    )
+    _within_limits(blocks.render(post))
+    rows = [
+        render.RevealRow(f"Member <!here> {n} *star*", 10 - n % 10, 0.5, n == 0, True, False)
+        for n in range(150)
+    ]
+    reveal = blocks.render(render.reveal(question, rows, quote_user_text("<!channel> best")))
+    _within_limits(reveal)
+    text = json.dumps(reveal.blocks)
+    assert "<!here>" not in text and "<!channel>" not in text
+    assert "Member 149" in text or "not shown" in text  # all shown, or cut with a note
+    facts = render.DigestFacts(
+        iso_year=2026,
+        iso_week=10,
+        posts=5,
+        top=[("Ana", 40, 3), ("Ben", 30, 1)],
+        streaks=[("Ana", 3)],
+        team_streak=2,
+        team_streak_best=4,
+        participation=0.6,
+        hardest=(question.prompt, 0.3),
+        most_missed=("a key point", 4),
+    )
+    digest = blocks.render(render.digest(facts))
+    _within_limits(digest)
+    assert digest.blocks[0]["text"]["text"].startswith("Weekly digest")
