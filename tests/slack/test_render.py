@@ -242,7 +242,7 @@ def test_the_cores_question_reveal_and_digest_fit_block_kit():
     _within_limits(reveal)
     text = json.dumps(reveal.blocks)
     assert "<!here>" not in text and "<!channel>" not in text
-    assert "Member 149" in text or "not shown" in text  # all shown, or cut with a note
+    assert "Member here 149" in text or "not shown" in text  # all shown, or cut with a note
     facts = render.DigestFacts(
         iso_year=2026,
         iso_week=10,
