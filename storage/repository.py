@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -62,45 +62,39 @@ class Repository:
 
     # --- identities -------------------------------------------------------------------
 
+    async def _get_or_insert(
+        self, lookup: Select[Any], table: Any, values: dict[str, Any], keys: tuple[str, ...]
+    ) -> Any:
+        """The row ``lookup`` finds, inserting ``values`` first if there is none yet.
+
+        Reading first keeps the usual case (the row exists) free of writes; the insert
+        ignores a conflict, so two processes creating the same row both end up reading it.
+        """
+        found = await self.session.scalar(lookup)
+        if found is not None:
+            return found
+        await insert_ignore(self.session, table, values, keys)
+        return await self.session.scalar(lookup)
+
     async def workspace_id(self, platform: str, external_id: str, now: datetime) -> int:
-        values = {"platform": platform, "external_id": external_id, "created_at": now}
-        new_id = await insert_ignore(
-            self.session, Workspace.__table__, values, ("platform", "external_id")
-        )
-        if new_id is not None:
-            return new_id
-        return await self.session.scalar(
+        return await self._get_or_insert(
             select(Workspace.id).where(
                 Workspace.platform == platform, Workspace.external_id == external_id
-            )
+            ),
+            Workspace.__table__,
+            {"platform": platform, "external_id": external_id, "created_at": now},
+            ("platform", "external_id"),
         )
 
     async def channel(self, workspace_id: int, external_id: str, now: datetime) -> Channel:
-        values = {
-            "workspace_id": workspace_id,
-            "external_id": external_id,
-            "created_at": now,
-            "subscribed": False,
-            "paused": False,
-            "timezone": "UTC",
-            "post_time": "09:00",
-            "weekdays": "01234",
-            "reveal_after_minutes": 480,
-            "digest_weekday": 4,
-            "digest_time": "16:00",
-            "topic_filter": [],
-            "bank_filter": [],
-            "team_streak_threshold": 3,
-            "team_streak": 0,
-            "team_streak_best": 0,
-        }
-        await insert_ignore(
-            self.session, Channel.__table__, values, ("workspace_id", "external_id")
-        )
-        return await self.session.scalar(
+        """The channel, created with the model's defaults on first sight."""
+        return await self._get_or_insert(
             select(Channel).where(
                 Channel.workspace_id == workspace_id, Channel.external_id == external_id
-            )
+            ),
+            Channel.__table__,
+            {"workspace_id": workspace_id, "external_id": external_id, "created_at": now},
+            ("workspace_id", "external_id"),
         )
 
     async def find_channel(self, workspace_id: int, external_id: str) -> Channel | None:
@@ -113,20 +107,22 @@ class Repository:
     async def member(
         self, workspace_id: int, external_id: str, display_name: str, now: datetime
     ) -> Member:
-        values = {
-            "workspace_id": workspace_id,
-            "external_id": external_id,
-            "display_name": display_name[:200],
-            "created_at": now,
-        }
-        await insert_ignore(self.session, Member.__table__, values, ("workspace_id", "external_id"))
-        member = await self.session.scalar(
+        name = display_name[:200]
+        member = await self._get_or_insert(
             select(Member).where(
                 Member.workspace_id == workspace_id, Member.external_id == external_id
-            )
+            ),
+            Member.__table__,
+            {
+                "workspace_id": workspace_id,
+                "external_id": external_id,
+                "display_name": name,
+                "created_at": now,
+            },
+            ("workspace_id", "external_id"),
         )
-        if display_name and member.display_name != display_name[:200]:
-            member.display_name = display_name[:200]
+        if name and member.display_name != name:
+            member.display_name = name  # people rename themselves
         return member
 
     async def find_member(self, workspace_id: int, ref: str) -> Member | None:
