@@ -9,6 +9,7 @@ channel replies as channel posts.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections import OrderedDict
@@ -35,6 +36,7 @@ from bot.ports import DeliveryError
 
 log = logging.getLogger("mlq.slack")
 
+ANSWER_RETRY_PAUSES = (0.5, 2.0, 5.0)  # seconds between attempts at storing an answer
 ADMIN_CHECK_MAX_AGE = 60.0  # seconds a cached "is admin" may be trusted for admin commands
 
 
@@ -72,6 +74,7 @@ class SlackBridge:
         self.people = people or People(adapter.users_info)
         self.seen = seen or RecentKeys()
         self.last_channels = LastChannels()
+        self.answer_retry_pauses: tuple[float, ...] = ANSWER_RETRY_PAUSES
 
     # --- who ------------------------------------------------------------------------------
 
@@ -117,9 +120,20 @@ class SlackBridge:
     async def _answer(self, event: InboundEvent, keys: Sequence[Any]) -> None:
         event = await self._with_actor(event)
         self.last_channels.note(event.where.workspace, event.actor.user_id, event.where.channel)
-        replies = await self.core.dispatch(event)
-        if any(r.kind == MessageKind.ERROR for r in replies):
-            # Nothing was stored; let Slack's retry of this event try again.
+        # Slack got its ack and will not send this again, so a failed attempt (a locked
+        # database, a dropped connection) is retried here; the core rolled it back, and its
+        # delivery record makes a retry that did go through a no-op.
+        pauses = list(self.answer_retry_pauses)
+        while True:
+            replies = await self.core.dispatch(event)
+            failed = any(r.kind == MessageKind.ERROR for r in replies)
+            if not failed or not pauses:
+                break
+            pause = pauses.pop(0)
+            log.warning("answer %s failed; retrying in %.1fs", event.message_id, pause)
+            await asyncio.sleep(pause)
+        if failed:
+            # Still failing: forget it, so that a redelivery by Slack is processed.
             self.seen.release(*keys)
         thread = ThreadAddress(event.where, event.thread_id)  # type: ignore[union-attr]
         await self._deliver(event.where, event.actor.user_id, replies, thread=thread)

@@ -55,6 +55,8 @@ BOT_SCOPES = (
 BOT_EVENTS = ("app_home_opened", "message.channels", "message.groups")
 OAUTH_EVENTS = ("app_uninstalled", "tokens_revoked")
 MODES = ("socket", "http")
+SQLITE_WORK_LIMIT = 4
+SERVER_DB_WORK_LIMIT = 16
 
 
 class SlackConfigError(ValueError):
@@ -147,7 +149,7 @@ async def build_runtime(
     migrate: bool = True,
     backoff: RetryIntervalCalculator | None = None,
     pacer: ChannelPacer | None = None,
-    work_limit: int = 16,
+    work_limit: int | None = None,
 ) -> SlackRuntime:
     token_mode = check_settings(settings, mode)
     api_url = api_base_url(settings)
@@ -218,6 +220,10 @@ async def build_runtime(
         bolt = AsyncApp(**bolt_kwargs)
         if token_mode == "oauth":
             bolt.enable_token_revocation_listeners()
+        if work_limit is None:
+            # SQLite has one writer: more jobs only queue on its lock (and a starved one
+            # can time out), so few at a time; PostgreSQL takes more.
+            work_limit = SQLITE_WORK_LIMIT if app.db.is_sqlite else SERVER_DB_WORK_LIMIT
         bridge = SlackBridge(app.core, adapter, work=WorkQueue(work_limit))
         register(bolt, bridge)
     except BaseException:

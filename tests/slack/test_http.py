@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from adapters.slack.blocks import ANSWER_MODAL, HOME_CHANNEL_ACTION
+from bot import render
 from storage import unit_of_work
 from storage.models import Answer, ProcessedEvent
 from tests.slack import payloads
@@ -390,3 +391,43 @@ async def test_a_practice_question_is_answered_through_the_modal(slack_http: Sla
     assert "Model answer" in json.dumps(graded["blocks"])
     (stored,) = await answers(s)
     assert stored.kind == "practice" and stored.text == "Some thoughts on the question."
+
+
+async def test_an_answer_that_fails_to_store_is_retried_not_lost(slack_http: SlackHttp):
+    """Slack will not redeliver an acknowledged event, so the adapter tries again itself."""
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    s.runtime.bridge.answer_retry_pauses = (0.0, 0.0)
+    real_dispatch = s.runtime.core.dispatch
+    failures = [2]
+
+    async def flaky_dispatch(event):
+        if failures[0]:
+            failures[0] -= 1
+            return [render.error("Something went wrong on our side.")]
+        return await real_dispatch(event)
+
+    s.runtime.core.dispatch = flaky_dispatch  # type: ignore[method-assign]
+    reply = payloads.thread_reply("Stored on the third try.", thread_ts=parent)
+    assert await s.event(payloads.event_callback(reply)) == 200
+    await s.settle()
+    assert [a.text for a in await answers(s)] == ["Stored on the third try."]
+    assert len(s.fake.of("reactions.add")) == 1
+    assert all("went wrong" not in c.params["text"] for c in s.fake.of("chat.postEphemeral"))
+
+
+async def test_an_answer_that_keeps_failing_gets_an_apology(slack_http: SlackHttp):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    s.runtime.bridge.answer_retry_pauses = (0.0,)
+
+    async def broken_dispatch(event):
+        return [render.error("Something went wrong on our side.")]
+
+    s.runtime.core.dispatch = broken_dispatch  # type: ignore[method-assign]
+    body = payloads.event_callback(payloads.thread_reply("x", thread_ts=parent))
+    assert await s.event(body) == 200
+    await s.settle()
+    (apology,) = s.fake.of("chat.postEphemeral")
+    assert "went wrong" in apology.params["text"] and apology.params["thread_ts"] == parent
+    assert ("event", body["event_id"]) not in s.runtime.bridge.seen  # a redelivery may try
