@@ -125,7 +125,7 @@ async def _mlq_app(conn, options: dict[str, Any]) -> None:
     )
     clock = ManualClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))  # a Monday
     runtime = await build_runtime(
-        settings, mode="http", clock=clock, work_limit=options.get("work_limit", 16)
+        settings, mode="http", clock=clock, work_limit=options.get("work_limit")
     )
     threads: dict[str, str] = {}
     channels = options.get("channels", [])

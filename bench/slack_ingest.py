@@ -124,7 +124,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--channels", type=int, default=60)
     parser.add_argument("--inflight", type=int, default=64)
-    parser.add_argument("--work-limit", type=int, default=16, help="the app's job concurrency")
+    parser.add_argument(
+        "--work-limit", type=int, default=None, help="the app's job concurrency (default: its own)"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="mlq-slack-ingest-"))
     db = workdir / "mlq.db"
