@@ -69,7 +69,9 @@ async def serve(
     scheduler = None
     try:
         stop = await start(runtime, port=port)
-        scheduler = start_scheduler(runtime.core, settings.tick_seconds)
+        scheduler = start_scheduler(
+            runtime.core, settings.tick_seconds, heartbeat=settings.heartbeat_file
+        )
         if started is not None:
             started.set()
         await asyncio.Event().wait()  # until cancelled (Ctrl-C)

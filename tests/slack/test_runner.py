@@ -40,12 +40,22 @@ async def test_bad_settings_stop_with_a_readable_message(
         assert token not in str(stopped.value.code)
 
 
-async def test_serve_http_until_cancelled(db_url, fake_slack, clean_env):
+async def test_serve_http_until_cancelled(db_url, fake_slack, clean_env, tmp_path):
     port = free_port()
-    settings = slack_settings(db_url, fake_slack, SLACK_BOT_TOKEN=BOT_TOKEN, MLQ_TICK_SECONDS=3600)
+    heartbeat = tmp_path / "heartbeat"
+    settings = slack_settings(
+        db_url,
+        fake_slack,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        MLQ_TICK_SECONDS=3600,
+        MLQ_HEARTBEAT_FILE=str(heartbeat),
+    )
     started = asyncio.Event()
     task = asyncio.create_task(serve(settings, mode="http", port=port, started=started))
     await asyncio.wait_for(started.wait(), 30)
+    async with asyncio.timeout(30):  # the first tick runs at start and leaves a heartbeat
+        while not heartbeat.exists():
+            await asyncio.sleep(0.01)
     async with aiohttp.ClientSession() as http:
         async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
             assert response.status == 200
@@ -54,6 +64,7 @@ async def test_serve_http_until_cancelled(db_url, fake_slack, clean_env):
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+    assert heartbeat.read_text().startswith("20")  # what `mlq health` reads
     with pytest.raises(aiohttp.ClientConnectionError):
         async with aiohttp.ClientSession() as http:
             await http.get(f"http://127.0.0.1:{port}/healthz")
