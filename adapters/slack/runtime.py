@@ -10,12 +10,13 @@ Two ways to hold tokens:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from aiohttp import web
+from pydantic import SecretStr
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -63,7 +64,7 @@ class SlackConfigError(ValueError):
     """Settings that cannot work; the message says which variable to set."""
 
 
-def _secret(value) -> str | None:  # SecretStr | None -> str | None
+def _secret(value: SecretStr | None) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
@@ -118,7 +119,6 @@ class SlackRuntime:
     bot_user_id: str | None = None
     team_id: str | None = None
     installation_store: AsyncSQLAlchemyInstallationStore | None = None
-    extra_closers: list = field(default_factory=list)
 
     @property
     def core(self) -> MlqCore:
@@ -134,8 +134,6 @@ class SlackRuntime:
         if not await self.bridge.work.join(drain_seconds):
             log.warning("stopping with %d unfinished Slack jobs", self.bridge.work.pending)
             await self.bridge.work.cancel()
-        for closer in self.extra_closers:
-            await closer()
         await self.session.close()
         await self.app.close()
 
