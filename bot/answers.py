@@ -29,7 +29,7 @@ from bot.messages import Message, Reaction
 from bot.review import record_review
 from bot.text import MAX_GRADED_CHARS, is_blank
 from storage import unit_of_work
-from storage.models import Answer, Member, Post
+from storage.models import Member, Post
 from storage.repository import DAILY, PRACTICE, Repository
 
 EMPTY_HINT = "Your reply looks empty, so it was not counted. Write your answer in the thread."
@@ -49,13 +49,15 @@ def _delivery_key(kind: str, where: ChannelAddress, message_id: str, extra: str 
 
 async def _find_post(repo: Repository, where: ChannelAddress, thread_id: str) -> Post | None:
     """The post whose thread this is, or None; a read only, so foreign threads cost no writes."""
-    channel = await repo.channel_by_address(where.platform, where.workspace, where.channel)
-    if channel is None:
-        return None
-    return await repo.post_by_thread(channel.id, thread_id)
+    return await repo.post_in_thread(where.platform, where.workspace, where.channel, thread_id)
 
 
 async def _member(repo: Repository, where: ChannelAddress, actor: Actor, now: datetime) -> Member:
+    known = await repo.member_by_address(where.platform, where.workspace, actor.user_id)
+    if known is not None:
+        if actor.display_name and known.display_name != actor.display_name[:200]:
+            known.display_name = actor.display_name[:200]
+        return known
     workspace_id = await repo.workspace_id(where.platform, where.workspace, now)
     return await repo.member(workspace_id, actor.user_id, actor.display_name, now)
 
@@ -72,13 +74,16 @@ def _grade(ctx: CoreContext, post: Post, text: str, others: list[str]) -> tuple[
     return grade_answer(question, text[:MAX_GRADED_CHARS], round_answers=others), truncated
 
 
-def _apply_grade(answer: Answer, grade: Grade) -> None:
-    answer.score = grade.score
-    answer.confidence = grade.confidence
-    answer.covered = [p.text for p in grade.covered]
-    answer.missed = [p.text for p in grade.missed]
-    answer.feedback = grade.feedback
-    answer.flags = list(grade.flags)
+def _grade_values(grade: Grade) -> dict[str, object]:
+    """The answer columns a grade fills."""
+    return {
+        "score": grade.score,
+        "confidence": grade.confidence,
+        "covered": [p.text for p in grade.covered],
+        "missed": [p.text for p in grade.missed],
+        "feedback": grade.feedback,
+        "flags": list(grade.flags),
+    }
 
 
 async def _store(
@@ -112,46 +117,39 @@ async def _store(
         )
     others = await repo.round_texts(post.id, member.id)
     grade, truncated = _grade(ctx, post, text, others)
+    replaced = existing is not None
     if existing is None:
-        values = {
-            "post_id": post.id,
-            "member_id": member.id,
-            "channel_id": post.channel_id,
-            "kind": post.kind,
-            "post_date": post.local_date,
-            "text": text,
-            "message_ref": message_id,
-            "received_at": now,
-            "on_time": on_time,
-            "withdrawn": False,
-            "points": 0,
-            "best": False,
-            "score": 0.0,
-            "confidence": 0.0,
-            "covered": [],
-            "missed": [],
-            "feedback": "",
-            "flags": [],
-        }
-        answer_id = await repo.insert_answer(values)
-        if answer_id is None:  # a concurrent twin stored it a moment ago
+        # A new answer goes in whole, grade included: one statement, no read-back.
+        answer_id = await repo.insert_answer(
+            {
+                "post_id": post.id,
+                "member_id": member.id,
+                "channel_id": post.channel_id,
+                "kind": post.kind,
+                "post_date": post.local_date,
+                "text": text,
+                "message_ref": message_id,
+                "received_at": now,
+                "on_time": on_time,
+                "withdrawn": False,
+                "points": 0,
+                "best": False,
+                **_grade_values(grade),
+            }
+        )
+        if answer_id is None:  # a concurrent twin stored one a moment ago: replace it
             existing = await repo.answer_for(post.id, member.id)
-        else:
-            existing = await repo.answer_for(post.id, member.id)
-            existing.edited_at = None
-        replaced = False
-    else:
-        replaced = True
+    if existing is not None:
         existing.text = text
         existing.message_ref = message_id or existing.message_ref
         existing.edited_at = now
         existing.withdrawn = False
         existing.on_time = on_time
-    _apply_grade(existing, grade)
+        for name, value in _grade_values(grade).items():
+            setattr(existing, name, value)
     if on_time:
         await record_review(repo, member.id, post.question_id, post.id, grade.score, now)
     if practice:
-        existing.points = 0
         await repo.set_post_state(post.id, "revealed", revealed_at=now)
     if not on_time:
         return Outcome(

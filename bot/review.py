@@ -31,7 +31,9 @@ def rating_for(score: float) -> Rating:
 
 
 def _reviewed(card_state: dict | None, score: float, when: datetime) -> Card:
-    card = Card.from_dict(card_state) if card_state else Card(due=when)
+    # An explicit card_id: without one, fsrs makes a unique id by sleeping a millisecond,
+    # which would block the event loop. Our key is (member, question), not this id.
+    card = Card.from_dict(card_state) if card_state else Card(card_id=1, due=when)
     reviewed, _log = SCHEDULER.review_card(card, rating_for(score), review_datetime=when)
     return reviewed
 

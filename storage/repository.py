@@ -154,6 +154,19 @@ class Repository:
             )
         )
 
+    async def member_by_address(
+        self, platform: str, workspace: str, external_id: str
+    ) -> Member | None:
+        return await self.session.scalar(
+            select(Member)
+            .join(Workspace, Workspace.id == Member.workspace_id)
+            .where(
+                Workspace.platform == platform,
+                Workspace.external_id == workspace,
+                Member.external_id == external_id,
+            )
+        )
+
     async def get_member(self, member_id: int) -> Member | None:
         return await self.session.get(Member, member_id)
 
@@ -289,6 +302,22 @@ class Repository:
                     ),
                 )
                 .order_by(Post.id)
+            )
+        )
+
+    async def post_in_thread(
+        self, platform: str, workspace: str, channel: str, thread_ref: str
+    ) -> Post | None:
+        """The post a platform thread belongs to, found in one query from the addresses."""
+        return await self.session.scalar(
+            select(Post)
+            .join(Channel, Channel.id == Post.channel_id)
+            .join(Workspace, Workspace.id == Channel.workspace_id)
+            .where(
+                Workspace.platform == platform,
+                Workspace.external_id == workspace,
+                Channel.external_id == channel,
+                Post.thread_ref == thread_ref,
             )
         )
 
