@@ -29,7 +29,7 @@ from bot.messages import Message, Reaction
 from bot.review import record_review
 from bot.text import MAX_GRADED_CHARS, is_blank
 from storage import unit_of_work
-from storage.models import Member, Post
+from storage.models import Answer, Member, Post
 from storage.repository import DAILY, PRACTICE, Repository
 
 EMPTY_HINT = "Your reply looks empty, so it was not counted. Write your answer in the thread."
@@ -43,7 +43,7 @@ class Outcome:
     private: Message | None = None
 
 
-def _delivery_key(kind: str, where: ChannelAddress, message_id: str, extra: str = "") -> str:
+def delivery_key(kind: str, where: ChannelAddress, message_id: str, extra: str = "") -> str:
     return f"{kind}:{where.workspace}:{where.channel}:{message_id}{extra}"
 
 
@@ -62,11 +62,11 @@ async def _member(repo: Repository, where: ChannelAddress, actor: Actor, now: da
     return await repo.member(workspace_id, actor.user_id, actor.display_name, now)
 
 
-def _is_open(post: Post, now: datetime) -> bool:
+def is_open(post: Post, now: datetime) -> bool:
     return post.state == "posted" and (post.reveal_at is None or now < post.reveal_at)
 
 
-def _grade(ctx: CoreContext, post: Post, text: str, others: list[str]) -> tuple[Grade, bool]:
+def grade_for(ctx: CoreContext, post: Post, text: str, others: list[str]) -> tuple[Grade, bool]:
     question = ctx.bank.get(post.question_id)
     if question is None:
         raise LookupError(f"question {post.question_id} is not in the bank")
@@ -74,7 +74,7 @@ def _grade(ctx: CoreContext, post: Post, text: str, others: list[str]) -> tuple[
     return grade_answer(question, text[:MAX_GRADED_CHARS], round_answers=others), truncated
 
 
-def _grade_values(grade: Grade) -> dict[str, object]:
+def grade_values(grade: Grade) -> dict[str, object]:
     """The answer columns a grade fills."""
     return {
         "score": grade.score,
@@ -97,26 +97,13 @@ async def _store(
 ) -> Outcome:
     """Insert or replace this member's answer to ``post`` and grade it."""
     existing = await repo.answer_for(post.id, member.id)
-    on_time = _is_open(post, now)
+    on_time = is_open(post, now)
     practice = post.kind == PRACTICE
-    question = ctx.bank.get(post.question_id)
-    if existing is not None and existing.on_time and not on_time and not existing.withdrawn:
-        return Outcome(
-            Reaction.LATE,
-            render.info(
-                "This round is closed, so your new reply was not counted; "
-                "your earlier answer stands."
-            ),
-        )
-    if existing is not None and practice and not existing.withdrawn:
-        return Outcome(
-            None,
-            render.info(
-                "You already answered this practice question. Ask for another with `/mlq`."
-            ),
-        )
+    refused = refusal(existing, on_time=on_time, practice=practice)
+    if refused is not None:
+        return refused
     others = await repo.round_texts(post.id, member.id)
-    grade, truncated = _grade(ctx, post, text, others)
+    grade, truncated = grade_for(ctx, post, text, others)
     replaced = existing is not None
     if existing is None:
         # A new answer goes in whole, grade included: one statement, no read-back.
@@ -134,7 +121,7 @@ async def _store(
                 "withdrawn": False,
                 "points": 0,
                 "best": False,
-                **_grade_values(grade),
+                **grade_values(grade),
             }
         )
         if answer_id is None:  # a concurrent twin stored one a moment ago: replace it
@@ -145,12 +132,39 @@ async def _store(
         existing.edited_at = now
         existing.withdrawn = False
         existing.on_time = on_time
-        for name, value in _grade_values(grade).items():
+        for name, value in grade_values(grade).items():
             setattr(existing, name, value)
     if on_time:
         await record_review(repo, member.id, post.question_id, post.id, grade.score, now)
     if practice:
         await repo.set_post_state(post.id, "revealed", revealed_at=now)
+    return graded_outcome(ctx, post, grade, on_time=on_time, replaced=replaced, truncated=truncated)
+
+
+def refusal(existing: Answer | None, *, on_time: bool, practice: bool) -> Outcome | None:
+    """Why a new reply is not stored at all, or None when it is."""
+    if existing is not None and existing.on_time and not on_time and not existing.withdrawn:
+        return Outcome(
+            Reaction.LATE,
+            render.info(
+                "This round is closed, so your new reply was not counted; your earlier answer "
+                "stands."
+            ),
+        )
+    if existing is not None and practice and not existing.withdrawn:
+        return Outcome(
+            None,
+            render.info(
+                "You already answered this practice question. Ask for another with `/mlq`."
+            ),
+        )
+    return None
+
+
+def graded_outcome(
+    ctx: CoreContext, post: Post, grade: Grade, *, on_time: bool, replaced: bool, truncated: bool
+) -> Outcome:
+    """What the member is told once the answer is stored."""
     if not on_time:
         return Outcome(
             Reaction.LATE,
@@ -159,12 +173,16 @@ async def _store(
             ),
         )
     feedback = render.answer_feedback(
-        question, grade, practice=practice, edited=replaced, truncated=truncated
+        ctx.bank.get(post.question_id),
+        grade,
+        practice=post.kind == PRACTICE,
+        edited=replaced,
+        truncated=truncated,
     )
     return Outcome(Reaction.UPDATED if replaced else Reaction.RECEIVED, feedback)
 
 
-async def _deliver(
+async def deliver(
     ctx: CoreContext,
     where: ChannelAddress,
     actor: Actor,
@@ -203,7 +221,7 @@ async def _in_question_thread(
         member = await _member(repo, event.where, event.actor, now)
         outcome = await handle(repo, post, member, now)
     if outcome is not None:
-        await _deliver(
+        await deliver(
             ctx,
             event.where,
             event.actor,
@@ -220,7 +238,7 @@ async def on_answer_posted(ctx: CoreContext, event: AnswerPosted) -> list[Messag
             return Outcome(None, render.info(EMPTY_HINT))
         return await _store(ctx, repo, post, member, event.text, event.message_id, now)
 
-    key = _delivery_key("msg", event.where, event.message_id)
+    key = delivery_key("msg", event.where, event.message_id)
     return await _in_question_thread(ctx, event, key, handle)
 
 
@@ -254,7 +272,7 @@ async def on_answer_edited(ctx: CoreContext, event: AnswerEdited) -> list[Messag
         answer = await repo.answer_for(post.id, member.id)
         if answer is None or answer.message_ref != event.message_id:
             return None  # an edit to a reply that is not the member's current answer
-        if not _is_open(post, now):
+        if not is_open(post, now):
             return Outcome(
                 None,
                 render.info(
@@ -267,7 +285,7 @@ async def on_answer_edited(ctx: CoreContext, event: AnswerEdited) -> list[Messag
 
     # An edit is keyed by its new text: the same edit redelivered counts once, a new one counts.
     digest = hashlib.sha256(event.text.encode("utf-8", "replace")).hexdigest()[:16]
-    key = _delivery_key("edit", event.where, event.message_id, f":{digest}")
+    key = delivery_key("edit", event.where, event.message_id, f":{digest}")
     return await _in_question_thread(ctx, event, key, handle)
 
 
@@ -280,7 +298,7 @@ async def on_answer_deleted(ctx: CoreContext, event: AnswerDeleted) -> list[Mess
     now = ctx.now()
     async with unit_of_work(ctx.db) as repo:
         post = await _find_post(repo, event.where, event.thread_id)
-        if post is None or not _is_open(post, now):
+        if post is None or not is_open(post, now):
             return []  # after the reveal the points stand
         answer = await repo.answer_by_message(post.id, event.message_id)
         if answer is None:

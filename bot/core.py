@@ -18,6 +18,7 @@ from bot.events import (
 )
 from bot.fanout import for_each
 from bot.home import home_view
+from bot.ingest import AnswerIngester
 from bot.messages import Message
 from bot.render import error
 from bot.schedule import local_date, local_instant, next_scheduled, parse_hhmm
@@ -40,6 +41,7 @@ class MlqCore:
     def __init__(self, ctx: CoreContext) -> None:
         self.ctx = ctx
         self._last_prune: datetime | None = None
+        self.ingester = AnswerIngester(ctx)
 
     async def dispatch(self, event: InboundEvent) -> list[Message]:
         """Handle one inbound event; returns the replies meant for the person who acted.
@@ -51,7 +53,8 @@ class MlqCore:
                 case CommandInvoked():
                     return await handlers.on_command(self.ctx, event)
                 case AnswerPosted():
-                    return await answers.on_answer_posted(self.ctx, event)
+                    await self.ingester.submit(event)
+                    return []
                 case AnswerEdited():
                     return await answers.on_answer_edited(self.ctx, event)
                 case AnswerDeleted():

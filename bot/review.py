@@ -44,6 +44,19 @@ async def record_review(
     """Apply a graded answer to the member's card; a regrade of the same post replaces
     that post's review instead of counting a second one."""
     stored = await repo.review_card(member_id, question_id)
+    return apply_review(repo, stored, member_id, question_id, post_id, score, when)
+
+
+def apply_review(
+    repo: Repository,
+    stored: ReviewCard | None,
+    member_id: int,
+    question_id: str,
+    post_id: int,
+    score: float,
+    when: datetime,
+) -> ReviewCard:
+    """``record_review`` for a card already loaded (or None for a first review)."""
     if stored is None:
         card = _reviewed(None, score, when)
         stored = ReviewCard(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -25,7 +25,7 @@ from storage.models import (
     ReviewCard,
     Workspace,
 )
-from storage.upsert import insert_ignore
+from storage.upsert import insert_ignore, insert_many_ignore
 
 DAILY = "daily"
 PRACTICE = "practice"
@@ -165,6 +165,37 @@ class Repository:
                 Workspace.external_id == workspace,
                 Member.external_id == external_id,
             )
+        )
+
+    async def members_by_address(
+        self, platform: str, workspace: str, external_ids: Sequence[str]
+    ) -> dict[str, Member]:
+        if not external_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(Member)
+            .join(Workspace, Workspace.id == Member.workspace_id)
+            .where(
+                Workspace.platform == platform,
+                Workspace.external_id == workspace,
+                Member.external_id.in_(list(set(external_ids))),
+            )
+        )
+        return {member.external_id: member for member in rows}
+
+    async def insert_members(self, workspace_id: int, names: dict[str, str], now: datetime) -> None:
+        """Create members by external id -> display name; existing ones are left alone."""
+        rows = [
+            {
+                "workspace_id": workspace_id,
+                "external_id": user,
+                "display_name": name,
+                "created_at": now,
+            }
+            for user, name in names.items()
+        ]
+        await insert_many_ignore(
+            self.session, Member.__table__, rows, ("workspace_id", "external_id"), ("id",)
         )
 
     async def get_member(self, member_id: int) -> Member | None:
@@ -321,6 +352,24 @@ class Repository:
             )
         )
 
+    async def posts_in_threads(
+        self, platform: str, workspace: str, pairs: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Post]:
+        """Posts by (channel external id, thread ref), for many threads in one query."""
+        if not pairs:
+            return {}
+        rows = await self.session.execute(
+            select(Channel.external_id, Post)
+            .join(Channel, Channel.id == Post.channel_id)
+            .join(Workspace, Workspace.id == Channel.workspace_id)
+            .where(
+                Workspace.platform == platform,
+                Workspace.external_id == workspace,
+                tuple_(Channel.external_id, Post.thread_ref).in_(list(set(pairs))),
+            )
+        )
+        return {(channel, post.thread_ref): post for channel, post in rows}
+
     async def post_by_thread(self, channel_id: int, thread_ref: str) -> Post | None:
         return await self.session.scalar(
             select(Post).where(Post.channel_id == channel_id, Post.thread_ref == thread_ref)
@@ -440,6 +489,77 @@ class Repository:
         return await self.session.scalar(
             select(Answer).where(Answer.post_id == post_id, Answer.message_ref == message_ref)
         )
+
+    async def answers_for_pairs(
+        self, pairs: Sequence[tuple[int, int]]
+    ) -> dict[tuple[int, int], Answer]:
+        """Answers by (post id, member id), for many at once."""
+        if not pairs:
+            return {}
+        rows = await self.session.scalars(
+            select(Answer).where(tuple_(Answer.post_id, Answer.member_id).in_(list(set(pairs))))
+        )
+        return {(a.post_id, a.member_id): a for a in rows}
+
+    async def round_texts_for(self, post_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+        """(member id, text) of the on-time answers of each post, oldest first."""
+        result: dict[int, list[tuple[int, str]]] = {}
+        if not post_ids:
+            return result
+        rows = await self.session.execute(
+            select(Answer.post_id, Answer.member_id, Answer.text)
+            .where(
+                Answer.post_id.in_(list(set(post_ids))),
+                Answer.withdrawn.is_(False),
+                Answer.on_time.is_(True),
+            )
+            .order_by(Answer.received_at, Answer.id)
+        )
+        for post_id, member_id, text in rows:
+            result.setdefault(post_id, []).append((member_id, text))
+        return result
+
+    async def insert_answers(self, rows: Sequence[dict[str, Any]]) -> set[tuple[int, int]]:
+        """Insert many answers; returns the (post, member) pairs actually inserted."""
+        if not rows:
+            return set()
+        return {
+            (post_id, member_id)
+            for post_id, member_id in await insert_many_ignore(
+                self.session,
+                Answer.__table__,
+                rows,
+                ("post_id", "member_id"),
+                ("post_id", "member_id"),
+            )
+        }
+
+    async def first_deliveries(self, platform: str, keys: Sequence[str], now: datetime) -> set[str]:
+        """Record many deliveries; returns the keys seen for the first time."""
+        unique = list(dict.fromkeys(k[:200] for k in keys))
+        if not unique:
+            return set()
+        rows = [{"platform": platform, "event_key": k, "processed_at": now} for k in unique]
+        inserted = await insert_many_ignore(
+            self.session,
+            ProcessedEvent.__table__,
+            rows,
+            ("platform", "event_key"),
+            ("event_key",),
+        )
+        return {key for (key,) in inserted}
+
+    async def review_cards(
+        self, pairs: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], ReviewCard]:
+        if not pairs:
+            return {}
+        rows = await self.session.scalars(
+            select(ReviewCard).where(
+                tuple_(ReviewCard.member_id, ReviewCard.question_id).in_(list(set(pairs)))
+            )
+        )
+        return {(c.member_id, c.question_id): c for c in rows}
 
     async def insert_answer(self, values: dict[str, Any]) -> int | None:
         return await insert_ignore(self.session, Answer.__table__, values, ("post_id", "member_id"))

@@ -31,3 +31,29 @@ async def insert_ignore(
     )
     result = await session.execute(statement)
     return result.scalar_one_or_none()
+
+
+async def insert_many_ignore(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    conflict_columns: Sequence[str],
+    returning: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """Insert many rows in one statement, skipping those whose unique key is taken.
+
+    Returns the ``returning`` columns of the rows actually inserted.
+    """
+    if not rows:
+        return []
+    dialect = session.bind.dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    # Rows as executemany parameters: one cached statement, which SQLAlchemy sends in
+    # batches ("insertmanyvalues"), RETURNING included, on both dialects.
+    statement = (
+        module.insert(table)
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        .returning(*(table.c[name] for name in returning))
+    )
+    result = await session.execute(statement, list(rows))
+    return [tuple(row) for row in result]
