@@ -56,8 +56,10 @@ BOT_SCOPES = (
 BOT_EVENTS = ("app_home_opened", "message.channels", "message.groups")
 OAUTH_EVENTS = ("app_uninstalled", "tokens_revoked")
 MODES = ("socket", "http")
-SQLITE_WORK_LIMIT = 4
-SERVER_DB_WORK_LIMIT = 16
+# Answers are written by the core's group commit (one writer, many per transaction), so
+# many jobs in flight make bigger batches rather than more contenders for SQLite's lock.
+SQLITE_WORK_LIMIT = 64
+SERVER_DB_WORK_LIMIT = 64
 
 
 class SlackConfigError(ValueError):
@@ -219,8 +221,6 @@ async def build_runtime(
         if token_mode == "oauth":
             bolt.enable_token_revocation_listeners()
         if work_limit is None:
-            # SQLite has one writer: more jobs only queue on its lock (and a starved one
-            # can time out), so few at a time; PostgreSQL takes more.
             work_limit = SQLITE_WORK_LIMIT if app.db.is_sqlite else SERVER_DB_WORK_LIMIT
         bridge = SlackBridge(app.core, adapter, work=WorkQueue(work_limit))
         register(bolt, bridge)
