@@ -270,8 +270,8 @@ def home_view(
 ) -> dict[str, Any]:
     """The App Home tab: a channel picker, then the member's stats and streak there.
 
-    ``recent`` holds lines about the member's last graded answers once the core can
-    supply them; until then the tab says where to find feedback instead.
+    ``recent`` holds lines about the member's last graded answers (from the core's
+    member summary); with none yet, the tab says where feedback will appear.
     """
     picker: dict[str, Any] = {
         "type": "conversations_select",
@@ -314,8 +314,8 @@ def home_view(
                     "type": "context",
                     "elements": [
                         mrkdwn(
-                            "Not available yet: use *My feedback* under a question to see "
-                            "how an answer was graded."
+                            "No graded answers yet: answer a question in its thread or with "
+                            "*Answer privately*."
                         )
                     ],
                 }

@@ -58,6 +58,18 @@ class LastChannels:
         return self._seen.get((team_id, user_id))
 
 
+def recent_lines(summary: Message) -> list[str]:
+    """The graded-answer lines of the core's member summary (``MlqCore.home``)."""
+    for field in summary.fields:
+        if field.name == "Last graded answers":
+            return [
+                line.removeprefix("- ")
+                for line in field.value.splitlines()
+                if line.startswith("- ")
+            ]
+    return []
+
+
 class SlackBridge:
     def __init__(
         self,
@@ -230,12 +242,12 @@ class SlackBridge:
         if channel is not None:
             actor = await self._actor(team_id, Actor(user_id))
             where = translate.where(team_id, channel)
-            # The core has no "member summary" query yet; its stats and streak replies
-            # carry points, answers, grades and streaks for this channel.
+            # Points, answers, grades and streaks for the chosen channel.
             for text in ("stats", "streak"):
                 replies = await self.core.dispatch(CommandInvoked(where, actor, text))
                 sections.extend(r for r in replies if r.kind != MessageKind.ERROR)
-        view = home_view(sections, channel_id=channel)
+        summary = await self.core.home(self.adapter.platform, team_id, user_id)
+        view = home_view(sections, channel_id=channel, recent=recent_lines(summary))
         await self.adapter.publish_home(team_id, user_id, view)
 
     # --- delivering replies ----------------------------------------------------------------

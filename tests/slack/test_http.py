@@ -281,6 +281,19 @@ async def test_home_tab_shows_stats_for_the_last_channel(slack_http: SlackHttp):
     assert section["accessory"]["initial_conversation"] == "C1"
 
 
+async def test_home_tab_lists_the_last_graded_answers(slack_http: SlackHttp):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    reply = payloads.thread_reply("Regularisation trades variance for bias.", thread_ts=parent)
+    assert await s.event(payloads.event_callback(reply)) == 200
+    await s.settle()
+    assert await s.event(payloads.home_opened("U1")) == 200
+    await s.settle()
+    text = json.dumps(s.fake.of("views.publish")[-1].params["view"])
+    assert "Last five graded answers" in text and "%" in text
+    assert "No graded answers yet" not in text
+
+
 async def test_the_reveal_is_posted_in_the_thread_and_broadcast(slack_http: SlackHttp):
     s = slack_http
     parent = await subscribe_and_post(s)

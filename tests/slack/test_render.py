@@ -196,7 +196,7 @@ def test_home_view_lists_sections_and_says_recent_answers_are_not_available():
     text = json.dumps(view)
     assert view["type"] == "home"
     assert "Points: 12" in text and "Last five graded answers" in text
-    assert "Not available yet" in text
+    assert "No graded answers yet" in text
     with_recent = blocks.home_view([stats], channel_id="C1", recent=["Bias: 80%"])
     assert "Bias: 80%" in json.dumps(with_recent)
 
