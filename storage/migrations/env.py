@@ -14,10 +14,18 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """slack-sdk creates and owns its OAuth tables (slack_*); autogenerate leaves them be."""
+    return not (
+        type_ == "table" and reflected and compare_to is None and name and name.startswith("slack_")
+    )
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=_ours,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
