@@ -83,12 +83,12 @@ class MlqCore:
         async with unit_of_work(self.ctx.db) as repo:
             channels = await repo.active_channels(self.ctx.platform)
         limit = self.ctx.concurrency
-        posted = await for_each(
-            channels,
-            lambda row: rounds.post_due(self.ctx, row, now),
-            limit=limit,
-            what="daily post",
-        )
+        try:
+            # One claim transaction for every due channel, then concurrent sends.
+            posted = await rounds.post_due_all(self.ctx, channels, now)
+        except Exception:
+            log.exception("daily post pass failed")
+            posted = 0
         try:
             revealed = await rounds.reveal_due(self.ctx, now)
             await rounds.recover_stalled(self.ctx, now)

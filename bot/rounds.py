@@ -3,11 +3,20 @@
 Exactly once comes from the database: the post is claimed by inserting its unique
 ``daily:<channel>:<local date>`` key before anything is sent, and the reveal by a
 conditional update from ``posted`` to ``revealed``. Only the process that wins sends.
+
+A tick posts to every due channel through ``post_due_all``: one transaction reads what
+selection needs and claims every post with one multi-row insert, the sends run
+concurrently, and the deliveries are marked in bulk. ``post_due`` does the same for one
+channel with the repository's per-channel queries; both obey the same rules.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from bot import render
 from bot.context import CoreContext, address_of, channel_zone, log
@@ -31,7 +40,8 @@ from bot.scoring import (
 from question_bank.schema import Question
 from question_bank.selection import NoEligibleQuestion, choose_question
 from storage import unit_of_work
-from storage.models import MemberStreak, Post
+from storage.claims import DailyClaim, DailyClaims, Delivered
+from storage.models import Channel, MemberStreak, Post
 from storage.repository import DAILY, ChannelRow, Repository
 
 
@@ -39,49 +49,119 @@ def daily_claim_key(channel_id: int, day: object) -> str:
     return f"daily:{channel_id}:{day}"
 
 
-async def topic_scores(repo: Repository, ctx: CoreContext, channel_id: int) -> dict[str, float]:
-    """The team's mean grade per topic, from its past answers."""
+def topic_means(ctx: CoreContext, by_question: Mapping[str, float]) -> dict[str, float]:
+    """Per-question mean grades folded into the team's mean grade per topic."""
     sums: dict[str, list[float]] = {}
-    for question_id, mean in (await repo.mean_score_by_question(channel_id)).items():
+    for question_id, mean in by_question.items():
         question = ctx.bank.get(question_id)
         if question is not None:
             sums.setdefault(question.topic, []).append(mean)
     return {topic: sum(v) / len(v) for topic, v in sums.items()}
 
 
-async def post_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
-    """Post today's question in the channel if it is due and nobody has; True if we did."""
+async def topic_scores(repo: Repository, ctx: CoreContext, channel_id: int) -> dict[str, float]:
+    """The team's mean grade per topic, from its past answers."""
+    return topic_means(ctx, await repo.mean_score_by_question(channel_id))
+
+
+@dataclass(frozen=True)
+class DueToday:
+    """A channel whose post for its local ``today`` is due (scheduled, time reached)."""
+
+    row: ChannelRow
+    today: date
+    post_at: datetime
+
+    @property
+    def claim_key(self) -> str:
+        return daily_claim_key(self.row.channel.id, self.today)
+
+    def late(self, ctx: CoreContext, now: datetime) -> bool:
+        return now > self.post_at + ctx.late_grace
+
+    def previous_to_check(self) -> date | None:
+        """The previous scheduled day, if the channel was subscribed before it.
+
+        A missing post on that day means the bot was down then; it is not made up.
+        """
+        channel = self.row.channel
+        previous = previous_scheduled(self.today, channel.weekdays)
+        if (
+            previous is not None
+            and channel.subscribed_at is not None
+            and local_date(channel.subscribed_at, channel_zone(channel)) < previous
+        ):
+            return previous
+        return None
+
+
+def due_today(row: ChannelRow, now: datetime) -> DueToday | None:
+    """The channel's post for today if the schedule says it is due now; else None."""
     channel = row.channel
     if channel.paused or not channel.subscribed:
-        return False
+        return None
     zone = channel_zone(channel)
     today = local_date(now, zone)
     if not is_scheduled(today, channel.weekdays) or channel.skip_date == today:
-        return False
+        return None
     post_at = local_instant(today, parse_hhmm(channel.post_time), zone)
     if now < post_at or (channel.subscribed_at and channel.subscribed_at > post_at):
+        return None
+    return DueToday(row, today, post_at)
+
+
+def pick_question(
+    ctx: CoreContext,
+    channel: Channel,
+    today: date,
+    history: Sequence[str],
+    scores: Mapping[str, float],
+) -> Question | None:
+    """Today's question for the channel; None (logged) when its filters leave none."""
+    try:
+        return choose_question(
+            ctx.bank,
+            history,
+            seed=f"{channel.id}:{today.isoformat()}",
+            topics=channel.topic_filter or None,
+            banks=channel.bank_filter or None,
+            topic_scores=scores,
+        )
+    except NoEligibleQuestion:
+        log.error("channel %s: no question matches its topic filter", channel.id)
+        return None
+
+
+def _log_missed(channel_id: int, previous: date) -> None:
+    log.warning(
+        "channel %s: the post of %s was missed (offline) and is skipped", channel_id, previous
+    )
+
+
+async def post_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
+    """Post today's question in the channel if it is due and nobody has; True if we did."""
+    due = due_today(row, now)
+    if due is None:
         return False
+    channel = row.channel
     async with unit_of_work(ctx.db) as repo:
-        if await repo.daily_post_on(channel.id, today) is not None:
+        if await repo.daily_post_on(channel.id, due.today) is not None:
             return False
-        try:
-            question = choose_question(
-                ctx.bank,
-                await repo.asked_question_ids(channel.id),
-                seed=f"{channel.id}:{today.isoformat()}",
-                topics=channel.topic_filter or None,
-                banks=channel.bank_filter or None,
-                topic_scores=await topic_scores(repo, ctx, channel.id),
-            )
-        except NoEligibleQuestion:
-            log.error("channel %s: no question matches its topic filter", channel.id)
+        question = pick_question(
+            ctx,
+            channel,
+            due.today,
+            await repo.asked_question_ids(channel.id),
+            await topic_scores(repo, ctx, channel.id),
+        )
+        if question is None:
             return False
-        late = now > post_at + ctx.late_grace
+        late = due.late(ctx, now)
         post_id = await repo.claim_post(
-            claim_key=daily_claim_key(channel.id, today),
+            claim_key=due.claim_key,
             channel_id=channel.id,
             question_id=question.qualified_id,
-            local_date=today,
+            local_date=due.today,
             kind=DAILY,
             owner=ctx.instance_id,
             lease_until=now + ctx.lease,
@@ -90,31 +170,155 @@ async def post_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
         )
         if post_id is None:
             return False  # another process claimed it first
-        previous = previous_scheduled(today, channel.weekdays)
-        if (
-            previous is not None
-            and channel.subscribed_at is not None
-            and local_date(channel.subscribed_at, zone) < previous
-            and await repo.daily_post_on(channel.id, previous) is None
-        ):
-            log.warning(
-                "channel %s: the post of %s was missed (offline) and is skipped",
-                channel.id,
-                previous,
-            )
+        previous = due.previous_to_check()
+        if previous is not None and await repo.daily_post_on(channel.id, previous) is None:
+            _log_missed(channel.id, previous)
     if late:
         log.warning("channel %s: posting today's question late", channel.id)
     return await send_question(ctx, row, post_id, question, now)
 
 
-async def send_question(
-    ctx: CoreContext, row: ChannelRow, post_id: int, question: Question, now: datetime
-) -> bool:
-    """Send a claimed question; True once it is delivered and recorded."""
+@dataclass(frozen=True)
+class Claimed:
+    """A daily post this process inserted and so must send."""
+
+    row: ChannelRow
+    post_id: int
+    question: Question
+    late: bool
+
+
+async def post_due_all(ctx: CoreContext, rows: Sequence[ChannelRow], now: datetime) -> int:
+    """Post today's question in every due channel nobody has posted in; count the posted."""
+    due = [d for row in rows if (d := due_today(row, now)) is not None]
+    if not due:
+        return 0
+    claimed = await claim_all(ctx, due, now)
+    for post in claimed:
+        if post.late:
+            log.warning("channel %s: posting today's question late", post.row.channel.id)
+    return await send_all(ctx, claimed, now)
+
+
+async def claim_all(ctx: CoreContext, due: Sequence[DueToday], now: datetime) -> list[Claimed]:
+    """Choose and claim every due post in one transaction; returns the ones we won."""
+    async with ctx.db.session() as session:
+        queries = DailyClaims(session)
+        previous = {d.row.channel.id: p for d in due if (p := d.previous_to_check()) is not None}
+        existing = await queries.daily_posts_on(
+            [d.row.channel.id for d in due], {d.today for d in due} | set(previous.values())
+        )
+        todo = [d for d in due if (d.row.channel.id, d.today) not in existing]
+        if not todo:
+            return []
+        ids = [d.row.channel.id for d in todo]
+        histories = await queries.histories(ids)
+        means = await queries.mean_scores(ids)
+        picks: list[tuple[DueToday, Question]] = []
+        for d in todo:
+            channel_id = d.row.channel.id
+            try:
+                question = pick_question(
+                    ctx,
+                    d.row.channel,
+                    d.today,
+                    histories[channel_id],
+                    topic_means(ctx, means[channel_id]),
+                )
+            except Exception:
+                # One channel's bad data must not hold back every other channel's post.
+                log.exception("channel %s: choosing today's question failed", channel_id)
+                continue
+            if question is not None:
+                picks.append((d, question))
+        won = await queries.claim(
+            [
+                DailyClaim(d.claim_key, d.row.channel.id, q.qualified_id, d.today, d.late(ctx, now))
+                for d, q in picks
+            ],
+            owner=ctx.instance_id,
+            lease_until=now + ctx.lease,
+            now=now,
+        )
+    claimed: list[Claimed] = []
+    for d, question in picks:
+        post_id = won.get(d.claim_key)
+        if post_id is None:
+            continue  # another process claimed it first
+        channel_id = d.row.channel.id
+        missed = previous.get(channel_id)
+        if missed is not None and (channel_id, missed) not in existing:
+            _log_missed(channel_id, missed)
+        claimed.append(Claimed(d.row, post_id, question, d.late(ctx, now)))
+    return claimed
+
+
+class _MarkBuffer:
+    """Deliveries waiting to be marked posted, written in bulk.
+
+    Marked at the end of the fan-out, and sooner whenever a quarter of the lease has gone
+    by: a delivered post left ``claimed`` past its lease would be sent again by recovery.
+    """
+
+    def __init__(self, ctx: CoreContext, now: datetime) -> None:
+        self.ctx = ctx
+        self.now = now
+        self.every = ctx.lease.total_seconds() / 4
+        self.pending: list[Delivered] = []
+        self.marked = 0
+        self.last_flush = time.monotonic()
+        self.lock = asyncio.Lock()
+
+    async def add(self, delivered: Delivered) -> None:
+        self.pending.append(delivered)
+        if time.monotonic() - self.last_flush >= self.every and not self.lock.locked():
+            await self.flush()
+
+    async def flush(self) -> None:
+        async with self.lock:
+            batch, self.pending = self.pending, []
+            self.last_flush = time.monotonic()
+            if not batch:
+                return
+            try:
+                async with self.ctx.db.session() as session:
+                    await DailyClaims(session).mark_posted(batch, posted_at=self.now)
+            except Exception:
+                log.exception("marking %d delivered posts failed", len(batch))
+                return
+            self.marked += len(batch)
+
+
+async def send_all(ctx: CoreContext, claimed: Sequence[Claimed], now: datetime) -> int:
+    """Send the claimed posts concurrently and mark the delivered ones; count them."""
+    marks = _MarkBuffer(ctx, now)
+    started = time.monotonic()
+    # Past half the lease, an unsent claim is left to the recovery pass: it takes the
+    # lease over with a compare-and-set, so it and we can never both send one post.
+    send_before = ctx.lease.total_seconds() / 2
+
+    async def send(post: Claimed) -> bool:
+        if time.monotonic() - started > send_before:
+            log.warning(
+                "channel %s: fan-out ran past the lease; left to recovery", post.row.channel.id
+            )
+            return False
+        delivered = await deliver(ctx, post.row, post.post_id, post.question, post.late, now)
+        if delivered is None:
+            return False
+        await marks.add(delivered)
+        return True
+
+    await for_each(claimed, send, limit=ctx.concurrency, what="daily post")
+    await marks.flush()
+    return marks.marked
+
+
+async def deliver(
+    ctx: CoreContext, row: ChannelRow, post_id: int, question: Question, late: bool, now: datetime
+) -> Delivered | None:
+    """Send a claimed question; what to record, or None when the platform refused it."""
     reveal_at = now + timedelta(minutes=row.channel.reveal_after_minutes)
-    async with unit_of_work(ctx.db) as repo:
-        post = await repo.get_post(post_id)
-        late = bool(post and post.late)
     message = render.question_post(
         question, post_id=post_id, deadline=reveal_at, zone=channel_zone(row.channel), late=late
     )
@@ -123,14 +327,27 @@ async def send_question(
     except Exception:
         # The claim stays; when its lease runs out the recovery pass tries again.
         log.exception("channel %s: posting question failed; will retry", row.channel.id)
+        return None
+    return Delivered(post_id, ref.message_id, ref.thread_id, reveal_at)
+
+
+async def send_question(
+    ctx: CoreContext, row: ChannelRow, post_id: int, question: Question, now: datetime
+) -> bool:
+    """Send a claimed question; True once it is delivered and recorded."""
+    async with unit_of_work(ctx.db) as repo:
+        post = await repo.get_post(post_id)
+        late = bool(post and post.late)
+    delivered = await deliver(ctx, row, post_id, question, late, now)
+    if delivered is None:
         return False
     async with unit_of_work(ctx.db) as repo:
         await repo.mark_posted(
             post_id,
-            message_ref=ref.message_id,
-            thread_ref=ref.thread_id,
+            message_ref=delivered.message_ref,
+            thread_ref=delivered.thread_ref,
             posted_at=now,
-            reveal_at=reveal_at,
+            reveal_at=delivered.reveal_at,
         )
     return True
 
