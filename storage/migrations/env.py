@@ -8,24 +8,18 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from storage.migrate import owned_by_mlq
 from storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
 
 
-def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """slack-sdk creates and owns its OAuth tables (slack_*); autogenerate leaves them be."""
-    return not (
-        type_ == "table" and reflected and compare_to is None and name and name.startswith("slack_")
-    )
-
-
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_object=_ours,
+        include_object=owned_by_mlq,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
