@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,11 +20,18 @@ from bot.core import MlqCore
 log = logging.getLogger("mlq")
 
 
+def write_heartbeat(path: Path, when: datetime) -> None:
+    """Replace the heartbeat atomically, so `mlq health` never reads a half-written file."""
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(when.isoformat())
+    os.replace(partial, path)
+
+
 async def tick_and_beat(core: MlqCore, heartbeat: Path | None) -> None:
     """One scheduled tick; afterwards touch the heartbeat file the health check reads."""
     await core.tick()
     if heartbeat is not None:
-        await asyncio.to_thread(heartbeat.write_text, datetime.now(UTC).isoformat())
+        await asyncio.to_thread(write_heartbeat, heartbeat, datetime.now(UTC))
 
 
 def start_scheduler(
