@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Answer, Post
 from storage.repository import DAILY
+from storage.upsert import insert_many_ignore
 
 T = TypeVar("T")
 
@@ -126,37 +126,28 @@ class DailyClaims:
         Keys missing from the answer were taken already, by another process; only the
         returned posts are this process's to send.
         """
-        dialect = self.session.bind.dialect.name
-        module: Any = postgresql if dialect == "postgresql" else sqlite
-        table = Post.__table__
-        # Given a list of rows, SQLAlchemy's "insertmanyvalues" sends each chunk as one
-        # multi-row INSERT ... VALUES (...), (...) compiled once: ten times cheaper in
-        # Python than building a 1,000-row ``.values([...])`` statement.
-        statement = (
-            module.insert(table)
-            .on_conflict_do_nothing(index_elements=["claim_key"])
-            .returning(table.c.claim_key, table.c.id)
-        )
+        rows = [
+            {
+                "claim_key": c.claim_key,
+                "channel_id": c.channel_id,
+                "question_id": c.question_id,
+                "local_date": c.local_date,
+                "kind": DAILY,
+                "state": "claimed",
+                "member_id": None,
+                "claim_owner": owner,
+                "lease_until": lease_until,
+                "late": c.late,
+                "created_at": now,
+            }
+            for c in claims
+        ]
         won: dict[str, int] = {}
-        for chunk in _chunks(claims, ROWS_PER_INSERT):
-            values = [
-                {
-                    "claim_key": c.claim_key,
-                    "channel_id": c.channel_id,
-                    "question_id": c.question_id,
-                    "local_date": c.local_date,
-                    "kind": DAILY,
-                    "state": "claimed",
-                    "member_id": None,
-                    "claim_owner": owner,
-                    "lease_until": lease_until,
-                    "late": c.late,
-                    "created_at": now,
-                }
-                for c in chunk
-            ]
-            result = await self.session.execute(statement, values)
-            won.update((key, post_id) for key, post_id in result)
+        for chunk in _chunks(rows, ROWS_PER_INSERT):
+            inserted = await insert_many_ignore(
+                self.session, Post.__table__, chunk, ("claim_key",), ("claim_key", "id")
+            )
+            won.update((key, post_id) for key, post_id in inserted)
         return won
 
     async def mark_posted(self, delivered: Sequence[Delivered], *, posted_at: datetime) -> None:
