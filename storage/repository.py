@@ -97,13 +97,6 @@ class Repository:
             ("workspace_id", "external_id"),
         )
 
-    async def find_channel(self, workspace_id: int, external_id: str) -> Channel | None:
-        return await self.session.scalar(
-            select(Channel).where(
-                Channel.workspace_id == workspace_id, Channel.external_id == external_id
-            )
-        )
-
     async def member(
         self, workspace_id: int, external_id: str, display_name: str, now: datetime
     ) -> Member:
@@ -197,9 +190,6 @@ class Repository:
         await insert_many_ignore(
             self.session, Member.__table__, rows, ("workspace_id", "external_id"), ("id",)
         )
-
-    async def get_member(self, member_id: int) -> Member | None:
-        return await self.session.get(Member, member_id)
 
     async def active_channels(self, platform: str) -> list[ChannelRow]:
         rows = await self.session.execute(
@@ -379,19 +369,6 @@ class Repository:
         return await self.session.scalar(
             select(Post)
             .where(Post.channel_id == channel_id, Post.kind == DAILY, Post.state == "posted")
-            .order_by(Post.id.desc())
-            .limit(1)
-        )
-
-    async def open_practice_post(self, channel_id: int, member_id: int) -> Post | None:
-        return await self.session.scalar(
-            select(Post)
-            .where(
-                Post.channel_id == channel_id,
-                Post.kind == PRACTICE,
-                Post.member_id == member_id,
-                Post.state == "posted",
-            )
             .order_by(Post.id.desc())
             .limit(1)
         )
@@ -751,19 +728,6 @@ class Repository:
         )
         return int(ahead or 0) + 1
 
-    async def week_answers(self, channel_id: int, start: date, end: date) -> list[Answer]:
-        return list(
-            await self.session.scalars(
-                select(Answer).where(
-                    Answer.channel_id == channel_id,
-                    Answer.kind == DAILY,
-                    Answer.post_date >= start,
-                    Answer.post_date <= end,
-                    Answer.withdrawn.is_(False),
-                )
-            )
-        )
-
     async def active_member_count(self, channel_id: int, since: date, until: date) -> int:
         return int(
             await self.session.scalar(
@@ -822,16 +786,4 @@ class Repository:
             update(Digest)
             .where(Digest.id == digest_id)
             .values(state=state, posted_at=now, message_ref=message_ref)
-        )
-
-    async def posts_in_range(self, channel_id: int, start: date, end: date) -> Sequence[Post]:
-        return list(
-            await self.session.scalars(
-                select(Post).where(
-                    Post.channel_id == channel_id,
-                    Post.kind == DAILY,
-                    Post.local_date >= start,
-                    Post.local_date <= end,
-                )
-            )
         )
