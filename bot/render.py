@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.commands import USAGE
 from bot.grading import Grade
 from bot.messages import Action, Button, Field, Message, MessageKind, Visibility
-from bot.text import escape_markdown, quote_user_text, shorten
+from bot.text import quote_user_text, shorten
 from question_bank.schema import Question
 
 STARS = {1: "★☆☆ easy", 2: "★★☆ medium", 3: "★★★ hard"}
@@ -244,7 +244,3 @@ def digest(facts: DigestFacts) -> Message:
         kind=MessageKind.DIGEST,
         fallback="This week's mlq digest",
     )
-
-
-def escape(text: str) -> str:
-    return escape_markdown(text)

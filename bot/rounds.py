@@ -41,7 +41,7 @@ from question_bank.schema import Question
 from question_bank.selection import NoEligibleQuestion, choose_question
 from storage import unit_of_work
 from storage.claims import DailyClaim, DailyClaims, Delivered
-from storage.models import Channel, MemberStreak, Post
+from storage.models import Answer, Channel, Member, MemberStreak, Post
 from storage.repository import DAILY, ChannelRow, Repository
 
 
@@ -352,7 +352,7 @@ async def send_question(
     return True
 
 
-def _effective_grade(answer_flags: list[str]) -> bool:
+def _earns_quality(answer_flags: list[str]) -> bool:
     return "near_copy" not in answer_flags
 
 
@@ -381,26 +381,15 @@ async def reveal(ctx: CoreContext, post_id: int, now: datetime) -> bool:
         on_time = [a.on_time for a, _ in answers]
         best = best_answer_indexes(
             [a.score for a, _ in answers],
-            [a.on_time and _effective_grade(a.flags) for a, _ in answers],
+            [a.on_time and _earns_quality(a.flags) for a, _ in answers],
         )
-        rows: list[render.RevealRow] = []
-        for index, (answer, member) in enumerate(answers):
+        for index, (answer, _member) in enumerate(answers):
             answer.best = index in best
             answer.points = round_points(
                 on_time=answer.on_time,
                 score=answer.score,
-                earns_quality=_effective_grade(answer.flags),
+                earns_quality=_earns_quality(answer.flags),
                 best=answer.best,
-            )
-            rows.append(
-                render.RevealRow(
-                    member.display_name,
-                    answer.points,
-                    answer.score,
-                    answer.best,
-                    answer.on_time,
-                    not _effective_grade(answer.flags),
-                )
             )
         await _advance_streaks(repo, row, {a.member_id for a, _ in answers if a.on_time})
         channel = row.channel
@@ -408,15 +397,25 @@ async def reveal(ctx: CoreContext, post_id: int, now: datetime) -> bool:
             channel.team_streak, sum(on_time), channel.team_streak_threshold
         )
         channel.team_streak_best = max(channel.team_streak_best, channel.team_streak)
-        best_excerpt = None
-        if best:
-            first_best = answers[min(best)][0]
-            best_excerpt = render.quote_user_text(first_best.text, 280)
     if question is None:
         log.error("post %s: question %s is no longer in the bank", post_id, post.question_id)
         return True
-    await send_reveal(ctx, row, post, render.reveal(question, rows, best_excerpt))
+    await send_reveal(ctx, row, post, reveal_message(question, answers))
     return True
+
+
+def reveal_message(question: Question, answers: Sequence[tuple[Answer, Member]]) -> Message:
+    """The reveal, from the answers' stored points and best flags (first send or resend)."""
+    kept = [(a, m) for a, m in answers if not a.withdrawn]
+    rows = [
+        render.RevealRow(
+            m.display_name, a.points, a.score, a.best, a.on_time, not _earns_quality(a.flags)
+        )
+        for a, m in kept
+    ]
+    best = next((a for a, _ in kept if a.best), None)
+    excerpt = render.quote_user_text(best.text, 280) if best else None
+    return render.reveal(question, rows, excerpt)
 
 
 async def _advance_streaks(repo: Repository, row: ChannelRow, answered: set[int]) -> None:
@@ -491,13 +490,4 @@ async def recover_stalled(ctx: CoreContext, now: datetime) -> None:
 async def resend_reveal(ctx: CoreContext, row: ChannelRow, post: Post, question: Question) -> None:
     async with unit_of_work(ctx.db) as repo:
         answers = await repo.answers_for_post(post.id)
-    rows = [
-        render.RevealRow(
-            m.display_name, a.points, a.score, a.best, a.on_time, not _effective_grade(a.flags)
-        )
-        for a, m in answers
-        if not a.withdrawn
-    ]
-    best = next((a for a, _ in answers if a.best), None)
-    excerpt = render.quote_user_text(best.text, 280) if best else None
-    await send_reveal(ctx, row, post, render.reveal(question, rows, excerpt))
+    await send_reveal(ctx, row, post, reveal_message(question, answers))
