@@ -18,6 +18,7 @@ from bot.events import (
 )
 from bot.fanout import for_each
 from bot.home import home_view
+from bot.inbox import Inbox
 from bot.ingest import AnswerIngester
 from bot.messages import Message
 from bot.render import error
@@ -42,6 +43,7 @@ class MlqCore:
         self.ctx = ctx
         self._last_prune: datetime | None = None
         self.ingester = AnswerIngester(ctx)
+        self.inbox = Inbox(ctx)
 
     async def dispatch(self, event: InboundEvent) -> list[Message]:
         """Handle one inbound event; returns the replies meant for the person who acted.
@@ -111,6 +113,7 @@ class MlqCore:
         try:
             async with unit_of_work(self.ctx.db) as repo:
                 await repo.prune_deliveries(now - DELIVERY_MEMORY)
+            await self.inbox.prune()
         except Exception:
             log.exception("pruning old deliveries failed")
 

@@ -212,3 +212,27 @@ class Digest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     message_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class InboxEvent(Base):
+    """An inbound event accepted from a platform and not yet known to be handled.
+
+    Written before the platform gets its acknowledgement, so an event Slack will never
+    send again survives a crash; the unique key turns the platform's retries into no-ops.
+    """
+
+    __tablename__ = "inbox_event"
+    __table_args__ = (
+        UniqueConstraint("platform", "event_key"),
+        Index("ix_inbox_event_pending", "platform", "done_at", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    event_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,0 +1,213 @@
+"""Accepted events kept in the database until handled: nothing acknowledged is lost.
+
+Slack does not send an acknowledged event again, so an answer held only in memory between
+the acknowledgement and its storage would vanish with a crash or a restart. An adapter
+calls ``accept`` before it acknowledges; the event is then in the inbox table under a
+unique key (a retry of the same delivery is refused by the database, in this process or
+another), leased to the accepting process for a while. When the event has been handled the
+adapter calls ``finish``. Events whose lease runs out unfinished (the process died, or
+gave up after retries) are handed out again by ``stranded``; handling is idempotent
+because the core records every delivery in the answer's own transaction.
+
+Accepts and finishes are written by group commit: those that queue while one batch is
+being written go in together, so a burst costs one statement per batch, not per event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any, Generic, TypeVar
+
+from bot.answers import delivery_key
+from bot.context import CoreContext, log
+from bot.events import (
+    Actor,
+    AnswerDeleted,
+    AnswerEdited,
+    AnswerPosted,
+    ChannelAddress,
+    PrivateAnswerSubmitted,
+)
+from storage import unit_of_work
+from storage.inbox import InboxStore
+
+# Events worth keeping: a person's answer, or a change to one. Commands and button presses
+# are answered while the person waits and can simply be repeated.
+DurableEvent = AnswerPosted | AnswerEdited | AnswerDeleted | PrivateAnswerSubmitted
+KINDS: dict[str, type[DurableEvent]] = {
+    cls.__name__: cls for cls in (AnswerPosted, AnswerEdited, AnswerDeleted, PrivateAnswerSubmitted)
+}
+
+LEASE = timedelta(minutes=5)  # how long the accepting process has before others may retry
+MAX_ATTEMPTS = 5  # then the event stays in the table for a person to look at
+KEEP_DONE = timedelta(days=2)  # far longer than any platform retries a delivery
+MAX_BATCH = 500
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclasses.dataclass(frozen=True)
+class Accepted:
+    inbox_id: int
+    event: DurableEvent
+    context: dict[str, Any]  # what the adapter needs to reply (e.g. a modal's thread)
+
+
+def event_key(event: DurableEvent) -> str:
+    """The delivery's unique key: a message's address for new replies (the same message
+    under two event ids is one answer), else the platform's event id."""
+    if isinstance(event, AnswerPosted):
+        return delivery_key("msg", event.where, event.message_id)
+    kind = type(event).__name__
+    if event.event_id:
+        return f"{kind}:{event.where.workspace}:{event.event_id}"
+    if isinstance(event, PrivateAnswerSubmitted):
+        return f"{kind}:{event.where.workspace}:{event.actor.user_id}:{event.post_id}"
+    return delivery_key(kind, event.where, event.message_id, f":{getattr(event, 'text', '')}")
+
+
+def encode(event: DurableEvent, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    payload = dataclasses.asdict(event)  # nested addresses and actors become dicts
+    payload["_context"] = dict(context or {})
+    return payload
+
+
+def decode(kind: str, payload: Mapping[str, Any]) -> tuple[DurableEvent, dict[str, Any]]:
+    """The event back from its row; raises ValueError for a row it cannot read."""
+    cls = KINDS.get(kind)
+    if cls is None:
+        raise ValueError(f"unknown inbox event kind {kind!r}")
+    data = dict(payload)
+    context = dict(data.pop("_context", None) or {})
+    try:
+        data["where"] = ChannelAddress(**data["where"])
+        data["actor"] = Actor(**data["actor"])
+        return cls(**data), context
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"unreadable {kind} payload: {exc}") from exc
+
+
+class GroupCommit(Generic[T, R]):
+    """Calls ``write(batch)`` with everything submitted while the previous batch was being
+    written; each submitter gets its own item's result (or the batch's exception)."""
+
+    def __init__(
+        self, write: Callable[[list[T]], Awaitable[Sequence[R]]], *, max_batch: int = MAX_BATCH
+    ) -> None:
+        self._write = write
+        self._max_batch = max_batch
+        self._queue: list[tuple[T, asyncio.Future[R]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def submit(self, item: T) -> R:
+        done: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._queue.append((item, done))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        return await done
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch = self._queue[: self._max_batch]
+            self._queue = self._queue[self._max_batch :]
+            try:
+                results = await self._write([item for item, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for (_, done), result in zip(batch, results, strict=True):
+                if not done.done():
+                    done.set_result(result)
+
+
+class Inbox:
+    def __init__(self, ctx: CoreContext, *, lease: timedelta = LEASE) -> None:
+        self.ctx = ctx
+        self.lease = lease
+        self._accepts: GroupCommit[tuple[DurableEvent, dict[str, Any]], int | None] = GroupCommit(
+            self._write_accepts
+        )
+        self._finishes: GroupCommit[int, None] = GroupCommit(self._write_finishes)
+
+    async def accept(
+        self, event: DurableEvent, context: Mapping[str, Any] | None = None
+    ) -> int | None:
+        """Record the event durably; its inbox id, or None if it was accepted before."""
+        return await self._accepts.submit((event, dict(context or {})))
+
+    async def finish(self, inbox_id: int) -> None:
+        """The event was handled: never hand it out again."""
+        await self._finishes.submit(inbox_id)
+
+    async def release(self, inbox_id: int) -> None:
+        """Handling failed here: let the next sweep (in any process) try again."""
+        async with unit_of_work(self.ctx.db) as repo:
+            await InboxStore(repo.session).release([inbox_id])
+
+    async def stranded(self, platform: str, *, limit: int = 200) -> list[Accepted]:
+        """Unfinished events whose lease has run out, now leased to this process."""
+        now = self.ctx.now()
+        async with unit_of_work(self.ctx.db) as repo:
+            rows = await InboxStore(repo.session).lease_stranded(
+                platform, now, now + self.lease, max_attempts=MAX_ATTEMPTS, limit=limit
+            )
+            found = [(row.id, row.kind, row.payload, row.attempts) for row in rows]
+        taken: list[Accepted] = []
+        for inbox_id, kind, payload, attempts in found:
+            try:
+                event, context = decode(kind, payload)
+            except ValueError:
+                log.exception("inbox event %d cannot be read; leaving it", inbox_id)
+                continue
+            log.info("resuming inbox event %d (%s, attempt %d)", inbox_id, kind, attempts)
+            taken.append(Accepted(inbox_id, event, context))
+        return taken
+
+    async def pending(self, platform: str) -> int:
+        async with unit_of_work(self.ctx.db) as repo:
+            return await InboxStore(repo.session).count_pending(platform)
+
+    async def prune(self) -> int:
+        async with unit_of_work(self.ctx.db) as repo:
+            return await InboxStore(repo.session).prune(self.ctx.now() - KEEP_DONE)
+
+    # --- the batched writes ------------------------------------------------------------
+
+    async def _write_accepts(
+        self, batch: list[tuple[DurableEvent, dict[str, Any]]]
+    ) -> list[int | None]:
+        now = self.ctx.now()
+        keys = [event_key(event) for event, _ in batch]
+        by_platform: dict[str, list[dict[str, Any]]] = {}
+        first: dict[tuple[str, str], int] = {}  # a twin within the batch is a retry too
+        for index, ((event, context), key) in enumerate(zip(batch, keys, strict=True)):
+            platform = event.where.platform
+            if (platform, key) in first:
+                continue
+            first[(platform, key)] = index
+            by_platform.setdefault(platform, []).append(
+                {"event_key": key, "kind": type(event).__name__, "payload": encode(event, context)}
+            )
+        inserted: dict[tuple[str, str], int] = {}
+        async with unit_of_work(self.ctx.db) as repo:
+            store = InboxStore(repo.session)
+            for platform, items in by_platform.items():
+                ids = await store.accept(platform, items, now, now + self.lease)
+                inserted.update({(platform, key[:200]): i for key, i in ids.items()})
+        results: list[int | None] = []
+        for index, ((event, _), key) in enumerate(zip(batch, keys, strict=True)):
+            platform = event.where.platform
+            is_first = first.get((platform, key)) == index
+            results.append(inserted.get((platform, key[:200])) if is_first else None)
+        return results
+
+    async def _write_finishes(self, batch: list[int]) -> list[None]:
+        async with unit_of_work(self.ctx.db) as repo:
+            await InboxStore(repo.session).finish(batch, self.ctx.now())
+        return [None] * len(batch)
