@@ -35,7 +35,7 @@ class Reference:
 @lru_cache(maxsize=4096)
 def reference_for(question: Question) -> Reference:
     given = prompt_terms(question.prompt)
-    texts = [question.answer, *(t for kp in question.key_points for t in kp.phrasings)]
+    texts = [question.answer, *(kp.text for kp in question.key_points)]
     weights: dict[str, float] = {}
     for text in texts:
         for clause in scan(text).clauses:
