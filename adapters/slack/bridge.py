@@ -13,7 +13,7 @@ import asyncio
 import dataclasses
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from adapters.slack import translate
@@ -29,6 +29,7 @@ from bot.events import (
     ChannelAddress,
     CommandInvoked,
     InboundEvent,
+    PrivateAnswerSubmitted,
     ThreadAddress,
 )
 from bot.messages import Message, MessageKind, Visibility
@@ -109,15 +110,26 @@ class SlackBridge:
 
     # --- thread replies --------------------------------------------------------------------
 
-    def on_message(self, body: Mapping[str, Any], *, bot_user_id: str | None) -> bool:
-        """A ``message`` event; True if it was taken on (a new answer, edit or deletion)."""
+    async def on_message(self, body: Mapping[str, Any], *, bot_user_id: str | None) -> bool:
+        """A ``message`` event; True if it was taken on (a new answer, edit or deletion).
+
+        Awaited before bolt acknowledges: the event goes into the core's inbox first, so an
+        acknowledged answer survives a crash. If that write fails, the exception makes bolt
+        answer 500 and Slack sends the event again."""
         event = translate.message_event(body, bot_user_id=bot_user_id)
         if event is None:
             return False
         keys = self._event_keys(event)
         if not self.seen.claim(*keys):
             return False
-        self.work.submit(lambda: self._answer(event, keys), name="mlq-answer")
+        try:
+            inbox_id = await self.core.inbox.accept(event)
+        except BaseException:
+            self.seen.release(*keys)
+            raise
+        if inbox_id is None:  # accepted before, here or by another copy of the bot
+            return False
+        self.work.submit(lambda: self._answer(event, keys, inbox_id), name="mlq-answer")
         return True
 
     @staticmethod
@@ -129,26 +141,63 @@ class SlackBridge:
             return by_id, ("msg", where.workspace, where.channel, event.message_id)
         return (by_id,)
 
-    async def _answer(self, event: InboundEvent, keys: Sequence[Any]) -> None:
+    async def _answer(
+        self, event: InboundEvent, keys: Sequence[Any], inbox_id: int, *, resumed: bool = False
+    ) -> None:
         event = await self._with_actor(event)
         self.last_channels.note(event.where.workspace, event.actor.user_id, event.where.channel)
-        # Slack got its ack and will not send this again, so a failed attempt (a locked
-        # database, a dropped connection) is retried here; the core rolled it back, and its
-        # delivery record makes a retry that did go through a no-op.
+        replies = await self._dispatch_durably(event, inbox_id, resumed=resumed)
+        thread = ThreadAddress(event.where, event.thread_id)  # type: ignore[union-attr]
+        await self._deliver(event.where, event.actor.user_id, replies, thread=thread)
+
+    async def _dispatch_durably(
+        self, event: InboundEvent, inbox_id: int, *, resumed: bool
+    ) -> list[Message]:
+        """Dispatch an inbox event and finish it there once it went through.
+
+        Slack got its ack and will not send this again, so a failed attempt (a locked
+        database, a dropped connection) is retried here, and if it still fails the inbox
+        keeps it for a later sweep; the core's delivery records make a repeat a no-op. The
+        person hears of a failure once, on the first try, not on every later one."""
         pauses = list(self.answer_retry_pauses)
         while True:
             replies = await self.core.dispatch(event)
-            failed = any(r.kind == MessageKind.ERROR for r in replies)
-            if not failed or not pauses:
-                break
+            if not any(r.kind == MessageKind.ERROR for r in replies):
+                await self.core.inbox.finish(inbox_id)
+                return replies
+            if not pauses:
+                log.warning("event %s still failing; left in the inbox", event.event_id)
+                await self.core.inbox.release(inbox_id)
+                return [] if resumed else replies
             pause = pauses.pop(0)
-            log.warning("answer %s failed; retrying in %.1fs", event.message_id, pause)
+            log.warning("event %s failed; retrying in %.1fs", event.event_id, pause)
             await asyncio.sleep(pause)
-        if failed:
-            # Still failing: forget it, so that a redelivery by Slack is processed.
-            self.seen.release(*keys)
-        thread = ThreadAddress(event.where, event.thread_id)  # type: ignore[union-attr]
-        await self._deliver(event.where, event.actor.user_id, replies, thread=thread)
+
+    async def resume_stranded(self) -> int:
+        """Hand the inbox's stranded Slack events (their process died or gave up) to the
+        work queue again; returns how many."""
+        taken = await self.core.inbox.stranded(self.adapter.platform)
+        for item in taken:
+            if isinstance(item.event, PrivateAnswerSubmitted):
+                context = ModalContext.load(item.context.get("modal", ""))
+                job = self._private_answer_job(item.event, context, item.inbox_id, resumed=True)
+            else:
+                job = self._answer_job(item.event, item.inbox_id)
+            self.work.submit(job, name="mlq-resumed")
+        return len(taken)
+
+    def _answer_job(self, event: InboundEvent, inbox_id: int) -> Callable[[], Awaitable[None]]:
+        return lambda: self._answer(event, (), inbox_id, resumed=True)
+
+    def _private_answer_job(
+        self,
+        event: InboundEvent,
+        context: ModalContext | None,
+        inbox_id: int,
+        *,
+        resumed: bool = False,
+    ) -> Callable[[], Awaitable[None]]:
+        return lambda: self._private_answer(event, context, inbox_id, resumed=resumed)
 
     # --- /mlq -----------------------------------------------------------------------------
 
@@ -197,25 +246,44 @@ class SlackBridge:
             event.where, event.actor.user_id, replies, thread=thread, response_url=ref.response_url
         )
 
-    def on_view_submission(self, body: Mapping[str, Any]) -> None:
+    async def on_view_submission(self, body: Mapping[str, Any]) -> None:
         parsed = translate.view_submission(body)
         if parsed is None:
             return
         event, context = parsed
-        if not self.seen.claim(("view", event.event_id) if event.event_id else None):
+        key = ("view", event.event_id) if event.event_id else None
+        if not self.seen.claim(key):
             return
-        self.work.submit(lambda: self._private_answer(event, context), name="mlq-modal-answer")
+        try:
+            # Into the inbox before the modal closes: the person's answer must not be lost.
+            inbox_id = await self.core.inbox.accept(event, {"modal": context.dump()})
+        except BaseException:
+            self.seen.release(key)
+            raise
+        if inbox_id is None:
+            return
+        self.work.submit(
+            self._private_answer_job(event, context, inbox_id), name="mlq-modal-answer"
+        )
 
-    async def _private_answer(self, event: InboundEvent, context: ModalContext) -> None:
+    async def _private_answer(
+        self,
+        event: InboundEvent,
+        context: ModalContext | None,
+        inbox_id: int,
+        *,
+        resumed: bool = False,
+    ) -> None:
         event = await self._with_actor(event)
-        replies = await self.core.dispatch(event)
-        thread = ThreadAddress(event.where, context.thread_ts) if context.thread_ts else None
+        replies = await self._dispatch_durably(event, inbox_id, resumed=resumed)
+        thread_ts = context.thread_ts if context else None
+        thread = ThreadAddress(event.where, thread_ts) if thread_ts else None
         await self._deliver(
             event.where,
             event.actor.user_id,
             replies,
             thread=thread,
-            response_url=context.response_url,
+            response_url=context.response_url if context else None,
         )
 
     # --- App Home --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
     @app.event("message")
     async def thread_message(body: dict[str, Any], context: AsyncBoltContext) -> None:
         # Events are acknowledged by bolt itself once this returns.
-        bridge.on_message(body, bot_user_id=context.bot_user_id)
+        await bridge.on_message(body, bot_user_id=context.bot_user_id)
 
     @app.event("app_home_opened")
     async def home_opened(body: dict[str, Any]) -> None:
@@ -50,5 +50,7 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
 
     @app.view(ANSWER_MODAL)
     async def answer_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()  # closes the modal; the grade arrives as an ephemeral message
-        bridge.on_view_submission(body)
+        # The answer is stored in the inbox first, then the modal closes; the grade
+        # arrives as an ephemeral message.
+        await bridge.on_view_submission(body)
+        await ack()

@@ -67,8 +67,10 @@ async def serve(
         raise SystemExit(f"mlq: {exc}") from None
     stop = None
     scheduler = None
+    sweeper = None
     try:
         stop = await start(runtime, port=port)
+        sweeper = asyncio.create_task(runtime.sweep_inbox(), name="mlq-inbox-sweep")
         scheduler = start_scheduler(
             runtime.core, settings.tick_seconds, heartbeat=settings.heartbeat_file
         )
@@ -76,6 +78,9 @@ async def serve(
             started.set()
         await asyncio.Event().wait()  # until cancelled (Ctrl-C)
     finally:
+        if sweeper is not None:
+            sweeper.cancel()
+            await asyncio.gather(sweeper, return_exceptions=True)
         if scheduler is not None:
             await stop_scheduler(scheduler)
         if stop is not None:

@@ -9,6 +9,7 @@ Two ways to hold tokens:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,7 @@ OAUTH_EVENTS = ("app_uninstalled", "tokens_revoked")
 MODES = ("socket", "http")
 # Answers are written by the core's group commit (one writer, many per transaction), so
 # many jobs in flight make bigger batches rather than more contenders for SQLite's lock.
+INBOX_SWEEP_SECONDS = 60.0  # how often stranded inbox events are looked for
 SQLITE_WORK_LIMIT = 64
 SERVER_DB_WORK_LIMIT = 64
 
@@ -131,6 +133,15 @@ class SlackRuntime:
         return build_web_app(
             self.bolt, pending_work=lambda: self.bridge.work.pending, gate=self.bridge.work.gate
         )
+
+    async def sweep_inbox(self, every: float = INBOX_SWEEP_SECONDS) -> None:
+        """Until cancelled: resume inbox events stranded by a crash or by failed attempts."""
+        while True:
+            try:
+                await self.bridge.resume_stranded()
+            except Exception:
+                log.exception("resuming stranded Slack events failed")
+            await asyncio.sleep(every)
 
     async def close(self, *, drain_seconds: float = 10.0) -> None:
         if not await self.bridge.work.join(drain_seconds):

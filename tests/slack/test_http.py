@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from adapters.slack.blocks import ANSWER_MODAL, HOME_CHANNEL_ACTION
+from adapters.slack.blocks import ANSWER_MODAL, HOME_CHANNEL_ACTION, ModalContext, answer_modal
 from bot import render
 from storage import unit_of_work
 from storage.models import Answer, ProcessedEvent
@@ -244,6 +244,69 @@ async def test_answer_privately_opens_a_modal_and_the_submission_is_stored(slack
     assert (feedback.params["user"], feedback.params["thread_ts"]) == ("U2", parent)
 
 
+def crash_after_the_ack(s: SlackHttp) -> None:
+    """From now on work handed over after an ack is lost, as if the process died."""
+    s.runtime.bridge.work.submit = lambda job, name="": None  # type: ignore[method-assign]
+
+
+def restart(s: SlackHttp) -> None:
+    del s.runtime.bridge.work.submit  # the instance attribute: the real method again
+    s.clock.advance(timedelta(minutes=6))  # past the dead process's lease
+
+
+async def test_an_acked_answer_survives_a_crash_before_it_was_stored(slack_http: SlackHttp):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    crash_after_the_ack(s)
+    body = payloads.event_callback(payloads.thread_reply("Survives the crash.", thread_ts=parent))
+    assert await s.event(body) == 200
+    assert await answers(s) == []
+    restart(s)
+    assert await s.runtime.bridge.resume_stranded() == 1
+    await s.settle()
+    assert [a.text for a in await answers(s)] == ["Survives the crash."]
+    assert len(s.fake.of("reactions.add")) == 1
+    (feedback,) = s.fake.of("chat.postEphemeral")
+    assert feedback.params["thread_ts"] == parent
+    assert await s.runtime.bridge.resume_stranded() == 0  # finished: never again
+
+
+async def test_a_private_answer_survives_a_crash_with_its_thread(slack_http: SlackHttp):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    async with unit_of_work(s.runtime.app.db) as repo:
+        post = await repo.post_by_thread(1, parent)
+    view = answer_modal(ModalContext(post.id, "T1", "C1", thread_ts=parent), "What is bias?")
+    crash_after_the_ack(s)
+    status, _ = await s.interactive(
+        payloads.view_submission(view, "Bias is systematic error.", user="U2")
+    )
+    assert status == 200
+    restart(s)
+    assert await s.runtime.bridge.resume_stranded() == 1
+    await s.settle()
+    (stored,) = await answers(s)
+    assert stored.text == "Bias is systematic error."
+    (feedback,) = s.fake.of("chat.postEphemeral")
+    assert (feedback.params["user"], feedback.params["thread_ts"]) == ("U2", parent)
+
+
+async def test_when_the_inbox_cannot_be_written_slack_is_told_to_retry(slack_http: SlackHttp):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+
+    async def broken_accept(event, context=None):
+        raise OSError("disk full")
+
+    s.runtime.core.inbox.accept = broken_accept  # type: ignore[method-assign]
+    body = payloads.event_callback(payloads.thread_reply("Try me again.", thread_ts=parent))
+    assert await s.event(body) != 200  # not acknowledged: Slack sends it again
+    del s.runtime.core.inbox.accept
+    assert await s.event(body, retry_num=1) == 200
+    await s.settle()
+    assert [a.text for a in await answers(s)] == ["Try me again."]
+
+
 async def test_stats_command_reply_is_ephemeral_via_response_url(slack_http: SlackHttp):
     s = slack_http
     assert await s.command("stats") == 200
@@ -429,18 +492,39 @@ async def test_an_answer_that_fails_to_store_is_retried_not_lost(slack_http: Sla
     assert all("went wrong" not in c.params["text"] for c in s.fake.of("chat.postEphemeral"))
 
 
-async def test_an_answer_that_keeps_failing_gets_an_apology(slack_http: SlackHttp):
+async def test_an_answer_that_keeps_failing_gets_one_apology_and_is_resumed_later(
+    slack_http: SlackHttp,
+):
+    """Acked but not storable now: the person hears once, the inbox keeps the answer, and a
+    sweep after the lease stores it (exactly once) without a second apology."""
     s = slack_http
     parent = await subscribe_and_post(s)
     s.runtime.bridge.answer_retry_pauses = (0.0,)
+    real_dispatch = s.runtime.core.dispatch
 
     async def broken_dispatch(event):
         return [render.error("Something went wrong on our side.")]
 
     s.runtime.core.dispatch = broken_dispatch  # type: ignore[method-assign]
-    body = payloads.event_callback(payloads.thread_reply("x", thread_ts=parent))
+    body = payloads.event_callback(payloads.thread_reply("Kept for later.", thread_ts=parent))
     assert await s.event(body) == 200
     await s.settle()
     (apology,) = s.fake.of("chat.postEphemeral")
     assert "went wrong" in apology.params["text"] and apology.params["thread_ts"] == parent
-    assert ("event", body["event_id"]) not in s.runtime.bridge.seen  # a redelivery may try
+    assert await answers(s) == []
+    assert await s.runtime.core.inbox.pending("slack") == 1
+    # Still failing on a sweep: no second apology, still pending.
+    s.clock.advance(timedelta(minutes=6))
+    assert await s.runtime.bridge.resume_stranded() == 1
+    await s.settle()
+    assert len(s.fake.of("chat.postEphemeral")) == 1
+    assert await s.runtime.core.inbox.pending("slack") == 1
+    # Mended: the next sweep stores it, and a redelivery by Slack changes nothing.
+    s.runtime.core.dispatch = real_dispatch  # type: ignore[method-assign]
+    assert await s.runtime.bridge.resume_stranded() == 1  # released, so no wait for a lease
+    await s.settle()
+    assert [a.text for a in await answers(s)] == ["Kept for later."]
+    assert await s.runtime.core.inbox.pending("slack") == 0
+    assert await s.event(body, retry_num=1) == 200
+    await s.settle()
+    assert len(await answers(s)) == 1 and len(s.fake.of("reactions.add")) == 1
