@@ -1,14 +1,18 @@
 """How well does the grader agree with human labels? Spearman's rho against three baselines.
 
     .venv/bin/python bench/grading_eval.py [--devset FILE] [--holdout FILE | --no-holdout]
-                                           [--holdout2 FILE | --no-holdout2] [--json]
+                                           [--holdout2 FILE | --no-holdout2]
+                                           [--holdout3 FILE | --no-holdout3] [--json]
 
-Three labelled sets (labels 0/1/2, see bench/data/grading_guideline.md):
-- ``grading_devset.jsonl`` (``dev``) and ``grading_holdout.jsonl`` (``holdout``): the
-  384 tuning rows (the holdout was blind in round 2, then looked at), also reported
-  together as ``tuning``;
+Four labelled files (labels 0/1/2, see bench/data/grading_guideline.md):
+- ``grading_devset.jsonl`` (``dev``) and ``grading_holdout.jsonl`` (``holdout``): tuning
+  rows (the holdout was blind in round 2, then looked at);
 - ``grading_holdout2.jsonl`` (``holdout2``): the blind set of round 3, answers to 18
-  questions neither other file uses, committed (a9dc5a5) before any grader run on them.
+  questions neither other file uses, committed (a9dc5a5) before any grader run on them
+  (looked at since round 3); these three files are reported together as ``tuning``;
+- ``grading_holdout3.jsonl`` (``holdout3``): the blind set of round 4, 240 answers to 24
+  questions no other file uses, written and labelled by a helper who never saw the grader,
+  committed (6d34f43) before any grader run on them.
 
 In one run on the same rows, every answer is scored with
 - the grader (``grade_answer``),
@@ -46,6 +50,7 @@ from question_bank.schema import Question  # noqa: E402
 DEVSET = ROOT / "bench" / "data" / "grading_devset.jsonl"
 HOLDOUT = ROOT / "bench" / "data" / "grading_holdout.jsonl"
 HOLDOUT2 = ROOT / "bench" / "data" / "grading_holdout2.jsonl"
+HOLDOUT3 = ROOT / "bench" / "data" / "grading_holdout3.jsonl"
 TARGET_RHO = 0.70
 TARGET_MARGIN = 0.10
 BOOTSTRAP_ROUNDS = 2000
@@ -114,7 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-holdout", action="store_true", help="leave out the round-2 holdout")
     parser.add_argument("--holdout2", type=Path, default=HOLDOUT2)
     parser.add_argument("--no-holdout2", action="store_true",
-                        help="leave out the blind round-3 holdout (use while tuning)")
+                        help="leave out the round-3 holdout")
+    parser.add_argument("--holdout3", type=Path, default=HOLDOUT3)
+    parser.add_argument("--no-holdout3", action="store_true",
+                        help="leave out the blind round-4 holdout (use while tuning)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
@@ -124,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += load_rows(args.holdout, "holdout")
     if not args.no_holdout2:
         rows += load_rows(args.holdout2, "holdout2")
+    if not args.no_holdout3 and args.holdout3.exists():
+        rows += load_rows(args.holdout3, "holdout3")
     missing = sorted({r["question"] for r in rows if bank.get(r["question"]) is None})
     if missing:
         print(f"questions not in the bank, rows skipped: {missing}", file=sys.stderr)
@@ -146,14 +156,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     groups: dict[str, list[int]] = defaultdict(list)
     for i, (row, question) in enumerate(zip(rows, questions, strict=True)):
         groups[row["split"]].append(i)
-        if row["split"] in ("dev", "holdout"):
+        if row["split"] in ("dev", "holdout", "holdout2"):
             groups["tuning"].append(i)
         groups[f"{row['split']}/{question.kind.value}"].append(i)
         if row["split"] == "dev":
             groups[f"dev (old {row['origin']} split)"].append(i)
 
     report: dict[str, dict[str, float | int]] = {}
-    order = ("tuning", "dev", "holdout/", "holdout", "holdout2")
+    order = ("tuning", "dev", "holdout/", "holdout", "holdout2", "holdout3")
     for group in sorted(groups, key=lambda g: (
             [i for i, o in enumerate(order) if g.startswith(o)][-1:] or [9], g)):
         idx = groups[group]
@@ -164,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     verdict = {}
     intervals = {}
-    for split in ("tuning", "dev", "holdout", "holdout2"):
+    for split in ("tuning", "dev", "holdout", "holdout2", "holdout3"):
         if split not in report:
             continue
         idx = groups[split]
