@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -28,7 +29,7 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, begin: str = "BEGIN IMMEDIATE") -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
@@ -42,9 +43,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock up front: two bot processes then queue on the busy timeout
-        # instead of failing when a read transaction tries to become a write one.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front: two bot processes then queue on the busy
+        # timeout instead of failing when a read transaction tries to become a write one.
+        # Readers begin deferred: in WAL mode they never wait for a writer.
+        connection.exec_driver_sql(begin)
 
 
 class Database:
@@ -56,9 +58,15 @@ class Database:
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        self._read_engine = self.engine
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+            self._read_engine = create_async_engine(self.url, **kwargs)
+            _configure_sqlite(self._read_engine, begin="BEGIN")
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self._read_engine, expire_on_commit=False)
+        self._write_lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -71,8 +79,30 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commits on success, rolls back on any error."""
-        async with self._sessions() as session, session.begin():
+        if not self.is_sqlite:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        # SQLite admits one writer. Writers of this process queue here, where the next one
+        # starts the moment the lock is free, rather than in SQLite's busy handler, which
+        # polls with sleeps of up to 100 ms; other processes still meet the busy timeout.
+        async with self._sqlite_write_lock(), self._sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction: on SQLite it takes no write lock and waits for no writer.
+        Nothing may be written in it."""
+        async with self._read_sessions() as session:
+            yield session  # closing the session rolls the read transaction back
+
+    def _sqlite_write_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._write_lock is None or self._lock_loop is not loop:
+            self._write_lock, self._lock_loop = asyncio.Lock(), loop
+        return self._write_lock
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._read_engine is not self.engine:
+            await self._read_engine.dispose()
