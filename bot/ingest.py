@@ -33,6 +33,7 @@ from bot.answers import (
 from bot.context import CoreContext, log
 from bot.events import AnswerPosted, MessageAddress, ThreadAddress
 from bot.fanout import for_each
+from bot.grading import Grade
 from bot.review import apply_review
 from bot.text import is_blank
 from storage import unit_of_work
@@ -114,19 +115,63 @@ class AnswerIngester:
 
 
 async def store_batch(ctx: CoreContext, events: Sequence[AnswerPosted]) -> list[_Planned]:
-    """Store a batch of thread replies in one transaction; returns what to tell each author."""
+    """Store a batch of thread replies in one transaction; returns what to tell each author.
+
+    Grading is the slow part, so it happens first, on what a read-only transaction shows,
+    and the write transaction (which holds SQLite's only write lock) reuses each grade
+    whose inputs it finds unchanged; anything that changed meanwhile is graded again."""
     now = ctx.now()
+    people = [e for e in events if not e.actor.is_bot]
+    pregraded = await _pregrade(ctx, people, now)
     planned: list[_Planned] = []
     async with unit_of_work(ctx.db) as repo:
         by_workspace: dict[tuple[str, str], list[AnswerPosted]] = {}
-        for event in events:
-            if not event.actor.is_bot:
-                by_workspace.setdefault((event.where.platform, event.where.workspace), []).append(
-                    event
-                )
+        for event in people:
+            by_workspace.setdefault((event.where.platform, event.where.workspace), []).append(event)
         for (platform, workspace), group in by_workspace.items():
-            planned += await _store_group(ctx, repo, platform, workspace, group, now)
+            planned += await _store_group(ctx, repo, platform, workspace, group, now, pregraded)
     return planned
+
+
+# A grade computed ahead of the write, with the other answers it was compared with.
+Pregraded = dict[int, tuple[tuple[str, ...], Grade, bool]]
+
+
+async def _pregrade(ctx: CoreContext, events: Sequence[AnswerPosted], now: datetime) -> Pregraded:
+    """Grade every reply that looks new, in batch order, against a read-only snapshot."""
+    graded: Pregraded = {}
+    try:
+        async with ctx.db.reading() as session:
+            repo = Repository(session)
+            groups: dict[tuple[str, str], list[AnswerPosted]] = {}
+            for event in events:
+                groups.setdefault((event.where.platform, event.where.workspace), []).append(event)
+            snapshots = []
+            for (platform, workspace), group in groups.items():
+                posts = await repo.posts_in_threads(
+                    platform, workspace, [(e.where.channel, e.thread_id) for e in group]
+                )
+                members = await repo.members_by_address(
+                    platform, workspace, list({e.actor.user_id for e in group})
+                )
+                rounds = await repo.round_texts_for([p.id for p in posts.values()])
+                snapshots.append((group, posts, members, rounds))
+    except Exception:
+        log.exception("grading ahead of the write failed; grading inside it instead")
+        return graded
+    for group, posts, members, rounds in snapshots:
+        for event in group:
+            post = posts.get((event.where.channel, event.thread_id))
+            if post is None or post.kind != DAILY or is_blank(event.text):
+                continue
+            member = members.get(event.actor.user_id)
+            author: object = member.id if member is not None else ("new", event.actor.user_id)
+            others = tuple(text for who, text in rounds.get(post.id, []) if who != author)
+            grade, truncated = grade_for(ctx, post, event.text, list(others))
+            graded[id(event)] = (others, grade, truncated)
+            if is_open(post, now):
+                rounds.setdefault(post.id, []).append((author, event.text))
+    return graded
 
 
 async def _store_group(
@@ -136,6 +181,7 @@ async def _store_group(
     workspace: str,
     events: list[AnswerPosted],
     now: datetime,
+    pregraded: Pregraded,
 ) -> list[_Planned]:
     posts = await repo.posts_in_threads(
         platform, workspace, [(e.where.channel, e.thread_id) for e in events]
@@ -166,6 +212,7 @@ async def _store_group(
             new_rows.get((post.id, member.id)),
             rounds,
             now,
+            pregraded.get(id(event)),
         )
         result.append(item)
         if item.row is not None:
@@ -201,6 +248,7 @@ def _plan(
     pending: _Planned | None,
     rounds: dict[int, list[tuple[int, str]]],
     now: datetime,
+    pregraded: tuple[tuple[str, ...], Grade, bool] | None = None,
 ) -> _Planned:
     """Decide one reply: the same rules as ``bot.answers`` for a single reply."""
     if is_blank(event.text):
@@ -210,7 +258,10 @@ def _plan(
     if refused is not None:
         return _Planned(event, refused)
     others = [text for author, text in rounds.get(post.id, []) if author != member.id]
-    grade, truncated = grade_for(ctx, post, event.text, others)
+    if pregraded is not None and pregraded[0] == tuple(others):
+        _, grade, truncated = pregraded  # graded ahead of the write on the same inputs
+    else:
+        grade, truncated = grade_for(ctx, post, event.text, others)
     if on_time:
         rounds.setdefault(post.id, []).append((member.id, event.text))
     replaced = existing is not None or pending is not None

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from bot.answers import on_answer_posted
 from bot.events import AnswerPosted
 from bot.messages import Reaction
 from storage.models import Answer, Member, ProcessedEvent
@@ -97,3 +98,46 @@ async def test_a_failing_batch_falls_back_to_one_by_one(h: Harness, monkeypatch)
     events = [reply(h, m, f"Attempt number {i} at it.", f"f{i}") for i, m in enumerate(MEMBERS)]
     await asyncio.gather(*(h.core.dispatch(e) for e in events))
     assert await count(h, Answer) == 4
+
+
+async def test_grades_are_computed_before_the_write_lock_and_reused(h: Harness, monkeypatch):
+    import bot.ingest
+
+    calls: list[str] = []
+    real_grade_for = bot.ingest.grade_for
+
+    def counting_grade_for(ctx, post, text, others):
+        calls.append(text)
+        return real_grade_for(ctx, post, text, others)
+
+    monkeypatch.setattr(bot.ingest, "grade_for", counting_grade_for)
+    events = [
+        reply(h, m, f"{m.display_name} on trade-offs {i}.", f"g{i}") for i, m in enumerate(MEMBERS)
+    ]
+    await bot.ingest.store_batch(h.core.ctx, events)
+    assert sorted(calls) == sorted(e.text for e in events)  # once each, none inside the write
+
+
+async def test_an_answer_stored_meanwhile_is_seen_by_a_regrade(h: Harness, monkeypatch):
+    """Another process stores a copyable answer between the look-ahead and the write: the
+    write notices the round changed and grades again, so the near-copy is still caught."""
+    import bot.ingest
+
+    text = model_answer(h)
+    real_pregrade = bot.ingest._pregrade
+
+    async def pregrade_then_someone_answers(ctx, events, now):
+        graded = await real_pregrade(ctx, events, now)
+        assert graded  # BEN's answer was graded ahead, against an empty round
+        await on_answer_posted(ctx, reply(h, ANA, text, "a-meanwhile"))  # the single path
+        return graded
+
+    monkeypatch.setattr(bot.ingest, "_pregrade", pregrade_then_someone_answers)
+    await bot.ingest.store_batch(h.core.ctx, [reply(h, BEN, text + " Indeed.", "b-late")])
+    async with h.db.session() as session:
+        ben = await session.scalar(
+            select(Answer)
+            .join(Member, Member.id == Answer.member_id)
+            .where(Member.external_id == BEN.user_id)
+        )
+    assert "near_copy" in ben.flags
