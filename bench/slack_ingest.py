@@ -4,8 +4,11 @@ mlq's app (its own process, SQLite file) has a daily question posted in each of
 ``--channels`` channels. The client sends ``--events`` signed ``event_callback`` thread
 replies (one per member per channel, so every one is a new answer) with ``--inflight``
 requests outstanding. Reported for mlq:
-- acknowledged: events per second until the last 200 came back;
-- stored: events per second until the last answer was committed, graded, reacted to
+- acknowledged: events per second until the last 200 came back. mlq acknowledges a reply
+  only once it is in the inbox table of the SQLite file (``bot/inbox.py``), so this is the
+  rate at which replies are durably ingested; the script counts the inbox rows right after
+  the last acknowledgement to check it;
+- graded and answered: events per second until the last answer was committed, graded, reacted to
   and its feedback sent (the app's work queue is empty and the fake Slack has seen
   one reactions.add per event); the stored count is then checked in the SQLite file.
 The bare bolt app (same server code and bolt settings, listeners that only ack) receives
@@ -101,6 +104,7 @@ async def measure(args, fake_url: str, mlq_url: str, bare_url: str, threads: dic
         mlq_bodies = events(threads, args.events, "m")
         started = time.perf_counter()
         acked = await blast(http, f"{mlq_url}/slack/events", mlq_bodies, args.inflight)
+        in_inbox = inbox_rows(args.db, "m")
         await wait_idle(http, mlq_url)
         deadline = time.monotonic() + 600
         while True:  # feedback calls are the last thing each answer does
@@ -116,7 +120,16 @@ async def measure(args, fake_url: str, mlq_url: str, bare_url: str, threads: dic
         "mlq_ack_rate": args.events / (acked - started),
         "mlq_stored_rate": args.events / (stored - started),
         "mlq_seconds": stored - started,
+        "in_inbox_at_last_ack": in_inbox,
     }
+
+
+def inbox_rows(db: Path, tag: str) -> int:
+    """Replies of this run in the inbox table (handled or not), read from the file itself."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM inbox_event WHERE payload LIKE ?", (f'%"user_id": "U{tag}%',)
+        ).fetchone()[0]
 
 
 def main() -> None:
@@ -129,7 +142,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="mlq-slack-ingest-"))
-    db = workdir / "mlq.db"
+    db = args.db = workdir / "mlq.db"
     fake, fake_info = start(fake_slack_main, {})
     api_url = fake_info["api_url"]
     channels = [f"C{n:04d}" for n in range(args.channels)]
@@ -156,20 +169,29 @@ def main() -> None:
             "WHERE m.external_id LIKE 'Um%'"
         ).fetchone()[0]
     assert stored == args.events, f"{stored} answers stored for {args.events} events"
-    ratio = result["mlq_stored_rate"] / result["bare_ack_rate"]
+    ingest_ratio = result["mlq_ack_rate"] / result["bare_ack_rate"]
+    done_ratio = result["mlq_stored_rate"] / result["bare_ack_rate"]
     print(f"thread-reply ingestion: {args.events} events over {args.channels} channels, ")
     print(f"{args.inflight} requests in flight; {stored} answers found in SQLite afterwards")
-    print(f"  bare bolt app, acknowledged: {result['bare_ack_rate']:8.0f} events/s")
-    print(f"  mlq, acknowledged:           {result['mlq_ack_rate']:8.0f} events/s")
+    print(f"  bare bolt app, acknowledged:   {result['bare_ack_rate']:6.0f} events/s")
     print(
-        f"  mlq, stored and answered:    {result['mlq_stored_rate']:8.0f} events/s "
-        f"({result['mlq_seconds']:.1f} s)"
+        f"  mlq, acknowledged = in SQLite: {result['mlq_ack_rate']:6.0f} events/s "
+        f"({result['in_inbox_at_last_ack']} of {args.events} in the inbox at the last ack)"
     )
-    rate_ok = result["mlq_stored_rate"] >= TARGET_RATE
-    ratio_ok = ratio >= TARGET_RATIO
-    print(f"  stored rate / bare ack rate: {ratio:.2f}x")
-    print(f"  target >= {TARGET_RATE:.0f} events/s stored: {'meets' if rate_ok else 'MISSES'}")
-    print(f"  target >= {TARGET_RATIO}x the bare rate: {'meets' if ratio_ok else 'MISSES'}")
+    print(
+        f"  mlq, graded and answered:      {result['mlq_stored_rate']:6.0f} events/s "
+        f"({result['mlq_seconds']:.1f} s until the last feedback)"
+    )
+    print(f"  ingested / bare ack rate: {ingest_ratio:.2f}x; answered / bare: {done_ratio:.2f}x")
+    for name, rate, ratio in (
+        ("ingested", result["mlq_ack_rate"], ingest_ratio),
+        ("answered", result["mlq_stored_rate"], done_ratio),
+    ):
+        verdict = "meets" if rate >= TARGET_RATE and ratio >= TARGET_RATIO else "MISSES"
+        print(
+            f"  target >= {TARGET_RATE:.0f} events/s and >= {TARGET_RATIO}x the bare rate, "
+            f"{name}: {verdict}"
+        )
 
 
 if __name__ == "__main__":

