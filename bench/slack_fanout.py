@@ -49,10 +49,10 @@ def time_phases() -> None:
     for name in ("claim_all", "send_all"):
         inner = getattr(rounds, name)
 
-        async def timed_phase(*args, _inner=inner, _name=name):
+        async def timed_phase(*args, _inner=inner, _name=name, **kwargs):
             started = time.perf_counter()
             try:
-                return await _inner(*args)
+                return await _inner(*args, **kwargs)
             finally:
                 PHASES[_name] = PHASES.get(_name, 0.0) + time.perf_counter() - started
 

@@ -17,13 +17,18 @@ T = TypeVar("T")
 
 
 async def for_each(
-    items: Iterable[T], step: Callable[[T], Awaitable[bool]], *, limit: int, what: str
+    items: Iterable[T],
+    step: Callable[[T], Awaitable[bool]],
+    *,
+    limit: int | asyncio.Semaphore,
+    what: str,
 ) -> int:
     """Run ``step`` on every item, at most ``limit`` at a time; count the Trues.
 
+    ``limit`` may be a semaphore shared with other fan-outs running at the same time.
     A failing item is logged and counted as False; it never stops the others.
     """
-    gate = asyncio.Semaphore(limit)
+    gate = limit if isinstance(limit, asyncio.Semaphore) else asyncio.Semaphore(limit)
 
     async def one(item: T) -> bool:
         async with gate:
@@ -35,3 +40,8 @@ async def for_each(
 
     results = await asyncio.gather(*(one(item) for item in items))
     return sum(results)
+
+
+def send_limit(adapter: object, default: int) -> int:
+    """How many sends to keep in flight: the adapter's own figure when it gives one."""
+    return int(getattr(adapter, "send_concurrency", 0) or default)

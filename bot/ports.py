@@ -27,6 +27,9 @@ class ChatAdapter(Protocol):
     Optional: an attribute ``command_forms: Mapping[str, str]`` (a key of
     ``bot.commands.USAGE`` -> the form the platform's users type) when a platform spells a
     command differently, e.g. Discord's "/mlq practice" for "/mlq"; /mlq help shows it.
+    Optional: an attribute ``send_concurrency: int``, how many sends the platform connection
+    carries at once (its HTTP pool); fan-outs then keep that many in flight instead of the
+    core's default.
     """
 
     platform: str

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from bot import render
 from bot.context import CoreContext, address_of, channel_zone, log
 from bot.events import ThreadAddress
-from bot.fanout import for_each
+from bot.fanout import for_each, send_limit
 from bot.messages import Message
 from bot.schedule import (
     is_scheduled,
@@ -43,6 +43,9 @@ from storage import unit_of_work
 from storage.claims import DailyClaim, DailyClaims, Delivered
 from storage.models import Answer, Channel, Member, MemberStreak, Post
 from storage.repository import DAILY, ChannelRow, Repository
+
+# Channels chosen and claimed per transaction; sending starts after the first chunk.
+CLAIM_CHUNK = 200
 
 
 def daily_claim_key(channel_id: int, day: object) -> str:
@@ -189,15 +192,31 @@ class Claimed:
 
 
 async def post_due_all(ctx: CoreContext, rows: Sequence[ChannelRow], now: datetime) -> int:
-    """Post today's question in every due channel nobody has posted in; count the posted."""
+    """Post today's question in every due channel nobody has posted in; count the posted.
+
+    Claims go in chunks, and each chunk's sends start as soon as it is claimed, so the
+    first posts go out while later channels are still being chosen and claimed; all the
+    sends share one limit on how many are in flight."""
     due = [d for row in rows if (d := due_today(row, now)) is not None]
     if not due:
         return 0
-    claimed = await claim_all(ctx, due, now)
-    for post in claimed:
-        if post.late:
-            log.warning("channel %s: posting today's question late", post.row.channel.id)
-    return await send_all(ctx, claimed, now)
+    gate = asyncio.Semaphore(send_limit(ctx.adapter, ctx.concurrency))
+    sends: list[asyncio.Task[int]] = []
+    try:
+        for start in range(0, len(due), CLAIM_CHUNK):
+            claimed = await claim_all(ctx, due[start : start + CLAIM_CHUNK], now)
+            for post in claimed:
+                if post.late:
+                    log.warning("channel %s: posting today's question late", post.row.channel.id)
+            if claimed:
+                sends.append(asyncio.create_task(send_all(ctx, claimed, now, limit=gate)))
+    finally:
+        # A claim that failed must not orphan the sends already under way.
+        posted = await asyncio.gather(*sends, return_exceptions=True)
+    for outcome in posted:
+        if isinstance(outcome, BaseException):
+            log.error("a daily fan-out chunk failed: %r", outcome)
+    return sum(n for n in posted if isinstance(n, int))
 
 
 async def claim_all(ctx: CoreContext, due: Sequence[DueToday], now: datetime) -> list[Claimed]:
@@ -289,7 +308,13 @@ class _MarkBuffer:
             self.marked += len(batch)
 
 
-async def send_all(ctx: CoreContext, claimed: Sequence[Claimed], now: datetime) -> int:
+async def send_all(
+    ctx: CoreContext,
+    claimed: Sequence[Claimed],
+    now: datetime,
+    *,
+    limit: int | asyncio.Semaphore | None = None,
+) -> int:
     """Send the claimed posts concurrently and mark the delivered ones; count them."""
     marks = _MarkBuffer(ctx, now)
     started = time.monotonic()
@@ -309,7 +334,7 @@ async def send_all(ctx: CoreContext, claimed: Sequence[Claimed], now: datetime) 
         await marks.add(delivered)
         return True
 
-    await for_each(claimed, send, limit=ctx.concurrency, what="daily post")
+    await for_each(claimed, send, limit=limit or ctx.concurrency, what="daily post")
     await marks.flush()
     return marks.marked
 

@@ -279,3 +279,72 @@ async def test_bulk_reads_equal_the_repository_reads(db_url: str):
             assert pairs == {(i, date(2026, 3, 3)) for i in ids}
     finally:
         await h.close()
+
+
+async def test_sends_start_after_the_first_chunk_and_share_one_limit(db_url: str, monkeypatch):
+    """Chunked claims: the first posts go out before the last channels are claimed, and all
+    the chunks together keep at most the adapter's ``send_concurrency`` sends in flight."""
+    monkeypatch.setattr(rounds, "CLAIM_CHUNK", 3)
+    h = await make_harness(db_url, MONDAY_6AM)
+    try:
+        channels = names(12)
+        await subscribe(h, channels)
+        events: list[str] = []
+        in_flight = peak = 0
+        real_claim_all, real_post = rounds.claim_all, h.adapter.post
+
+        async def recording_claim_all(ctx, due, now):
+            claimed = await real_claim_all(ctx, due, now)
+            events.append("claim")
+            await asyncio.sleep(0)  # a later claim lets the started sends run
+            return claimed
+
+        async def slow_post(channel, message, *, open_thread=False):
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            events.append("send")
+            for _ in range(3):
+                await asyncio.sleep(0)
+            in_flight -= 1
+            return await real_post(channel, message, open_thread=open_thread)
+
+        monkeypatch.setattr(rounds, "claim_all", recording_claim_all)
+        monkeypatch.setattr(h.adapter, "post", slow_post)
+        monkeypatch.setattr(h.adapter, "send_concurrency", 2, raising=False)
+        h.clock.set(MONDAY_9AM)
+        assert (await h.core.tick()).posted == 12
+        assert events.count("claim") == 4
+        assert events.index("send") < len(events) - 1 - events[::-1].index("claim")
+        assert peak == 2
+        assert Counter(s.channel.channel for s in question_posts(h)) == Counter(channels)
+    finally:
+        await h.close()
+
+
+async def test_a_failed_claim_does_not_orphan_the_sends_already_started(db_url, monkeypatch):
+    monkeypatch.setattr(rounds, "CLAIM_CHUNK", 4)
+    h = await make_harness(db_url, MONDAY_6AM)
+    try:
+        await subscribe(h, names(8))
+        real_claim_all = rounds.claim_all
+        calls = [0]
+
+        async def second_claim_fails(ctx, due, now):
+            calls[0] += 1
+            if calls[0] == 2:
+                raise RuntimeError("database went away")
+            return await real_claim_all(ctx, due, now)
+
+        monkeypatch.setattr(rounds, "claim_all", second_claim_fails)
+        h.clock.set(MONDAY_9AM)
+        await h.core.tick()  # the post pass fails; the tick logs it and carries on
+        assert len(question_posts(h)) == 4
+        posted = [p for p in await stored_posts(h) if p.state == "posted"]
+        assert len(posted) == 4  # delivered and marked, not left to a second send
+        monkeypatch.setattr(rounds, "claim_all", real_claim_all)
+        h.clock.advance(timedelta(minutes=1))
+        await h.core.tick()  # the rest on the next tick, nobody twice
+        assert Counter(s.channel.channel for s in question_posts(h)) == Counter(names(8))
+    finally:
+        await h.close()

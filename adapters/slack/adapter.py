@@ -43,6 +43,9 @@ def _error_code(exc: SlackApiError) -> str:
 
 class SlackAdapter:
     platform = "slack"
+    # Fan-outs keep this many calls in flight; the shared HTTP pool (runtime.py) is as large.
+    # Per-channel pacing and 429 handling keep each channel within Slack's limits.
+    send_concurrency = 200
 
     def __init__(
         self,

@@ -164,7 +164,9 @@ async def build_runtime(
 ) -> SlackRuntime:
     token_mode = check_settings(settings, mode)
     api_url = api_base_url(settings)
-    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200))
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=SlackAdapter.send_concurrency)
+    )
     bot_token = _secret(settings.slack_bot_token)
     client = AsyncWebClient(
         token=bot_token if token_mode == "single" else None,
