@@ -21,6 +21,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from question_bank.loader import QuestionBank
@@ -45,7 +46,36 @@ def eligible_questions(
     return [q for q in bank if (not topics or q.topic in topics) and (not banks or q.bank in banks)]
 
 
-def _current_cycle(history: Sequence[str], eligible_ids: set[str]) -> set[str]:
+@dataclass(frozen=True, eq=False)
+class _Eligible:
+    bank: QuestionBank  # held so that the cache key's id() cannot be reused meanwhile
+    by_id: dict[str, Question]
+    order: list[str]  # sorted ids: the draw depends on content, not on file order
+    ids: frozenset[str]
+
+
+_ELIGIBLE: dict[tuple[int, int, frozenset[str], frozenset[str]], _Eligible] = {}
+_ELIGIBLE_MAX = 256
+
+
+def _eligible(
+    bank: QuestionBank, topics: Collection[str] | None, banks: Collection[str] | None
+) -> _Eligible:
+    """The eligible set for a filter, computed once per bank and filter: a daily fan-out
+    asks for it once per channel, and most channels share a handful of filters. A bank is
+    not changed after loading; its size is part of the key all the same."""
+    key = (id(bank), len(bank), frozenset(topics or ()), frozenset(banks or ()))
+    found = _ELIGIBLE.get(key)
+    if found is None or found.bank is not bank:
+        by_id = {q.qualified_id: q for q in eligible_questions(bank, topics=topics, banks=banks)}
+        found = _Eligible(bank, by_id, sorted(by_id), frozenset(by_id))
+        if len(_ELIGIBLE) >= _ELIGIBLE_MAX:
+            _ELIGIBLE.clear()
+        _ELIGIBLE[key] = found
+    return found
+
+
+def _current_cycle(history: Sequence[str], eligible_ids: frozenset[str]) -> set[str]:
     """Ids asked since the last time the whole eligible set had been asked."""
     seen: set[str] = set()
     for question_id in history:
@@ -121,12 +151,11 @@ def choose_question(
     ``history`` holds qualified ids, oldest first; ids no longer in the bank are ignored.
     ``topic_scores`` maps a topic to the team's mean grade in it (0..1).
     """
-    eligible = {q.qualified_id: q for q in eligible_questions(bank, topics=topics, banks=banks)}
+    cached = _eligible(bank, topics, banks)
+    eligible, order = cached.by_id, cached.order
     if not eligible:
         raise NoEligibleQuestion("no question matches this channel's topic and bank filter")
-    # Sorted so the draw depends on the bank's content, not on the order files were read.
-    order = sorted(eligible)
-    asked = _current_cycle(history, set(eligible))
+    asked = _current_cycle(history, cached.ids)
     known = [(h, q) for h in history if (q := bank.get(h)) is not None]
     recent = [q for _, q in known[-RECENT:]]
     recent_ids = {h for h, _ in known[-RECENT:]}

@@ -172,3 +172,25 @@ def test_shipped_bank_runs_a_full_cycle_without_repeats() -> None:
     bank = load_bank()
     history = draw(bank, len(bank), seed="shipped")
     assert sorted(history) == sorted(bank.questions)
+
+
+def test_the_eligible_set_is_computed_once_per_bank_and_filter(monkeypatch) -> None:
+    import question_bank.selection as selection
+
+    bank = load_bank()
+    calls = []
+    real = selection.eligible_questions
+
+    def counting(bank, **filters):
+        calls.append(filters)
+        return real(bank, **filters)
+
+    monkeypatch.setattr(selection, "eligible_questions", counting)
+    monkeypatch.setattr(selection, "_ELIGIBLE", {})
+    picks = [choose_question(bank, [], seed=n, topics=["fundamentals"]) for n in range(20)]
+    assert len(calls) == 1 and {q.topic for q in picks} == {"fundamentals"}
+    choose_question(bank, [], seed=1, topics=["deep-learning"])
+    assert len(calls) == 2  # another filter, computed on its own
+    other = load_bank()
+    choose_question(other, [], seed=1, topics=["fundamentals"])
+    assert len(calls) == 3  # another bank object never shares a cached set
