@@ -36,6 +36,15 @@ async def count(h: Harness, model) -> int:
         return await session.scalar(select(func.count()).select_from(model))
 
 
+async def answer_of(h: Harness, who) -> Answer:
+    async with h.db.session() as session:
+        return await session.scalar(
+            select(Answer)
+            .join(Member, Member.id == Answer.member_id)
+            .where(Member.external_id == who.user_id)
+        )
+
+
 def model_answer(h: Harness) -> str:
     prompt = h.adapter.of("post")[-1].message.body
     return next(q for q in h.bank if q.prompt == prompt).answer
@@ -72,13 +81,7 @@ async def test_a_near_copy_in_the_same_burst_is_flagged(h: Harness):
         h.core.dispatch(reply(h, ANA, text, "a1")),
         h.core.dispatch(reply(h, BEN, text + " I agree.", "b1")),
     )
-    async with h.db.session() as session:
-        ben = await session.scalar(
-            select(Answer)
-            .join(Member, Member.id == Answer.member_id)
-            .where(Member.external_id == BEN.user_id)
-        )
-    assert "near_copy" in ben.flags
+    assert "near_copy" in (await answer_of(h, BEN)).flags
 
 
 async def test_first_time_authors_are_created_in_one_go(h: Harness):
@@ -134,10 +137,4 @@ async def test_an_answer_stored_meanwhile_is_seen_by_a_regrade(h: Harness, monke
 
     monkeypatch.setattr(bot.ingest, "_pregrade", pregrade_then_someone_answers)
     await bot.ingest.store_batch(h.core.ctx, [reply(h, BEN, text + " Indeed.", "b-late")])
-    async with h.db.session() as session:
-        ben = await session.scalar(
-            select(Answer)
-            .join(Member, Member.id == Answer.member_id)
-            .where(Member.external_id == BEN.user_id)
-        )
-    assert "near_copy" in ben.flags
+    assert "near_copy" in (await answer_of(h, BEN)).flags
