@@ -12,6 +12,7 @@ from bot.events import (
     AnswerEdited,
     AnswerPosted,
     ButtonPressed,
+    ChannelAddress,
     CommandInvoked,
     InboundEvent,
     PrivateAnswerSubmitted,
@@ -116,6 +117,18 @@ class MlqCore:
             await self.inbox.prune()
         except Exception:
             log.exception("pruning old deliveries failed")
+
+    async def open_thread(self, where: ChannelAddress) -> str | None:
+        """The thread of the channel's daily question that is still taking answers."""
+        async with unit_of_work(self.ctx.db) as repo:
+            channel = await repo.channel_by_address(where.platform, where.workspace, where.channel)
+            post = await repo.open_daily_post(channel.id) if channel is not None else None
+            return post.thread_ref if post is not None else None
+
+    async def latest_post_time(self) -> datetime | None:
+        """When this platform's most recent question went out, if any."""
+        async with unit_of_work(self.ctx.db) as repo:
+            return await repo.latest_post_time(self.ctx.platform)
 
     async def next_due(self, after: datetime | None = None) -> datetime | None:
         """The next instant something is scheduled to happen (for the console's clock)."""

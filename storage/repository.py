@@ -373,6 +373,15 @@ class Repository:
             .limit(1)
         )
 
+    async def latest_post_time(self, platform: str) -> datetime | None:
+        """When the platform's most recent post went out (the console resumes from it)."""
+        return await self.session.scalar(
+            select(func.max(Post.posted_at))
+            .join(Channel, Channel.id == Post.channel_id)
+            .join(Workspace, Workspace.id == Channel.workspace_id)
+            .where(Workspace.platform == platform)
+        )
+
     async def due_reveals(self, now: datetime) -> list[Post]:
         return list(
             await self.session.scalars(

@@ -123,3 +123,33 @@ async def test_console_answer_with_no_open_question_says_what_to_do(console):
     session, out = console
     await session.handle("an answer to nothing")
     assert "No question is open" in out.getvalue()
+
+
+async def test_a_restarted_console_resumes_its_day_and_its_open_question(db_url: str):
+    """Quit with the daily question open, start again (the real clock is earlier than the
+    simulated one): the session carries on at the last post and takes the answer."""
+
+    async def session_at(real_now: datetime) -> tuple[ConsoleSession, io.StringIO, object]:
+        out = io.StringIO()
+        clock = ManualClock(real_now)
+        adapter = ConsoleAdapter(out, color=False, viewer="you")
+        built = await build_app(
+            Settings(MLQ_DATABASE_URL=db_url), adapter, clock=clock, migrate=False
+        )
+        session = ConsoleSession(built, adapter, clock)
+        await session.start()
+        return session, out, built
+
+    first, out, built = await session_at(datetime(2026, 3, 1, 7, 0, tzinfo=UTC))  # a Sunday
+    await first.handle("/next")  # Monday 09:00: the question
+    assert "Question of the day" in out.getvalue()
+    await built.close()
+
+    again, out, built = await session_at(datetime(2026, 3, 1, 8, 0, tzinfo=UTC))
+    try:
+        assert "resuming at Mon 2026-03-02 09:00" in out.getvalue()
+        await again.handle("Bias comes from wrong assumptions, variance from the sample.")
+        assert "No question is open" not in out.getvalue()
+        assert "answer received" in out.getvalue()
+    finally:
+        await built.close()

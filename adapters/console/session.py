@@ -55,8 +55,16 @@ class ConsoleSession:
 
     async def start(self) -> None:
         self.say(BANNER.format(channel=self.where.channel, user=self.actor.user_id))
+        # The database keeps the simulated days of earlier sessions: carry on from the last
+        # question posted, never back in time, and answer the question still open.
+        latest = await self.app.core.latest_post_time()
+        if latest is not None and latest > self.clock.now():
+            self.clock.set(latest)
+            self.say(f"-- resuming at {latest:%a %Y-%m-%d %H:%M} UTC, where you left off --")
         await self.command("subscribe", quiet=True)
         await self.app.core.tick()
+        if self.adapter.open_thread is None:
+            self.adapter.open_thread = await self.app.core.open_thread(self.where)
 
     async def command(self, text: str, *, quiet: bool = False) -> None:
         replies = await self.app.core.dispatch(CommandInvoked(self.where, self.actor, text))
