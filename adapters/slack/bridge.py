@@ -129,7 +129,7 @@ class SlackBridge:
             raise
         if inbox_id is None:  # accepted before, here or by another copy of the bot
             return False
-        self.work.submit(lambda: self._answer(event, keys, inbox_id), name="mlq-answer")
+        self.work.submit(lambda: self._answer(event, inbox_id), name="mlq-answer")
         return True
 
     @staticmethod
@@ -141,9 +141,7 @@ class SlackBridge:
             return by_id, ("msg", where.workspace, where.channel, event.message_id)
         return (by_id,)
 
-    async def _answer(
-        self, event: InboundEvent, keys: Sequence[Any], inbox_id: int, *, resumed: bool = False
-    ) -> None:
+    async def _answer(self, event: InboundEvent, inbox_id: int, *, resumed: bool = False) -> None:
         event = await self._with_actor(event)
         self.last_channels.note(event.where.workspace, event.actor.user_id, event.where.channel)
         replies = await self._dispatch_durably(event, inbox_id, resumed=resumed)
@@ -163,7 +161,12 @@ class SlackBridge:
         while True:
             replies = await self.core.dispatch(event)
             if not any(r.kind == MessageKind.ERROR for r in replies):
-                await self.core.inbox.finish(inbox_id)
+                try:
+                    await self.core.inbox.finish(inbox_id)
+                except Exception:
+                    # Only bookkeeping: a sweep will hand it out again, and the core's
+                    # delivery record turns that repeat into a no-op.
+                    log.exception("could not finish inbox event %d", inbox_id)
                 return replies
             if not pauses:
                 log.warning("event %s still failing; left in the inbox", event.event_id)
@@ -187,7 +190,7 @@ class SlackBridge:
         return len(taken)
 
     def _answer_job(self, event: InboundEvent, inbox_id: int) -> Callable[[], Awaitable[None]]:
-        return lambda: self._answer(event, (), inbox_id, resumed=True)
+        return lambda: self._answer(event, inbox_id, resumed=True)
 
     def _private_answer_job(
         self,

@@ -291,6 +291,29 @@ async def test_a_private_answer_survives_a_crash_with_its_thread(slack_http: Sla
     assert (feedback.params["user"], feedback.params["thread_ts"]) == ("U2", parent)
 
 
+async def test_an_answer_whose_inbox_row_cannot_be_finished_is_not_counted_twice(
+    slack_http: SlackHttp,
+):
+    s = slack_http
+    parent = await subscribe_and_post(s)
+
+    async def broken_finish(inbox_id):
+        raise OSError("database went away")
+
+    s.runtime.core.inbox.finish = broken_finish  # type: ignore[method-assign]
+    body = payloads.event_callback(payloads.thread_reply("Counted once.", thread_ts=parent))
+    assert await s.event(body) == 200
+    await s.settle()
+    assert len(s.fake.of("reactions.add")) == 1 and len(s.fake.of("chat.postEphemeral")) == 1
+    del s.runtime.core.inbox.finish
+    s.clock.advance(timedelta(minutes=6))
+    assert await s.runtime.bridge.resume_stranded() == 1  # handed out again...
+    await s.settle()
+    assert [a.text for a in await answers(s)] == ["Counted once."]  # ...and a no-op
+    assert len(s.fake.of("reactions.add")) == 1
+    assert await s.runtime.core.inbox.pending("slack") == 0
+
+
 async def test_when_the_inbox_cannot_be_written_slack_is_told_to_retry(slack_http: SlackHttp):
     s = slack_http
     parent = await subscribe_and_post(s)
