@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -59,7 +60,15 @@ class Accepted:
 
 def event_key(event: DurableEvent) -> str:
     """The delivery's unique key: a message's address for new replies (the same message
-    under two event ids is one answer), else the platform's event id."""
+    under two event ids is one answer), else the platform's event id. At most 200
+    characters (the column's width): a longer one is replaced by its digest."""
+    key = _raw_key(event)
+    if len(key) <= 200:
+        return key
+    return f"{type(event).__name__}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def _raw_key(event: DurableEvent) -> str:
     if isinstance(event, AnswerPosted):
         return delivery_key("msg", event.where, event.message_id)
     kind = type(event).__name__
@@ -67,7 +76,9 @@ def event_key(event: DurableEvent) -> str:
         return f"{kind}:{event.where.workspace}:{event.event_id}"
     if isinstance(event, PrivateAnswerSubmitted):
         return f"{kind}:{event.where.workspace}:{event.actor.user_id}:{event.post_id}"
-    return delivery_key(kind, event.where, event.message_id, f":{getattr(event, 'text', '')}")
+    # No event id (not so on Slack): the message and a digest of the new text tell edits apart.
+    digest = hashlib.sha256(getattr(event, "text", "").encode()).hexdigest()[:16]
+    return delivery_key(kind, event.where, event.message_id, f":{digest}")
 
 
 def encode(event: DurableEvent, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -203,12 +214,12 @@ class Inbox:
             store = InboxStore(repo.session)
             for platform, items in by_platform.items():
                 ids = await store.accept(platform, items, now, now + self.lease)
-                inserted.update({(platform, key[:200]): i for key, i in ids.items()})
+                inserted.update({(platform, key): i for key, i in ids.items()})
         results: list[int | None] = []
         for index, ((event, _), key) in enumerate(zip(batch, keys, strict=True)):
             platform = event.where.platform
             is_first = first.get((platform, key)) == index
-            results.append(inserted.get((platform, key[:200])) if is_first else None)
+            results.append(inserted.get((platform, key)) if is_first else None)
         return results
 
     async def _write_finishes(self, batch: list[int]) -> list[None]:

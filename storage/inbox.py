@@ -29,7 +29,7 @@ class InboxStore:
         rows = [
             {
                 "platform": platform,
-                "event_key": item["event_key"][:200],
+                "event_key": item["event_key"],
                 "kind": item["kind"],
                 "payload": item["payload"],
                 "received_at": now,

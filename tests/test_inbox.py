@@ -70,6 +70,17 @@ def test_a_reply_is_keyed_by_its_message_not_its_event_id() -> None:
     assert event_key(reply("200.1")) != event_key(reply("200.2"))
 
 
+def test_keys_fit_their_column_and_edits_without_an_id_stay_apart() -> None:
+    def edit(text: str) -> AnswerEdited:
+        return AnswerEdited(WHERE, ANN, "100.1", "200.1", text, None)
+
+    assert event_key(edit("first wording")) != event_key(edit("second wording"))
+    assert event_key(edit("x" * 40_000)) != event_key(edit("x" * 39_999 + "y"))
+    long_id = AnswerEdited(ChannelAddress("slack", "T" * 150, "C" * 150), ANN, "1", "2", "t", "E")
+    assert all(len(event_key(e)) <= 200 for e in (edit("x" * 40_000), long_id))
+    assert event_key(long_id) == event_key(long_id)
+
+
 async def test_a_retry_or_a_twin_is_refused_by_the_database(cores) -> None:
     first, second, _ = cores
     assert await first.inbox.accept(reply("200.1")) is not None
