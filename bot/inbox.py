@@ -9,20 +9,20 @@ adapter calls ``finish``. Events whose lease runs out unfinished (the process di
 gave up after retries) are handed out again by ``stranded``; handling is idempotent
 because the core records every delivery in the answer's own transaction.
 
-Accepts and finishes are written by group commit: those that queue while one batch is
-being written go in together, so a burst costs one statement per batch, not per event.
+Accepts and finishes are written by group commit (``bot.batching``): a burst costs one
+statement per batch, not per event.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import hashlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from bot.answers import delivery_key
+from bot.batching import GroupCommit
 from bot.context import CoreContext, log
 from bot.events import (
     Actor,
@@ -45,10 +45,7 @@ KINDS: dict[str, type[DurableEvent]] = {
 LEASE = timedelta(minutes=5)  # how long the accepting process has before others may retry
 MAX_ATTEMPTS = 5  # then the event stays in the table for a person to look at
 KEEP_DONE = timedelta(days=2)  # far longer than any platform retries a delivery
-MAX_BATCH = 500
-
-T = TypeVar("T")
-R = TypeVar("R")
+MAX_BATCH = 500  # events per accept or finish statement
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,49 +103,16 @@ def decode(kind: str, payload: Mapping[str, Any]) -> tuple[DurableEvent, dict[st
         raise ValueError(f"unreadable {kind} payload: {exc}") from exc
 
 
-class GroupCommit(Generic[T, R]):
-    """Calls ``write(batch)`` with everything submitted while the previous batch was being
-    written; each submitter gets its own item's result (or the batch's exception)."""
-
-    def __init__(
-        self, write: Callable[[list[T]], Awaitable[Sequence[R]]], *, max_batch: int = MAX_BATCH
-    ) -> None:
-        self._write = write
-        self._max_batch = max_batch
-        self._queue: list[tuple[T, asyncio.Future[R]]] = []
-        self._drainer: asyncio.Task[None] | None = None
-
-    async def submit(self, item: T) -> R:
-        done: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._queue.append((item, done))
-        if self._drainer is None or self._drainer.done():
-            self._drainer = asyncio.create_task(self._drain())
-        return await done
-
-    async def _drain(self) -> None:
-        while self._queue:
-            batch = self._queue[: self._max_batch]
-            self._queue = self._queue[self._max_batch :]
-            try:
-                results = await self._write([item for item, _ in batch])
-            except Exception as exc:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-                continue
-            for (_, done), result in zip(batch, results, strict=True):
-                if not done.done():
-                    done.set_result(result)
-
-
 class Inbox:
     def __init__(self, ctx: CoreContext, *, lease: timedelta = LEASE) -> None:
         self.ctx = ctx
         self.lease = lease
         self._accepts: GroupCommit[tuple[DurableEvent, dict[str, Any]], int | None] = GroupCommit(
-            self._write_accepts
+            self._write_accepts, max_batch=MAX_BATCH
         )
-        self._finishes: GroupCommit[int, None] = GroupCommit(self._write_finishes)
+        self._finishes: GroupCommit[int, None] = GroupCommit(
+            self._write_finishes, max_batch=MAX_BATCH
+        )
 
     async def accept(
         self, event: DurableEvent, context: Mapping[str, Any] | None = None

@@ -12,9 +12,8 @@ outcomes); only the statements are shared across the batch.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot import render
@@ -30,6 +29,7 @@ from bot.answers import (
     on_answer_posted,
     refusal,
 )
+from bot.batching import GroupCommit
 from bot.context import CoreContext, log
 from bot.events import AnswerPosted, MessageAddress, ThreadAddress
 from bot.fanout import for_each
@@ -44,12 +44,6 @@ MAX_BATCH = 200
 
 
 @dataclass
-class _Waiting:
-    event: AnswerPosted
-    done: asyncio.Future[None]
-
-
-@dataclass
 class _Planned:
     """One reply of a batch, once its post, member and grade are known."""
 
@@ -61,44 +55,30 @@ class _Planned:
     score: float | None = None  # the review to record, if the answer is on time
 
 
-@dataclass
 class AnswerIngester:
-    ctx: CoreContext
-    max_batch: int = MAX_BATCH
-    _queue: list[_Waiting] = field(default_factory=list)
-    _drainer: asyncio.Task[None] | None = None
+    def __init__(self, ctx: CoreContext, *, max_batch: int = MAX_BATCH) -> None:
+        self.ctx = ctx
+        self._batches: GroupCommit[AnswerPosted, None] = GroupCommit(
+            self._store_and_deliver, max_batch=max_batch
+        )
 
     async def submit(self, event: AnswerPosted) -> None:
         """Store one reply (with its batch) and deliver its reaction and feedback."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Waiting(event, done))
-        if self._drainer is None or self._drainer.done():
-            self._drainer = asyncio.create_task(self._drain())
-        await done
+        await self._batches.submit(event)
 
-    async def _drain(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
-            try:
-                planned = await store_batch(self.ctx, [w.event for w in batch])
-            except Exception:
-                # One bad reply must not sink the others: redo them one by one.
-                log.exception("batch of %d answers failed; storing them one by one", len(batch))
-                await for_each(batch, self._store_alone, limit=1, what="answer")
-                continue
-            await for_each(
-                planned, self._deliver, limit=self.ctx.concurrency, what="answer delivery"
-            )
-            for waiting in batch:
-                if not waiting.done.done():
-                    waiting.done.set_result(None)
-
-    async def _store_alone(self, waiting: _Waiting) -> bool:
+    async def _store_and_deliver(self, events: list[AnswerPosted]) -> list[None]:
         try:
-            await on_answer_posted(self.ctx, waiting.event)
-        finally:
-            if not waiting.done.done():
-                waiting.done.set_result(None)
+            planned = await store_batch(self.ctx, events)
+        except Exception:
+            # One bad reply must not sink the others: redo them one by one.
+            log.exception("batch of %d answers failed; storing them one by one", len(events))
+            await for_each(events, self._store_alone, limit=1, what="answer")
+            return [None] * len(events)
+        await for_each(planned, self._deliver, limit=self.ctx.concurrency, what="answer delivery")
+        return [None] * len(events)
+
+    async def _store_alone(self, event: AnswerPosted) -> bool:
+        await on_answer_posted(self.ctx, event)
         return True
 
     async def _deliver(self, planned: _Planned) -> bool:
