@@ -16,6 +16,7 @@ from bot.events import (
     CommandInvoked,
     InboundEvent,
     PrivateAnswerSubmitted,
+    ThreadAddress,
 )
 from bot.fanout import for_each
 from bot.home import home_view
@@ -124,6 +125,15 @@ class MlqCore:
             channel = await repo.channel_by_address(where.platform, where.workspace, where.channel)
             post = await repo.open_daily_post(channel.id) if channel is not None else None
             return post.thread_ref if post is not None else None
+
+    async def open_threads(self) -> list[ThreadAddress]:
+        """Every thread of this platform whose daily question is still taking answers."""
+        async with unit_of_work(self.ctx.db) as repo:
+            rows = await repo.open_daily_threads(self.ctx.platform)
+        return [
+            ThreadAddress(ChannelAddress(self.ctx.platform, workspace, channel), thread)
+            for workspace, channel, thread in rows
+        ]
 
     async def latest_post_time(self) -> datetime | None:
         """When this platform's most recent question went out, if any."""

@@ -373,6 +373,22 @@ class Repository:
             .limit(1)
         )
 
+    async def open_daily_threads(self, platform: str) -> list[tuple[str, str, str]]:
+        """(workspace, channel, thread) of the platform's daily posts still taking answers."""
+        rows = await self.session.execute(
+            select(Workspace.external_id, Channel.external_id, Post.thread_ref)
+            .join(Channel, Channel.id == Post.channel_id)
+            .join(Workspace, Workspace.id == Channel.workspace_id)
+            .where(
+                Workspace.platform == platform,
+                Post.kind == DAILY,
+                Post.state == "posted",
+                Post.thread_ref.is_not(None),
+            )
+            .order_by(Post.id)
+        )
+        return [(str(w), str(c), str(t)) for w, c, t in rows.all()]
+
     async def latest_post_time(self, platform: str) -> datetime | None:
         """When the platform's most recent post went out (the console resumes from it)."""
         return await self.session.scalar(

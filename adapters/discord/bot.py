@@ -25,6 +25,8 @@ from bot.events import Actor, ChannelAddress, InboundEvent, ThreadAddress
 from bot.messages import Action, Message, Visibility
 
 log = logging.getLogger("mlq.discord")
+# Messages read back per open thread after a (re)connect: far more than a round gets.
+CATCH_UP_LIMIT = 1000
 
 
 K = TypeVar("K")
@@ -86,6 +88,12 @@ class DiscordBot:
         log.info(
             "connected to Discord as %s in %d servers", self.client.user, len(self.client.guilds)
         )
+        # A new session does not get the messages sent while the bot was away: read the
+        # open threads first, so that answers made meanwhile count before any reveal.
+        try:
+            await self.catch_up()
+        except Exception:
+            log.exception("catching up on open threads failed")
         if not self._ready_seen:
             self._ready_seen = True
             if self.on_first_ready is not None:
@@ -222,13 +230,28 @@ class DiscordBot:
                 log.exception("could not deliver a reply to %s", event.actor.user_id)
 
     async def on_message(self, message: discord.Message) -> None:
-        if message.guild is None or message.author.bot or message.webhook_id is not None:
-            return
-        if message.type not in inbound.ANSWER_MESSAGE_TYPES:
+        if not self._may_be_answer(message):
             return
         parent = await self.thread_parent(message.channel.id)
         if parent is None:
             return  # answers live in threads; channel chatter is not ours
+        await self._take_answer(message, parent)
+
+    @staticmethod
+    def _may_be_answer(message: discord.Message) -> bool:
+        """A person's ordinary message in a server (bots, webhooks and system messages
+        never answer)."""
+        return (
+            message.guild is not None
+            and not message.author.bot
+            and message.webhook_id is None
+            and message.type in inbound.ANSWER_MESSAGE_TYPES
+        )
+
+    async def _take_answer(self, message: discord.Message, parent: int) -> None:
+        """A message in a thread under channel ``parent``, as an answer if it is one."""
+        if not self._may_be_answer(message) or message.guild is None:
+            return
         facts = inbound.facts_from_message(message, parent)
         if inbound.looks_censored(facts) and not self.client.intents.message_content:
             await self.intent_notice.handle(
@@ -238,6 +261,39 @@ class DiscordBot:
         event = inbound.answer_posted(facts)
         thread = ThreadAddress(event.where, event.thread_id)
         await self._dispatch_answer(event, thread)
+
+    async def catch_up(self) -> int:
+        """Read back the open question threads of this client's servers; returns how many
+        messages were looked at.
+
+        Discord does not replay to a new session what was sent while the bot was away (a
+        restart, a deploy, an outage). Messages already handled cost nothing but the read:
+        the core records every delivery, so a repeat is a no-op."""
+        seen = 0
+        for address in await self.core.open_threads():
+            if self.client.get_guild(int(address.channel.workspace)) is None:
+                continue  # another shard's server
+            thread = await self._thread(int(address.thread_id))
+            if thread is None or thread.parent_id is None:
+                continue
+            try:
+                async for message in thread.history(limit=CATCH_UP_LIMIT, oldest_first=True):
+                    seen += 1
+                    await self._take_answer(message, thread.parent_id)
+            except discord.HTTPException as exc:
+                log.warning("could not read thread %s back: %s", address.thread_id, exc)
+        if seen:
+            log.info("caught up on %d messages in open question threads", seen)
+        return seen
+
+    async def _thread(self, thread_id: int) -> discord.Thread | None:
+        channel = self.client.get_channel(thread_id)
+        if channel is None:
+            try:
+                channel = await self.client.fetch_channel(thread_id)
+            except discord.HTTPException:
+                return None
+        return channel if isinstance(channel, discord.Thread) else None
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         if payload.guild_id is None or not self.client.intents.message_content:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from adapters.discord.client import ClientOptions, create_client
 from adapters.discord.outbound import REACTION_EMOJI
 from bot.messages import Reaction
+from storage import unit_of_work
+from storage.models import Answer
 from tests.discord.conftest import Server, post_question, reactions, refetch
 
 ANSWER = "Batch normalisation normalises activations with batch statistics during training."
@@ -34,3 +38,28 @@ async def test_thread_answers_still_count_after_a_restart(server: Server) -> Non
     await server.env.restart_bot(create_client(mlq.core, mlq.adapter, ClientOptions()))
     reply = await server.members[0].send(thread, ANSWER)
     assert reactions(refetch(thread, reply)) == [REACTION_EMOJI[Reaction.RECEIVED]]
+
+
+async def test_answers_sent_while_the_bot_was_away_count_once_it_is_back(server: Server) -> None:
+    """Discord does not replay missed messages to a new session: the bot reads its open
+    threads back when it connects, and an answer it already has is not counted again."""
+    _post, thread = await post_question(server)
+    ben, cai = server.members[0], server.members[1]
+    seen = await ben.send(thread, ANSWER)
+    assert reactions(refetch(thread, seen)) == [REACTION_EMOJI[Reaction.RECEIVED]]
+
+    async def away(message) -> None:  # the bot is down: nothing reaches it
+        return None
+
+    server.env.bot.mlq.on_message = away
+    missed = await cai.send(thread, ANSWER + " Also, it speeds up training.")
+    assert reactions(refetch(thread, missed)) == []
+
+    mlq = server.mlq
+    await server.env.restart_bot(create_client(mlq.core, mlq.adapter, ClientOptions()))
+    await server.env.settle()
+    assert reactions(refetch(thread, missed)) == [REACTION_EMOJI[Reaction.RECEIVED]]
+    assert reactions(refetch(thread, seen)) == [REACTION_EMOJI[Reaction.RECEIVED]]  # once
+    async with unit_of_work(mlq.core.ctx.db) as repo:
+        stored = list(await repo.session.scalars(select(Answer.text).order_by(Answer.id)))
+    assert stored == [ANSWER, ANSWER + " Also, it speeds up training."]
