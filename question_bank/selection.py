@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -87,26 +87,24 @@ def _current_cycle(history: Sequence[str], eligible_ids: frozenset[str]) -> set[
     return seen
 
 
-def _prefer(candidates: list[Question], keep: Callable[[Question], bool]) -> list[Question]:
-    """The candidates ``keep`` accepts, or all of them if it accepts none."""
-    kept = [q for q in candidates if keep(q)]
-    return kept or candidates
-
-
-def _can_alternate(counts: Counter[str], chosen: str) -> bool:
-    """After taking one ``chosen``, can the rest be ordered with no topic twice in a row?
-
-    The rest (n questions) must not start with ``chosen``. That is possible exactly when no
-    topic fills more than every other slot, ceil(n / 2), and ``chosen`` at most floor(n / 2).
-    """
-    n = sum(counts.values()) - 1
-    others = max((count for t, count in counts.items() if t != chosen), default=0)
-    return counts[chosen] - 1 <= n // 2 and others <= (n + 1) // 2
+def _feasible_topics(topics: set[str], remaining: Counter[str]) -> set[str]:
+    """The topics that can be taken now with the rest still orderable, no topic twice in
+    a row. The rest (n questions) must not start with the chosen topic; that is possible
+    exactly when no topic fills more than every other slot, ceil(n / 2), and the chosen
+    one at most floor(n / 2)."""
+    n = sum(remaining.values()) - 1
+    (top, top_count), *rest = remaining.most_common(2) or [("", 0)]
+    runner_up = rest[0][1] if rest else 0
+    return {
+        t
+        for t in topics
+        if remaining[t] - 1 <= n // 2 and (runner_up if t == top else top_count) <= (n + 1) // 2
+    }
 
 
 def _balanced(candidates: list[Question], remaining: Counter[str]) -> list[Question]:
     topics = {q.topic for q in candidates}
-    feasible = {t for t in topics if _can_alternate(remaining, t)}
+    feasible = _feasible_topics(topics, remaining)
     if feasible:
         return [q for q in candidates if q.topic in feasible]
     # Already unbalanced (a lopsided bank or filter): serve the biggest backlog first.
@@ -115,6 +113,8 @@ def _balanced(candidates: list[Question], remaining: Counter[str]) -> list[Quest
 
 
 def _spread(candidates: list[Question], recent: Sequence[Question]) -> list[Question]:
+    if not recent:
+        return candidates  # nothing asked yet: every topic and difficulty is equally fresh
     age: dict[str, int] = {}  # how many draws ago each recent topic was last asked
     for draws_ago, q in enumerate(reversed(recent)):
         age.setdefault(q.topic, draws_ago)
@@ -134,7 +134,11 @@ def _weights(candidates: Sequence[Question], scores: Mapping[str, float]) -> lis
     clamped = {t: min(1.0, max(0.0, float(s))) for t, s in scores.items()}
     # A topic nobody has been graded in yet counts as average, neither pushed nor held back.
     neutral = sum(clamped.values()) / len(clamped)
-    return [1.0 + WEAKNESS_BOOST * (1.0 - clamped.get(q.topic, neutral)) for q in candidates]
+    by_topic = {
+        t: 1.0 + WEAKNESS_BOOST * (1.0 - clamped.get(t, neutral))
+        for t in {q.topic for q in candidates}
+    }
+    return [by_topic[q.topic] for q in candidates]
 
 
 def choose_question(
@@ -164,8 +168,10 @@ def choose_question(
     # An empty list cannot happen (a full cycle resets), but never fail on it.
     unasked_ids = [i for i in order if i not in asked] or order
     unasked = [eligible[i] for i in unasked_ids]
-    candidates = [eligible[i] for i in _prefer(unasked_ids, lambda i: i not in recent_ids)]
-    candidates = _prefer(candidates, lambda q: q.topic != last_topic)
+    # Rules 1 and 2 as plain filters (each falls back to its input when it keeps nothing).
+    fresh_ids = [i for i in unasked_ids if i not in recent_ids] or unasked_ids
+    candidates = [eligible[i] for i in fresh_ids]
+    candidates = [q for q in candidates if q.topic != last_topic] or candidates
     candidates = _balanced(candidates, Counter(q.topic for q in unasked))
     candidates = _spread(candidates, recent)
 
