@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import discord
 
@@ -123,12 +123,9 @@ class DiscordBot:
         """The parent channel of a thread, or None if ``channel_id`` is not a thread."""
         if channel_id in self.thread_parents:
             return self.thread_parents.get(channel_id)
-        channel = self.client.get_channel(channel_id)
+        channel = await self._channel(channel_id)
         if channel is None:
-            try:
-                channel = await self.client.fetch_channel(channel_id)
-            except discord.HTTPException:
-                return None
+            return None
         parent = channel.parent_id if isinstance(channel, discord.Thread) else None
         self.thread_parents.put(channel_id, parent)
         return parent
@@ -287,13 +284,18 @@ class DiscordBot:
         return seen
 
     async def _thread(self, thread_id: int) -> discord.Thread | None:
-        channel = self.client.get_channel(thread_id)
-        if channel is None:
-            try:
-                channel = await self.client.fetch_channel(thread_id)
-            except discord.HTTPException:
-                return None
+        channel = await self._channel(thread_id)
         return channel if isinstance(channel, discord.Thread) else None
+
+    async def _channel(self, channel_id: int) -> Any:
+        """A channel from discord.py's cache, else from the API; None if it cannot be had."""
+        channel = self.client.get_channel(channel_id)
+        if channel is not None:
+            return channel
+        try:
+            return await self.client.fetch_channel(channel_id)
+        except discord.HTTPException:
+            return None
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         if payload.guild_id is None or not self.client.intents.message_content:
