@@ -80,9 +80,10 @@ class FakeSlack:
         self.counts: dict[str, int] = defaultdict(int)
         self.posts_per_channel: dict[str, int] = defaultdict(int)
         self.rate_limited = 0  # 429s answered, injected or enforced
-        self.too_soon = 0  # posts that broke the per-channel limit
+        self.too_soon = 0  # attempts sooner than the per-channel limit or a Retry-After allowed
         self._failures: dict[str, deque[Failure]] = defaultdict(deque)
         self._last_post: dict[str, float] = {}
+        self._not_before: dict[str, float] = {}  # a 429 said: not before this instant
         self._attempts: dict[str, int] = defaultdict(int)
         self._ts = itertools.count(1)
         self._reactions: set[tuple[str, str, str]] = set()
@@ -245,16 +246,19 @@ class FakeSlack:
         channel = str(params.get("channel"))
         key = f"{team.team_id}:{channel}"
         self._attempts[key] += 1
+        now = time.monotonic()
         if self.inject_429 is not None:
             wait = self.inject_429(channel, self._attempts[key])
             if wait is not None:
+                # Slack's Retry-After is a limit too: an attempt before it is "too soon".
+                self._not_before[key] = now + wait
                 return self._failure(Failure(429, retry_after=wait))
-        now = time.monotonic()
+        remaining = self._not_before.get(key, now) - now
         if self.per_channel_interval is not None and key in self._last_post:
-            remaining = self._last_post[key] + self.per_channel_interval - now
-            if remaining > 0:
-                self.too_soon += 1
-                return self._failure(Failure(429, retry_after=remaining))
+            remaining = max(remaining, self._last_post[key] + self.per_channel_interval - now)
+        if remaining > 0:
+            self.too_soon += 1
+            return self._failure(Failure(429, retry_after=remaining))
         self._last_post[key] = now
         self.posts_per_channel[key] += 1
         ts = self._next_ts()
