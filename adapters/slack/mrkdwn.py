@@ -10,6 +10,7 @@ characters get zero-width spaces around them so Slack cannot pair them into bold
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 ZWSP = "\u200b"
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -25,6 +26,11 @@ _PRIVATE_USE = re.compile("[\ue000-\ue0ff]")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _ITALIC = re.compile(r"(?<![*\w])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![*\w])")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_BACKSLASHED = re.compile(r"\\(.)")
+# A daily post sends the same question text to every channel, so conversions are cached;
+# long texts (pasted answers echoed back) are converted each time to bound the memory.
+_CACHE_SIZE = 512
+_CACHE_CHARS = 8_000
 
 
 def escape(text: str) -> str:
@@ -43,7 +49,7 @@ def _literal(char: str) -> str:
 
 def _hold_escapes(text: str) -> str:
     text = _PRIVATE_USE.sub("", text)
-    return re.sub(r"\\(.)", lambda m: _HOLD.get(m.group(1), "\\" + m.group(1)), text)
+    return _BACKSLASHED.sub(lambda m: _HOLD.get(m.group(1), "\\" + m.group(1)), text)
 
 
 _RELEASE_TABLE = str.maketrans({held: _literal(char) for char, held in _HOLD.items()})
@@ -76,6 +82,19 @@ def _format(segment: str) -> str:
 
 def to_mrkdwn(markdown: str) -> str:
     """Convert the core's markdown (bold, italic, code, fences, bullets, quotes) to mrkdwn."""
+    if len(markdown) <= _CACHE_CHARS:
+        return _to_mrkdwn_cached(markdown)
+    return _to_mrkdwn(markdown)
+
+
+def to_plain(markdown: str) -> str:
+    """The same text with formatting removed, for plain_text fields (headers, buttons)."""
+    if len(markdown) <= _CACHE_CHARS:
+        return _to_plain_cached(markdown)
+    return _to_plain(markdown)
+
+
+def _to_mrkdwn(markdown: str) -> str:
     lines = _hold_escapes(markdown).split("\n")
     out: list[str] = []
     in_fence = False
@@ -101,10 +120,13 @@ def to_mrkdwn(markdown: str) -> str:
     return "\n".join(out)
 
 
-def to_plain(markdown: str) -> str:
-    """The same text with formatting removed, for plain_text fields (headers, buttons)."""
+def _to_plain(markdown: str) -> str:
     held = _hold_escapes(markdown)
     held = _BOLD.sub(r"\1", held)
     held = _ITALIC.sub(r"\1", held)
     held = held.replace("`", "")
     return held.translate(_UNHOLD_TABLE)
+
+
+_to_mrkdwn_cached = lru_cache(maxsize=_CACHE_SIZE)(_to_mrkdwn)
+_to_plain_cached = lru_cache(maxsize=_CACHE_SIZE)(_to_plain)

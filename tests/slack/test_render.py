@@ -258,3 +258,14 @@ def test_the_cores_question_reveal_and_digest_fit_block_kit():
     digest = blocks.render(render.digest(facts))
     _within_limits(digest)
     assert digest.blocks[0]["text"]["text"].startswith("Weekly digest")
+
+
+def test_long_texts_convert_the_same_way_as_short_ones():
+    # Texts past the conversion cache's size limit take the uncached path.
+    unit = "**bold** <!channel> `a*b`\n"
+    long_text = unit * 600
+    assert len(long_text) > 8_000
+    assert (
+        to_mrkdwn(long_text) == "\n".join(to_mrkdwn(unit.rstrip("\n")) for _ in range(600)) + "\n"
+    )
+    assert to_plain(long_text) == to_plain(unit) * 600
