@@ -52,6 +52,8 @@ class _Eligible:
     by_id: dict[str, Question]
     order: list[str]  # sorted ids: the draw depends on content, not on file order
     ids: frozenset[str]
+    topic_of: dict[str, str]
+    difficulty_of: dict[str, str]
 
 
 _ELIGIBLE: dict[tuple[int, int, frozenset[str], frozenset[str]], _Eligible] = {}
@@ -68,7 +70,14 @@ def _eligible(
     found = _ELIGIBLE.get(key)
     if found is None or found.bank is not bank:
         by_id = {q.qualified_id: q for q in eligible_questions(bank, topics=topics, banks=banks)}
-        found = _Eligible(bank, by_id, sorted(by_id), frozenset(by_id))
+        found = _Eligible(
+            bank,
+            by_id,
+            sorted(by_id),
+            frozenset(by_id),
+            {i: q.topic for i, q in by_id.items()},
+            {i: q.difficulty for i, q in by_id.items()},
+        )
         if len(_ELIGIBLE) >= _ELIGIBLE_MAX:
             _ELIGIBLE.clear()
         _ELIGIBLE[key] = found
@@ -77,6 +86,9 @@ def _eligible(
 
 def _current_cycle(history: Sequence[str], eligible_ids: frozenset[str]) -> set[str]:
     """Ids asked since the last time the whole eligible set had been asked."""
+    everything = eligible_ids.intersection(history)
+    if len(everything) < len(eligible_ids):
+        return everything  # the whole set was never asked: no cycle has ended yet
     seen: set[str] = set()
     for question_id in history:
         if question_id not in eligible_ids:
@@ -102,43 +114,64 @@ def _feasible_topics(topics: set[str], remaining: Counter[str]) -> set[str]:
     }
 
 
-def _balanced(candidates: list[Question], remaining: Counter[str]) -> list[Question]:
-    topics = {q.topic for q in candidates}
+def _balanced(ids: list[str], remaining: Counter[str], topic_of: dict[str, str]) -> list[str]:
+    topics = set(map(topic_of.__getitem__, ids))
     feasible = _feasible_topics(topics, remaining)
+    if feasible == topics:
+        return ids
     if feasible:
-        return [q for q in candidates if q.topic in feasible]
+        return [i for i in ids if topic_of[i] in feasible]
     # Already unbalanced (a lopsided bank or filter): serve the biggest backlog first.
     most = max(remaining[t] for t in topics)
-    return [q for q in candidates if remaining[q.topic] == most]
+    return [i for i in ids if remaining[topic_of[i]] == most]
 
 
-def _spread(candidates: list[Question], recent: Sequence[Question]) -> list[Question]:
+def _spread(ids: list[str], recent: Sequence[Question], cached: _Eligible) -> list[str]:
     if not recent:
-        return candidates  # nothing asked yet: every topic and difficulty is equally fresh
+        return ids  # nothing asked yet: every topic and difficulty is equally fresh
+    topic_of = cached.topic_of
     age: dict[str, int] = {}  # how many draws ago each recent topic was last asked
     for draws_ago, q in enumerate(reversed(recent)):
         age.setdefault(q.topic, draws_ago)
-    pool = [q for q in candidates if q.topic not in age]
-    if not pool:
+    topics = set(map(topic_of.__getitem__, ids))
+    if not topics & age.keys():
+        pool = ids
+    elif topics - age.keys():
+        pool = [i for i in ids if topic_of[i] not in age]
+    else:
         # Every candidate topic was asked this week: take the one asked longest ago.
-        oldest = max(age[q.topic] for q in candidates)
-        pool = [q for q in candidates if age[q.topic] == oldest]
+        oldest = max(age[t] for t in topics)
+        pool = [i for i in ids if age[topic_of[i]] == oldest]
     used = Counter(q.difficulty for q in recent)
-    fewest = min(used[q.difficulty] for q in pool)
-    return [q for q in pool if used[q.difficulty] == fewest]
+    difficulty_of = cached.difficulty_of
+    counts = {used[d] for d in set(map(difficulty_of.__getitem__, pool))}
+    if len(counts) == 1:
+        return pool
+    fewest = min(counts)
+    return [i for i in pool if used[difficulty_of[i]] == fewest]
 
 
-def _weights(candidates: Sequence[Question], scores: Mapping[str, float]) -> list[float]:
+def _weights(topics: Sequence[str], scores: Mapping[str, float]) -> list[float]:
     if not scores:
-        return [1.0] * len(candidates)
+        return [1.0] * len(topics)
     clamped = {t: min(1.0, max(0.0, float(s))) for t, s in scores.items()}
     # A topic nobody has been graded in yet counts as average, neither pushed nor held back.
     neutral = sum(clamped.values()) / len(clamped)
-    by_topic = {
-        t: 1.0 + WEAKNESS_BOOST * (1.0 - clamped.get(t, neutral))
-        for t in {q.topic for q in candidates}
-    }
-    return [by_topic[q.topic] for q in candidates]
+    by_topic = {t: 1.0 + WEAKNESS_BOOST * (1.0 - clamped.get(t, neutral)) for t in set(topics)}
+    return list(map(by_topic.__getitem__, topics))
+
+
+def _last_known(bank: QuestionBank, history: Sequence[str]) -> list[tuple[str, Question]]:
+    """The last ``RECENT`` history entries still in the bank, oldest first."""
+    found: list[tuple[str, Question]] = []
+    for question_id in reversed(history):
+        question = bank.get(question_id)
+        if question is not None:
+            found.append((question_id, question))
+            if len(found) == RECENT:
+                break
+    found.reverse()
+    return found
 
 
 def choose_question(
@@ -156,24 +189,27 @@ def choose_question(
     ``topic_scores`` maps a topic to the team's mean grade in it (0..1).
     """
     cached = _eligible(bank, topics, banks)
-    eligible, order = cached.by_id, cached.order
-    if not eligible:
+    if not cached.by_id:
         raise NoEligibleQuestion("no question matches this channel's topic and bank filter")
+    topic_of = cached.topic_of
     asked = _current_cycle(history, cached.ids)
-    known = [(h, q) for h in history if (q := bank.get(h)) is not None]
-    recent = [q for _, q in known[-RECENT:]]
-    recent_ids = {h for h, _ in known[-RECENT:]}
+    known = _last_known(bank, history)
+    recent = [q for _, q in known]
+    recent_ids = {h for h, _ in known}
     last_topic = known[-1][1].topic if known else None
 
+    # The rules work on ids in sorted order; map() keeps the per-id lookups in C.
     # An empty list cannot happen (a full cycle resets), but never fail on it.
-    unasked_ids = [i for i in order if i not in asked] or order
-    unasked = [eligible[i] for i in unasked_ids]
+    unasked = [i for i in cached.order if i not in asked] if asked else cached.order
+    unasked = unasked or cached.order
     # Rules 1 and 2 as plain filters (each falls back to its input when it keeps nothing).
-    fresh_ids = [i for i in unasked_ids if i not in recent_ids] or unasked_ids
-    candidates = [eligible[i] for i in fresh_ids]
-    candidates = [q for q in candidates if q.topic != last_topic] or candidates
-    candidates = _balanced(candidates, Counter(q.topic for q in unasked))
-    candidates = _spread(candidates, recent)
+    candidates = [i for i in unasked if i not in recent_ids] if recent_ids else unasked
+    candidates = candidates or unasked
+    if last_topic is not None:
+        candidates = [i for i in candidates if topic_of[i] != last_topic] or candidates
+    candidates = _balanced(candidates, Counter(map(topic_of.__getitem__, unasked)), topic_of)
+    candidates = _spread(candidates, recent, cached)
 
     rng = random.Random(f"{seed}|{len(history)}|{history[-1] if history else ''}")
-    return rng.choices(candidates, weights=_weights(candidates, topic_scores or {}))[0]
+    weights = _weights(list(map(topic_of.__getitem__, candidates)), topic_scores or {})
+    return cached.by_id[rng.choices(candidates, weights=weights)[0]]
