@@ -21,6 +21,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -84,7 +85,7 @@ def _eligible(
     return found
 
 
-def _current_cycle(history: Sequence[str], eligible_ids: frozenset[str]) -> set[str]:
+def _current_cycle(history: Sequence[str], eligible_ids: frozenset[str]) -> AbstractSet[str]:
     """Ids asked since the last time the whole eligible set had been asked."""
     everything = eligible_ids.intersection(history)
     if len(everything) < len(eligible_ids):
@@ -114,7 +115,8 @@ def _feasible_topics(topics: set[str], remaining: Counter[str]) -> set[str]:
     }
 
 
-def _balanced(ids: list[str], remaining: Counter[str], topic_of: dict[str, str]) -> list[str]:
+def _balanced(ids: list[str], remaining: Counter[str], cached: _Eligible) -> list[str]:
+    topic_of = cached.topic_of
     topics = set(map(topic_of.__getitem__, ids))
     feasible = _feasible_topics(topics, remaining)
     if feasible == topics:
@@ -207,7 +209,7 @@ def choose_question(
     candidates = candidates or unasked
     if last_topic is not None:
         candidates = [i for i in candidates if topic_of[i] != last_topic] or candidates
-    candidates = _balanced(candidates, Counter(map(topic_of.__getitem__, unasked)), topic_of)
+    candidates = _balanced(candidates, Counter(map(topic_of.__getitem__, unasked)), cached)
     candidates = _spread(candidates, recent, cached)
 
     rng = random.Random(f"{seed}|{len(history)}|{history[-1] if history else ''}")
