@@ -20,6 +20,7 @@ import statistics
 import sys
 import time
 import zlib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ TOKEN = "xoxb-bench"
 SECRET = "bench-signing-secret"
 TEAM = "T1"
 ADMIN = "U-admin"
+MONDAY_8AM = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # before the first 09:00 post
 
 
 # --- processes ---------------------------------------------------------------------------
@@ -94,6 +96,20 @@ def fake_slack_main(conn, options: dict[str, Any]) -> None:
     asyncio.run(main())
 
 
+def bench_settings(db: str | Path, api_url: str):
+    """mlq's settings for a benchmark: SQLite at ``db``, one workspace, the fake's Web API."""
+    from bot.config import Settings
+
+    return Settings(
+        _env_file=None,
+        MLQ_DATABASE_URL=f"sqlite+aiosqlite:///{db}",
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=api_url,
+        MLQ_INSTANCE_ID="bench",
+    )
+
+
 def mlq_app_main(conn, options: dict[str, Any]) -> None:
     import logging
 
@@ -106,24 +122,14 @@ def mlq_app_main(conn, options: dict[str, Any]) -> None:
 
 
 async def _mlq_app(conn, options: dict[str, Any]) -> None:
-    from datetime import UTC, datetime
-
     from adapters.slack.http_mode import start_http
     from adapters.slack.runtime import build_runtime
     from bot.clock import ManualClock
-    from bot.config import Settings
     from bot.events import Actor, ChannelAddress, CommandInvoked
     from storage import unit_of_work
 
-    settings = Settings(
-        _env_file=None,
-        MLQ_DATABASE_URL=f"sqlite+aiosqlite:///{options['db']}",
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=options["api_url"],
-        MLQ_INSTANCE_ID="bench",
-    )
-    clock = ManualClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))  # a Monday
+    settings = bench_settings(options["db"], options["api_url"])
+    clock = ManualClock(MONDAY_8AM)
     runtime = await build_runtime(
         settings, mode="http", clock=clock, work_limit=options.get("work_limit")
     )

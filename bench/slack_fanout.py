@@ -39,7 +39,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from slack_common import ADMIN, TEAM, TOKEN, fake_slack_main, fake_stats, start, stop
+from slack_common import (
+    ADMIN,
+    MONDAY_8AM,
+    TEAM,
+    TOKEN,
+    bench_settings,
+    fake_slack_main,
+    fake_stats,
+    start,
+    stop,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.adapter import SlackAdapter
@@ -48,11 +58,9 @@ from adapters.slack.retry import retry_handlers
 from adapters.slack.runtime import SlackRuntime, build_runtime
 from bot import render as core_render
 from bot.clock import ManualClock
-from bot.config import Settings
 from bot.events import Actor, ChannelAddress, CommandInvoked
 
 TARGET = 1.2
-SUBSCRIBED_AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday, before the 09:00 post
 POST_TIME = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -84,22 +92,11 @@ class Fake:
             stop(self.process)
 
 
-def settings_for(db: Path, api_url: str) -> Settings:
-    return Settings(
-        _env_file=None,
-        MLQ_DATABASE_URL=f"sqlite+aiosqlite:///{db}",
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET="unused",
-        SLACK_API_URL=api_url,
-        MLQ_INSTANCE_ID="bench",
-    )
-
-
 async def subscribed_database(workdir: Path, channels: list[str], api_url: str) -> Path:
     """A database with every channel subscribed and nothing posted: copied for each tick."""
     db = workdir / "subscribed.db"
     runtime = await build_runtime(
-        settings_for(db, api_url), mode="http", clock=ManualClock(SUBSCRIBED_AT)
+        bench_settings(db, api_url), mode="http", clock=ManualClock(MONDAY_8AM)
     )
     admin = Actor(ADMIN, "Bench Admin", is_admin=True)
     for channel in channels:  # subscribe without posting the confirmations
@@ -168,8 +165,8 @@ async def one_round(
     api_url = fake.restart()
     db = workdir / f"round{number}.db"
     shutil.copyfile(template, db)
-    clock = ManualClock(SUBSCRIBED_AT)
-    runtime = await build_runtime(settings_for(db, api_url), mode="http", clock=clock)
+    clock = ManualClock(MONDAY_8AM)
+    runtime = await build_runtime(bench_settings(db, api_url), mode="http", clock=clock)
     payload = await bare_payload(runtime)
     results["bare"] = await timed(
         http, fake, channels, lambda: bare_sender(api_url, channels, payload)
