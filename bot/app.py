@@ -8,6 +8,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -60,5 +61,7 @@ async def build_app(
         adapter=adapter,
         clock=clock or SystemClock(),
         instance_id=settings.instance_id or default_instance_id(),
+        # Two ticks' worth, so the tick before a post time always prepares it.
+        prepare_ahead=max(timedelta(minutes=1), timedelta(seconds=2 * settings.tick_seconds)),
     )
     return App(MlqCore(ctx), db, bank)

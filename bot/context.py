@@ -31,6 +31,8 @@ class CoreContext:
     # Posts made more than this after the scheduled time are labelled late.
     late_grace: timedelta = timedelta(minutes=10)
     topics: frozenset[str] = field(default_factory=frozenset)
+    # Daily questions due within this much of a tick are chosen in that tick (lookahead.py).
+    prepare_ahead: timedelta = timedelta(minutes=1)
     # Channels posted to (or revealed) at once in a tick; the platform adapter paces them.
     concurrency: int = 32
 

@@ -22,10 +22,12 @@ from bot.fanout import for_each
 from bot.home import home_view
 from bot.inbox import Inbox
 from bot.ingest import AnswerIngester
+from bot.lookahead import PickPlan
 from bot.messages import Message
 from bot.render import error
 from bot.schedule import local_date, local_instant, next_scheduled, parse_hhmm
 from storage import unit_of_work
+from storage.repository import ChannelRow
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class MlqCore:
         self._last_prune: datetime | None = None
         self.ingester = AnswerIngester(ctx)
         self.inbox = Inbox(ctx)
+        self.plan = PickPlan()
 
     async def dispatch(self, event: InboundEvent) -> list[Message]:
         """Handle one inbound event; returns the replies meant for the person who acted.
@@ -89,7 +92,7 @@ class MlqCore:
         limit = self.ctx.concurrency
         try:
             # One claim transaction for every due channel, then concurrent sends.
-            posted = await rounds.post_due_all(self.ctx, channels, now)
+            posted = await rounds.post_due_all(self.ctx, channels, now, plan=self.plan)
         except Exception:
             log.exception("daily post pass failed")
             posted = 0
@@ -100,13 +103,23 @@ class MlqCore:
             log.exception("reveal pass failed")
             revealed = 0
         digests = await for_each(
-            channels,
+            # Only the channels whose digest time has come cost a task and a transaction.
+            [row for row in channels if digest.digest_due_at(row, now) is not None],
             lambda row: digest.digest_due(self.ctx, row, now),
             limit=limit,
             what="digest",
         )
         await self._prune(now)
+        await self._prepare(channels, now)
         return TickReport(posted, revealed, digests)
+
+    async def _prepare(self, channels: list[ChannelRow], now: datetime) -> None:
+        """Choose the questions of posts due before the next tick or two (see lookahead)."""
+        try:
+            await self.plan.prepare(self.ctx, channels, now, now + self.ctx.prepare_ahead)
+        except Exception:
+            # Only an optimisation: the due tick chooses for itself what is not prepared.
+            log.exception("choosing the next posts ahead failed")
 
     async def _prune(self, now: datetime) -> None:
         if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY:

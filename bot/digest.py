@@ -85,13 +85,23 @@ async def digest_facts(
     )
 
 
-async def digest_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
+def digest_due_at(row: ChannelRow, now: datetime) -> datetime | None:
+    """This week's digest instant if it has come for the channel; None if not (yet)."""
     channel = row.channel
     if channel.paused or not channel.subscribed:
-        return False
+        return None
     due_at = digest_instant(row, now)
     if now < due_at or (channel.subscribed_at and channel.subscribed_at > due_at):
+        return None
+    return due_at
+
+
+async def digest_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
+    """Post this week's digest in the channel if it is due and nobody has; True if we did."""
+    due_at = digest_due_at(row, now)
+    if due_at is None:
         return False
+    channel = row.channel
     year, week = iso_week(local_date(due_at, channel_zone(channel)))
     async with unit_of_work(ctx.db) as repo:
         if await repo.digest_exists(channel.id, year, week):

@@ -14,22 +14,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot import render
+from bot.choice import (
+    DueToday,
+    choose_for,
+    due_today,
+    log_missed,
+    pick_question,
+    topic_scores,
+)
 from bot.context import CoreContext, address_of, channel_zone, log
 from bot.events import ThreadAddress
 from bot.fanout import for_each, send_limit
+from bot.lookahead import PickPlan
 from bot.messages import Message
-from bot.schedule import (
-    is_scheduled,
-    local_date,
-    local_instant,
-    parse_hhmm,
-    previous_scheduled,
-)
+from bot.schedule import local_date
 from bot.scoring import (
     Streak,
     advance_streak,
@@ -38,107 +41,13 @@ from bot.scoring import (
     round_points,
 )
 from question_bank.schema import Question
-from question_bank.selection import NoEligibleQuestion, choose_question
 from storage import unit_of_work
 from storage.claims import DailyClaim, DailyClaims, Delivered
-from storage.models import Answer, Channel, Member, MemberStreak, Post
+from storage.models import Answer, Member, MemberStreak, Post
 from storage.repository import DAILY, ChannelRow, Repository
 
 # Channels chosen and claimed per transaction; sending starts after the first chunk.
 CLAIM_CHUNK = 200
-
-
-def daily_claim_key(channel_id: int, day: object) -> str:
-    return f"daily:{channel_id}:{day}"
-
-
-def topic_means(ctx: CoreContext, by_question: Mapping[str, float]) -> dict[str, float]:
-    """Per-question mean grades folded into the team's mean grade per topic."""
-    sums: dict[str, list[float]] = {}
-    for question_id, mean in by_question.items():
-        question = ctx.bank.get(question_id)
-        if question is not None:
-            sums.setdefault(question.topic, []).append(mean)
-    return {topic: sum(v) / len(v) for topic, v in sums.items()}
-
-
-async def topic_scores(repo: Repository, ctx: CoreContext, channel_id: int) -> dict[str, float]:
-    """The team's mean grade per topic, from its past answers."""
-    return topic_means(ctx, await repo.mean_score_by_question(channel_id))
-
-
-@dataclass(frozen=True)
-class DueToday:
-    """A channel whose post for its local ``today`` is due (scheduled, time reached)."""
-
-    row: ChannelRow
-    today: date
-    post_at: datetime
-
-    @property
-    def claim_key(self) -> str:
-        return daily_claim_key(self.row.channel.id, self.today)
-
-    def late(self, ctx: CoreContext, now: datetime) -> bool:
-        return now > self.post_at + ctx.late_grace
-
-    def previous_to_check(self) -> date | None:
-        """The previous scheduled day, if the channel was subscribed before it.
-
-        A missing post on that day means the bot was down then; it is not made up.
-        """
-        channel = self.row.channel
-        previous = previous_scheduled(self.today, channel.weekdays)
-        if (
-            previous is not None
-            and channel.subscribed_at is not None
-            and local_date(channel.subscribed_at, channel_zone(channel)) < previous
-        ):
-            return previous
-        return None
-
-
-def due_today(row: ChannelRow, now: datetime) -> DueToday | None:
-    """The channel's post for today if the schedule says it is due now; else None."""
-    channel = row.channel
-    if channel.paused or not channel.subscribed:
-        return None
-    zone = channel_zone(channel)
-    today = local_date(now, zone)
-    if not is_scheduled(today, channel.weekdays) or channel.skip_date == today:
-        return None
-    post_at = local_instant(today, parse_hhmm(channel.post_time), zone)
-    if now < post_at or (channel.subscribed_at and channel.subscribed_at > post_at):
-        return None
-    return DueToday(row, today, post_at)
-
-
-def pick_question(
-    ctx: CoreContext,
-    channel: Channel,
-    today: date,
-    history: Sequence[str],
-    scores: Mapping[str, float],
-) -> Question | None:
-    """Today's question for the channel; None (logged) when its filters leave none."""
-    try:
-        return choose_question(
-            ctx.bank,
-            history,
-            seed=f"{channel.id}:{today.isoformat()}",
-            topics=channel.topic_filter or None,
-            banks=channel.bank_filter or None,
-            topic_scores=scores,
-        )
-    except NoEligibleQuestion:
-        log.error("channel %s: no question matches its topic filter", channel.id)
-        return None
-
-
-def _log_missed(channel_id: int, previous: date) -> None:
-    log.warning(
-        "channel %s: the post of %s was missed (offline) and is skipped", channel_id, previous
-    )
 
 
 async def post_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
@@ -175,7 +84,7 @@ async def post_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
             return False  # another process claimed it first
         previous = due.previous_to_check()
         if previous is not None and await repo.daily_post_on(channel.id, previous) is None:
-            _log_missed(channel.id, previous)
+            log_missed(channel.id, previous)
     if late:
         log.warning("channel %s: posting today's question late", channel.id)
     return await send_question(ctx, row, post_id, question, now)
@@ -191,12 +100,19 @@ class Claimed:
     late: bool
 
 
-async def post_due_all(ctx: CoreContext, rows: Sequence[ChannelRow], now: datetime) -> int:
+async def post_due_all(
+    ctx: CoreContext,
+    rows: Sequence[ChannelRow],
+    now: datetime,
+    *,
+    plan: PickPlan | None = None,
+) -> int:
     """Post today's question in every due channel nobody has posted in; count the posted.
 
     Claims go in chunks, and each chunk's sends start as soon as it is claimed, so the
     first posts go out while later channels are still being chosen and claimed; all the
-    sends share one limit on how many are in flight."""
+    sends share one limit on how many are in flight. Picks made ahead in ``plan`` are
+    used where they still hold."""
     due = [d for row in rows if (d := due_today(row, now)) is not None]
     if not due:
         return 0
@@ -204,7 +120,7 @@ async def post_due_all(ctx: CoreContext, rows: Sequence[ChannelRow], now: dateti
     sends: list[asyncio.Task[int]] = []
     try:
         for start in range(0, len(due), CLAIM_CHUNK):
-            claimed = await claim_all(ctx, due[start : start + CLAIM_CHUNK], now)
+            claimed = await claim_all(ctx, due[start : start + CLAIM_CHUNK], now, plan=plan)
             for post in claimed:
                 if post.late:
                     log.warning("channel %s: posting today's question late", post.row.channel.id)
@@ -219,55 +135,46 @@ async def post_due_all(ctx: CoreContext, rows: Sequence[ChannelRow], now: dateti
     return sum(n for n in posted if isinstance(n, int))
 
 
-async def claim_all(ctx: CoreContext, due: Sequence[DueToday], now: datetime) -> list[Claimed]:
-    """Choose and claim every due post in one transaction; returns the ones we won."""
+async def claim_all(
+    ctx: CoreContext,
+    due: Sequence[DueToday],
+    now: datetime,
+    *,
+    plan: PickPlan | None = None,
+) -> list[Claimed]:
+    """Choose and claim every due post in one transaction; returns the ones we won.
+
+    A post picked ahead skips the reads; if it was posted meanwhile, its claim simply
+    loses to the existing row."""
+    ahead = {d.claim_key: pick for d in due if plan and (pick := plan.take(d)) is not None}
     async with ctx.db.session() as session:
         queries = DailyClaims(session)
-        previous = {d.row.channel.id: p for d in due if (p := d.previous_to_check()) is not None}
-        existing = await queries.daily_posts_on(
-            [d.row.channel.id for d in due], {d.today for d in due} | set(previous.values())
-        )
-        todo = [d for d in due if (d.row.channel.id, d.today) not in existing]
-        if not todo:
+        choices = await choose_for(ctx, queries, [d for d in due if d.claim_key not in ahead])
+        for d in due:
+            pick = ahead.get(d.claim_key)
+            if pick is not None:
+                choices.picks.append((d, pick.question))
+                if pick.missed is not None:
+                    choices.missed[d.row.channel.id] = pick.missed
+        if not choices.picks:
             return []
-        ids = [d.row.channel.id for d in todo]
-        histories = await queries.histories(ids)
-        means = await queries.mean_scores(ids)
-        picks: list[tuple[DueToday, Question]] = []
-        for d in todo:
-            channel_id = d.row.channel.id
-            try:
-                question = pick_question(
-                    ctx,
-                    d.row.channel,
-                    d.today,
-                    histories[channel_id],
-                    topic_means(ctx, means[channel_id]),
-                )
-            except Exception:
-                # One channel's bad data must not hold back every other channel's post.
-                log.exception("channel %s: choosing today's question failed", channel_id)
-                continue
-            if question is not None:
-                picks.append((d, question))
         won = await queries.claim(
             [
                 DailyClaim(d.claim_key, d.row.channel.id, q.qualified_id, d.today, d.late(ctx, now))
-                for d, q in picks
+                for d, q in choices.picks
             ],
             owner=ctx.instance_id,
             lease_until=now + ctx.lease,
             now=now,
         )
     claimed: list[Claimed] = []
-    for d, question in picks:
+    for d, question in choices.picks:
         post_id = won.get(d.claim_key)
         if post_id is None:
             continue  # another process claimed it first
-        channel_id = d.row.channel.id
-        missed = previous.get(channel_id)
-        if missed is not None and (channel_id, missed) not in existing:
-            _log_missed(channel_id, missed)
+        missed = choices.missed.get(d.row.channel.id)
+        if missed is not None:
+            log_missed(d.row.channel.id, missed)
         claimed.append(Claimed(d.row, post_id, question, d.late(ctx, now)))
     return claimed
 

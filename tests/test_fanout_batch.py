@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bot import rounds
+from bot import choice, rounds
 from bot.events import ChannelAddress, CommandInvoked
 from bot.messages import MessageKind
 from question_bank.selection import choose_question
@@ -147,19 +147,19 @@ async def test_the_bulk_claim_returns_only_the_rows_it_inserted(db_url: str):
         day = date(2026, 3, 2)
 
         def claim(channel_id: int) -> DailyClaim:
-            key = rounds.daily_claim_key(channel_id, day)
+            key = choice.daily_claim_key(channel_id, day)
             return DailyClaim(key, channel_id, "ml-basics/q1", day, late=False)
 
         async with h.db.session() as session:
             won = await DailyClaims(session).claim(
                 [claim(ids[1])], owner="a", lease_until=MONDAY_9AM, now=MONDAY_9AM
             )
-        assert list(won) == [rounds.daily_claim_key(ids[1], day)]
+        assert list(won) == [choice.daily_claim_key(ids[1], day)]
         async with h.db.session() as session:
             won = await DailyClaims(session).claim(
                 [claim(i) for i in ids], owner="b", lease_until=MONDAY_9AM, now=MONDAY_9AM
             )
-        assert sorted(won) == sorted(rounds.daily_claim_key(i, day) for i in (ids[0], ids[2]))
+        assert sorted(won) == sorted(choice.daily_claim_key(i, day) for i in (ids[0], ids[2]))
         posts = await stored_posts(h)
         assert {p.id for p in posts} >= set(won.values())
         assert Counter(p.claim_owner for p in posts) == Counter({"a": 1, "b": 2})
@@ -234,7 +234,7 @@ async def test_batched_selection_matches_the_one_by_one_inputs(db_url: str):
                     today = now.date()
                     if today.weekday() > 4:
                         continue
-                    scores = await rounds.topic_scores(repo, ctx, row.channel.id)
+                    scores = await choice.topic_scores(repo, ctx, row.channel.id)
                     weighted += bool(scores)
                     question = choose_question(
                         ctx.bank,
@@ -293,8 +293,8 @@ async def test_sends_start_after_the_first_chunk_and_share_one_limit(db_url: str
         in_flight = peak = 0
         real_claim_all, real_post = rounds.claim_all, h.adapter.post
 
-        async def recording_claim_all(ctx, due, now):
-            claimed = await real_claim_all(ctx, due, now)
+        async def recording_claim_all(ctx, due, now, **options):
+            claimed = await real_claim_all(ctx, due, now, **options)
             events.append("claim")
             await asyncio.sleep(0)  # a later claim lets the started sends run
             return claimed
@@ -330,11 +330,11 @@ async def test_a_failed_claim_does_not_orphan_the_sends_already_started(db_url, 
         real_claim_all = rounds.claim_all
         calls = [0]
 
-        async def second_claim_fails(ctx, due, now):
+        async def second_claim_fails(ctx, due, now, **options):
             calls[0] += 1
             if calls[0] == 2:
                 raise RuntimeError("database went away")
-            return await real_claim_all(ctx, due, now)
+            return await real_claim_all(ctx, due, now, **options)
 
         monkeypatch.setattr(rounds, "claim_all", second_claim_fails)
         h.clock.set(MONDAY_9AM)
