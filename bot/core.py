@@ -26,7 +26,7 @@ from bot.lookahead import PickPlan
 from bot.messages import Message
 from bot.render import error
 from bot.schedule import local_date, local_instant, next_scheduled, parse_hhmm
-from storage import unit_of_work
+from storage import Repository, unit_of_work
 from storage.repository import ChannelRow
 
 
@@ -154,12 +154,14 @@ class MlqCore:
             return await repo.latest_post_time(self.ctx.platform)
 
     async def next_due(self, after: datetime | None = None) -> datetime | None:
-        """The next instant something is scheduled to happen (for the console's clock)."""
+        """The next instant after ``after`` (default now) something is scheduled to happen:
+        the scheduler's punctual wake-up, and the console's clock."""
         now = after or self.ctx.now()
         candidates: list[datetime] = []
-        async with unit_of_work(self.ctx.db) as repo:
+        async with self.ctx.db.reading() as session:  # runs after every tick: no write lock
+            repo = Repository(session)
             channels = await repo.active_channels(self.ctx.platform)
-            reveal_at = await repo.next_reveal_at()
+            reveal_at = await repo.next_reveal_at(now)
         if reveal_at is not None:
             candidates.append(reveal_at)
         for row in channels:

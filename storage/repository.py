@@ -417,9 +417,12 @@ class Repository:
         )
         return result.rowcount == 1
 
-    async def next_reveal_at(self) -> datetime | None:
+    async def next_reveal_at(self, after: datetime) -> datetime | None:
+        """The earliest reveal still to come after ``after`` (an overdue one is the tick's)."""
         return await self.session.scalar(
-            select(func.min(Post.reveal_at)).where(Post.state == "posted", Post.kind == DAILY)
+            select(func.min(Post.reveal_at)).where(
+                Post.state == "posted", Post.kind == DAILY, Post.reveal_at > after
+            )
         )
 
     async def asked_question_ids(self, channel_id: int) -> list[str]:

@@ -56,6 +56,21 @@ async def test_the_question_is_posted_once_at_nine_and_revealed_eight_hours_late
     assert h.adapter.of("close")
 
 
+async def test_the_next_due_instant_is_always_ahead_even_past_an_overdue_reveal(h: Harness):
+    nine, five = datetime(2026, 3, 2, 9, 0, tzinfo=UTC), datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+    assert await h.core.next_due() == nine
+    h.clock.set(nine)
+    await h.core.tick()
+    assert await h.core.next_due() == five  # the reveal
+    # No tick ran at 17:00 (the bot was busy or down): the reveal is overdue, and the
+    # scheduler's wake-up and the console's clock go to what comes next, not back in time.
+    late = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
+    h.clock.set(late)
+    assert await h.core.next_due() == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    await h.core.tick()
+    assert len(reveals(h)) == 1
+
+
 async def test_an_answer_is_acknowledged_by_reaction_and_graded_privately(h: Harness):
     await h.run_until(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     before_posts = len(h.adapter.of("post"))
@@ -494,8 +509,9 @@ async def test_one_tick_posts_to_many_channels_once_each_despite_failures(db_url
     try:
         names = [f"C{n:03d}" for n in range(60)]
         for name in names:
-            await h.core.dispatch(CommandInvoked(ChannelAddress(h.where.platform, "W1", name),
-                                                 ADMIN, "subscribe"))
+            await h.core.dispatch(
+                CommandInvoked(ChannelAddress(h.where.platform, "W1", name), ADMIN, "subscribe")
+            )
         h.adapter.failing_channels.update({"C007", "C042"})
         h.clock.set(datetime(2026, 3, 2, 9, tzinfo=UTC))
         report = await h.core.tick()
