@@ -60,6 +60,7 @@ from adapters.slack.blocks import render
 from adapters.slack.retry import retry_handlers
 from adapters.slack.runtime import SlackRuntime, build_runtime
 from bot import render as core_render
+from bot.app import settle_heap
 from bot.clock import ManualClock
 from bot.events import Actor, ChannelAddress, CommandInvoked
 
@@ -157,8 +158,11 @@ async def timed(
 
 
 async def tick_runtime(db: Path, api_url: str) -> tuple[SlackRuntime, ManualClock]:
+    """The runtime as ``mlq run --platform slack`` starts it, heap settled included."""
     clock = ManualClock(MONDAY_8AM)
-    return await build_runtime(bench_settings(db, api_url), mode="http", clock=clock), clock
+    runtime = await build_runtime(bench_settings(db, api_url), mode="http", clock=clock)
+    settle_heap()
+    return runtime, clock
 
 
 async def one_round(

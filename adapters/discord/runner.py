@@ -16,7 +16,7 @@ import discord
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.client import ClientOptions, create_client, parse_shard_ids
-from bot.app import build_app
+from bot.app import build_app, settle_heap
 from bot.config import Settings
 from bot.scheduler import start_scheduler
 
@@ -57,6 +57,7 @@ async def serve(settings: Settings, *, mode: str = "socket", port: int = 3000) -
     options = client_options(settings)  # fails early on a bad shard setting
     adapter = DiscordAdapter()
     app = await build_app(settings, adapter)
+    settle_heap()
     scheduler = None
 
     def first_ready() -> None:

@@ -10,6 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from adapters.slack.http_mode import start_http
 from adapters.slack.runtime import SlackConfigError, SlackRuntime, build_runtime
 from adapters.slack.socket_mode import start_socket_mode
+from bot.app import settle_heap
 from bot.config import Settings
 from bot.scheduler import start_scheduler
 
@@ -65,6 +66,7 @@ async def serve(
         runtime = await build_runtime(settings, mode=mode)
     except SlackConfigError as exc:
         raise SystemExit(f"mlq: {exc}") from None
+    settle_heap()
     stop = None
     scheduler = None
     sweeper = None
