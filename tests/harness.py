@@ -84,6 +84,14 @@ class Harness:
         assert posts, "no question has been posted in this channel"
         return posts[-1].thread_id
 
+    def address(self, channel: str) -> ChannelAddress:
+        """Another channel in the harness's workspace."""
+        return ChannelAddress(self.where.platform, self.where.workspace, channel)
+
+    async def subscribe_all(self, admin: Actor, channels: Sequence[str]) -> None:
+        for channel in channels:
+            await self.core.dispatch(CommandInvoked(self.address(channel), admin, "subscribe"))
+
     async def run_until(self, instant: datetime, step: timedelta = timedelta(hours=1)) -> None:
         """Tick every ``step`` until ``instant``, like the scheduler would."""
         while self.clock.now() < instant:
@@ -127,6 +135,10 @@ async def make_harness(
     return Harness(
         core, adapter, clock, core.ctx.db, ChannelAddress(adapter.platform, "W1", channel)
     )
+
+
+def channel_names(count: int) -> list[str]:
+    return [f"C{n:03d}" for n in range(count)]
 
 
 ADMIN = Actor("U-admin", "Alice Admin", is_admin=True)

@@ -15,20 +15,10 @@ from question_bank.selection import choose_question
 from storage import unit_of_work
 from storage.claims import DailyClaim, DailyClaims
 from storage.models import Answer, Channel, Post
-from tests.harness import ADMIN, Harness, make_harness
+from tests.harness import ADMIN, Harness, channel_names, make_harness
 
 MONDAY_6AM = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 MONDAY_9AM = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def names(count: int) -> list[str]:
-    return [f"C{n:03d}" for n in range(count)]
-
-
-async def subscribe(h: Harness, channels: list[str]) -> None:
-    for name in channels:
-        address = ChannelAddress(h.where.platform, "W1", name)
-        await h.core.dispatch(CommandInvoked(address, ADMIN, "subscribe"))
 
 
 def question_posts(h: Harness) -> list:
@@ -43,8 +33,8 @@ async def stored_posts(h: Harness) -> list[Post]:
 async def test_one_tick_posts_every_due_channel_once_and_marks_it(db_url: str):
     h = await make_harness(db_url, MONDAY_6AM)
     try:
-        channels = names(45)
-        await subscribe(h, channels)
+        channels = channel_names(45)
+        await h.subscribe_all(ADMIN, channels)
         # Three zones: at 09:00 UTC only the UTC and Lisbon channels are due, not New York.
         async with unit_of_work(h.db) as repo:
             await repo.session.execute(
@@ -88,8 +78,8 @@ async def test_one_tick_posts_every_due_channel_once_and_marks_it(db_url: str):
 async def test_racing_instances_post_each_channel_exactly_once(db_url: str):
     cores = [await make_harness(db_url, MONDAY_6AM, instance_id=f"i{n}") for n in range(3)]
     try:
-        channels = names(40)
-        await subscribe(cores[0], channels)
+        channels = channel_names(40)
+        await cores[0].subscribe_all(ADMIN, channels)
         for day in range(3):
             for c in cores:
                 c.clock.set(datetime(2026, 3, 2 + day, 9, 5, tzinfo=UTC))
@@ -123,8 +113,8 @@ async def test_a_channel_posted_one_by_one_is_left_alone_by_the_batch(db_url: st
     first = await make_harness(db_url, MONDAY_6AM, instance_id="batch")
     other = await make_harness(db_url, MONDAY_6AM, instance_id="single")
     try:
-        channels = names(10)
-        await subscribe(first, channels)
+        channels = channel_names(10)
+        await first.subscribe_all(ADMIN, channels)
         async with unit_of_work(other.db) as repo:
             rows = await repo.active_channels(other.adapter.platform)
         for row in rows[:4]:
@@ -141,7 +131,7 @@ async def test_a_channel_posted_one_by_one_is_left_alone_by_the_batch(db_url: st
 async def test_the_bulk_claim_returns_only_the_rows_it_inserted(db_url: str):
     h = await make_harness(db_url, MONDAY_6AM)
     try:
-        await subscribe(h, names(3))
+        await h.subscribe_all(ADMIN, channel_names(3))
         async with unit_of_work(h.db) as repo:
             ids = [row.channel.id for row in await repo.active_channels(h.adapter.platform)]
         day = date(2026, 3, 2)
@@ -170,8 +160,8 @@ async def test_the_bulk_claim_returns_only_the_rows_it_inserted(db_url: str):
 async def test_failed_sends_are_retried_by_recovery_and_never_doubled(db_url: str):
     h = await make_harness(db_url, MONDAY_6AM)
     try:
-        channels = names(20)
-        await subscribe(h, channels)
+        channels = channel_names(20)
+        await h.subscribe_all(ADMIN, channels)
         h.adapter.failing_channels.update({"C003", "C011", "C017"})
         h.clock.set(MONDAY_9AM)
         assert (await h.core.tick()).posted == 17
@@ -219,8 +209,8 @@ async def _add_scores(h: Harness, rng_seed: int) -> None:
 async def test_batched_selection_matches_the_one_by_one_inputs(db_url: str):
     h = await make_harness(db_url, MONDAY_6AM)
     try:
-        channels = names(12)
-        await subscribe(h, channels)
+        channels = channel_names(12)
+        await h.subscribe_all(ADMIN, channels)
         filtered = ChannelAddress(h.where.platform, "W1", channels[5])
         await h.core.dispatch(CommandInvoked(filtered, ADMIN, "topics only deep-learning"))
         ctx = h.core.ctx
@@ -258,7 +248,7 @@ async def test_batched_selection_matches_the_one_by_one_inputs(db_url: str):
 async def test_bulk_reads_equal_the_repository_reads(db_url: str):
     h = await make_harness(db_url, MONDAY_6AM)
     try:
-        await subscribe(h, names(8))
+        await h.subscribe_all(ADMIN, channel_names(8))
         for day in range(4):
             h.clock.set(datetime(2026, 3, 2 + day, 9, 0, tzinfo=UTC))
             await h.core.tick()
@@ -287,8 +277,8 @@ async def test_sends_start_after_the_first_chunk_and_share_one_limit(db_url: str
     monkeypatch.setattr(rounds, "CLAIM_CHUNK", 3)
     h = await make_harness(db_url, MONDAY_6AM)
     try:
-        channels = names(12)
-        await subscribe(h, channels)
+        channels = channel_names(12)
+        await h.subscribe_all(ADMIN, channels)
         events: list[str] = []
         in_flight = peak = 0
         real_claim_all, real_post = rounds.claim_all, h.adapter.post
@@ -326,7 +316,7 @@ async def test_a_failed_claim_does_not_orphan_the_sends_already_started(db_url, 
     monkeypatch.setattr(rounds, "CLAIM_CHUNK", 4)
     h = await make_harness(db_url, MONDAY_6AM)
     try:
-        await subscribe(h, names(8))
+        await h.subscribe_all(ADMIN, channel_names(8))
         real_claim_all = rounds.claim_all
         calls = [0]
 
@@ -345,6 +335,6 @@ async def test_a_failed_claim_does_not_orphan_the_sends_already_started(db_url, 
         monkeypatch.setattr(rounds, "claim_all", real_claim_all)
         h.clock.advance(timedelta(minutes=1))
         await h.core.tick()  # the rest on the next tick, nobody twice
-        assert Counter(s.channel.channel for s in question_posts(h)) == Counter(names(8))
+        assert Counter(s.channel.channel for s in question_posts(h)) == Counter(channel_names(8))
     finally:
         await h.close()

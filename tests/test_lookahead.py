@@ -7,29 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from bot.events import ChannelAddress, CommandInvoked
+from bot.events import CommandInvoked
 from bot.messages import MessageKind
 from storage import unit_of_work
 from storage.claims import DailyClaims
 from storage.models import Channel, Post
-from tests.harness import ADMIN, Harness, make_harness
+from tests.harness import ADMIN, Harness, channel_names, make_harness
 
 MONDAY_6AM = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 BEFORE_9AM = datetime(2026, 3, 2, 8, 59, 40, tzinfo=UTC)  # the tick before the post time
 MONDAY_9AM = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def names(count: int) -> list[str]:
-    return [f"C{n:03d}" for n in range(count)]
-
-
-def address(h: Harness, name: str) -> ChannelAddress:
-    return ChannelAddress(h.where.platform, "W1", name)
-
-
-async def subscribe(h: Harness, channels: list[str]) -> None:
-    for name in channels:
-        await h.core.dispatch(CommandInvoked(address(h, name), ADMIN, "subscribe"))
 
 
 def posted_prompts(h: Harness) -> dict[str, str]:
@@ -68,11 +55,11 @@ async def chosen_by_day(h: Harness) -> dict[tuple[int, str], str]:
 
 
 async def test_the_tick_before_chooses_and_the_due_tick_only_claims(db_url, monkeypatch):
-    channels = names(6)
+    channels = channel_names(6)
     h = await make_harness(db_url, MONDAY_6AM)
     try:
-        await subscribe(h, channels)
-        filtered = address(h, channels[1])
+        await h.subscribe_all(ADMIN, channels)
+        filtered = h.address(channels[1])
         await h.core.dispatch(CommandInvoked(filtered, ADMIN, "topics only deep-learning"))
         for day in range(3):  # chosen at the due instant, as after a restart
             h.clock.set(MONDAY_9AM + timedelta(days=day))
@@ -101,7 +88,7 @@ async def test_the_tick_before_chooses_and_the_due_tick_only_claims(db_url, monk
 async def test_a_filter_changed_after_the_pick_is_honoured(db_url):
     h = await make_harness(db_url, MONDAY_6AM)
     try:
-        await subscribe(h, ["C1"])
+        await h.subscribe_all(ADMIN, ["C1"])
         h.clock.set(BEFORE_9AM)
         await h.core.tick()
         (pick,) = h.core.plan._picks.values()
@@ -118,7 +105,7 @@ async def test_a_filter_changed_after_the_pick_is_honoured(db_url):
 async def test_a_day_skipped_after_the_pick_gets_no_post(db_url):
     h = await make_harness(db_url, MONDAY_6AM)
     try:
-        await subscribe(h, ["C1"])
+        await h.subscribe_all(ADMIN, ["C1"])
         h.clock.set(BEFORE_9AM)
         await h.core.tick()
         assert len(h.core.plan) == 1
@@ -133,11 +120,11 @@ async def test_a_day_skipped_after_the_pick_gets_no_post(db_url):
 async def test_a_channel_paused_after_the_pick_is_not_posted_and_its_pick_is_dropped(db_url):
     h = await make_harness(db_url, MONDAY_6AM)
     try:
-        await subscribe(h, ["C1", "C2"])
+        await h.subscribe_all(ADMIN, ["C1", "C2"])
         h.clock.set(BEFORE_9AM)
         await h.core.tick()
         assert len(h.core.plan) == 2
-        await h.core.dispatch(CommandInvoked(address(h, "C1"), ADMIN, "pause"))
+        await h.core.dispatch(CommandInvoked(h.address("C1"), ADMIN, "pause"))
         h.clock.set(MONDAY_9AM)
         assert (await h.core.tick()).posted == 1
         assert set(posted_prompts(h)) == {"C2"}
@@ -150,8 +137,8 @@ async def test_a_post_made_by_another_copy_meanwhile_is_not_made_twice(db_url):
     first = await make_harness(db_url, MONDAY_6AM, instance_id="first")
     second = await make_harness(db_url, MONDAY_6AM, instance_id="second")
     try:
-        channels = names(5)
-        await subscribe(first, channels)
+        channels = channel_names(5)
+        await first.subscribe_all(ADMIN, channels)
         for h in (first, second):
             h.clock.set(BEFORE_9AM)
             await h.core.tick()
@@ -169,7 +156,7 @@ async def test_a_post_made_by_another_copy_meanwhile_is_not_made_twice(db_url):
 async def test_a_restarted_copy_has_no_picks_and_still_posts(db_url):
     h = await make_harness(db_url, MONDAY_6AM, instance_id="before")
     try:
-        await subscribe(h, names(3))
+        await h.subscribe_all(ADMIN, channel_names(3))
         h.clock.set(BEFORE_9AM)
         await h.core.tick()
         assert len(h.core.plan) == 3
@@ -178,7 +165,7 @@ async def test_a_restarted_copy_has_no_picks_and_still_posts(db_url):
     restarted = await make_harness(db_url, MONDAY_9AM, instance_id="after")
     try:
         assert (await restarted.core.tick()).posted == 3
-        assert set(posted_prompts(restarted)) == set(names(3))
+        assert set(posted_prompts(restarted)) == set(channel_names(3))
     finally:
         await restarted.close()
 
@@ -186,7 +173,7 @@ async def test_a_restarted_copy_has_no_picks_and_still_posts(db_url):
 async def test_a_missed_previous_day_is_still_logged_for_a_prepared_post(db_url, caplog):
     h = await make_harness(db_url, MONDAY_6AM)
     try:
-        await subscribe(h, ["C1"])
+        await h.subscribe_all(ADMIN, ["C1"])
         h.clock.set(MONDAY_9AM)
         await h.core.tick()
         # Tuesday passes with the bot down; Wednesday's post is prepared, then made.
@@ -204,7 +191,7 @@ async def test_a_missed_previous_day_is_still_logged_for_a_prepared_post(db_url,
 async def test_picks_for_posts_outside_the_window_are_not_made_or_kept(db_url):
     h = await make_harness(db_url, MONDAY_6AM)
     try:
-        await subscribe(h, ["C1"])
+        await h.subscribe_all(ADMIN, ["C1"])
         h.clock.set(MONDAY_9AM - timedelta(minutes=5))
         await h.core.tick()
         assert len(h.core.plan) == 0  # five minutes ahead is beyond the window
