@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import socket
@@ -42,17 +41,6 @@ async def load_question_bank(settings: Settings) -> QuestionBank:
     bank = await asyncio.to_thread(load_bank, settings.custom_bank_paths())
     log.info("question bank: %d questions in %d topics", len(bank), len(bank.topics()))
     return bank
-
-
-def settle_heap() -> None:
-    """Leave what startup built (bank, engine, SDK modules) out of later garbage collections.
-
-    Those objects live as long as the process, yet every full collection walks them all,
-    including the ones that fall in the middle of a fan-out. Called once the app is built,
-    after a last collection so that no startup garbage is kept.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 async def build_app(

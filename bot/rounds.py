@@ -30,6 +30,7 @@ from bot.choice import (
 from bot.context import CoreContext, address_of, channel_zone, log
 from bot.events import ThreadAddress
 from bot.fanout import for_each, send_limit
+from bot.heap import collection_paused
 from bot.lookahead import PickPlan
 from bot.messages import Message
 from bot.schedule import local_date
@@ -116,6 +117,19 @@ async def post_due_all(
     due = [d for row in rows if (d := due_today(row, now)) is not None]
     if not due:
         return 0
+    # The fan-out frees what it allocates by reference counting; collecting mid-way
+    # only holds the posts up (see bot/heap.py).
+    with collection_paused():
+        posted = await _claim_and_send(ctx, due, now, plan)
+    for outcome in posted:
+        if isinstance(outcome, BaseException):
+            log.error("a daily fan-out chunk failed: %r", outcome)
+    return sum(n for n in posted if isinstance(n, int))
+
+
+async def _claim_and_send(
+    ctx: CoreContext, due: Sequence[DueToday], now: datetime, plan: PickPlan | None
+) -> list[int | BaseException]:
     gate = asyncio.Semaphore(send_limit(ctx.adapter, ctx.concurrency))
     sends: list[asyncio.Task[int]] = []
     try:
@@ -128,11 +142,8 @@ async def post_due_all(
                 sends.append(asyncio.create_task(send_all(ctx, claimed, now, limit=gate)))
     finally:
         # A claim that failed must not orphan the sends already under way.
-        posted = await asyncio.gather(*sends, return_exceptions=True)
-    for outcome in posted:
-        if isinstance(outcome, BaseException):
-            log.error("a daily fan-out chunk failed: %r", outcome)
-    return sum(n for n in posted if isinstance(n, int))
+        outcomes = await asyncio.gather(*sends, return_exceptions=True)
+    return outcomes
 
 
 async def claim_all(

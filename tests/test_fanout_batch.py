@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -336,5 +337,26 @@ async def test_a_failed_claim_does_not_orphan_the_sends_already_started(db_url, 
         h.clock.advance(timedelta(minutes=1))
         await h.core.tick()  # the rest on the next tick, nobody twice
         assert Counter(s.channel.channel for s in question_posts(h)) == Counter(channel_names(8))
+    finally:
+        await h.close()
+
+
+async def test_the_sends_run_with_collection_paused_and_it_resumes_after(db_url, monkeypatch):
+    h = await make_harness(db_url, MONDAY_6AM)
+    try:
+        await h.subscribe_all(ADMIN, channel_names(6))
+        collecting: list[bool] = []
+        real_post = h.adapter.post
+
+        async def noting_post(channel, message, *, open_thread=False):
+            collecting.append(gc.isenabled())
+            return await real_post(channel, message, open_thread=open_thread)
+
+        monkeypatch.setattr(h.adapter, "post", noting_post)
+        gc.enable()
+        h.clock.set(MONDAY_9AM)
+        assert (await h.core.tick()).posted == 6
+        assert collecting == [False] * 6
+        assert gc.isenabled()
     finally:
         await h.close()

@@ -4,13 +4,11 @@ heartbeat feeds `mlq health`."""
 from __future__ import annotations
 
 import asyncio
-import gc
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from typer.testing import CliRunner
 
-from bot.app import settle_heap
 from bot.cli import app
 from bot.scheduler import DUE_JOB, TICK_JOB, Ticker, start_scheduler
 
@@ -121,13 +119,3 @@ async def test_the_two_jobs_never_tick_at_once():
     ticker = Ticker(core, scheduler, timedelta(seconds=30))
     await asyncio.gather(ticker.run(), ticker.run(), ticker.run())
     assert core.ticks == 3 and core.most_at_once == 1
-
-
-def test_settling_the_heap_leaves_startup_objects_out_of_collections():
-    kept = ["built at startup"]  # a list is always tracked by the collector
-    try:
-        settle_heap()
-        assert gc.get_freeze_count() > 0
-        assert all(o is not kept for o in gc.get_objects())  # frozen: no generation holds it
-    finally:
-        gc.unfreeze()

@@ -16,8 +16,9 @@ import discord
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.client import ClientOptions, create_client, parse_shard_ids
-from bot.app import build_app, settle_heap
+from bot.app import build_app
 from bot.config import Settings
+from bot.heap import settle_heap
 from bot.scheduler import start_scheduler
 
 log = logging.getLogger("mlq.discord")

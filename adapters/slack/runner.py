@@ -10,8 +10,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from adapters.slack.http_mode import start_http
 from adapters.slack.runtime import SlackConfigError, SlackRuntime, build_runtime
 from adapters.slack.socket_mode import start_socket_mode
-from bot.app import settle_heap
 from bot.config import Settings
+from bot.heap import settle_heap
 from bot.scheduler import start_scheduler
 
 log = logging.getLogger("mlq.slack")
