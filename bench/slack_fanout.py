@@ -59,10 +59,11 @@ from adapters.slack.adapter import SlackAdapter
 from adapters.slack.blocks import render
 from adapters.slack.retry import retry_handlers
 from adapters.slack.runtime import SlackRuntime, build_runtime
+from adapters.slack.sdk_log import client_logger
 from bot import render as core_render
-from bot.app import settle_heap
 from bot.clock import ManualClock
 from bot.events import Actor, ChannelAddress, CommandInvoked
+from bot.heap import settle_heap
 
 TARGET = 1.2
 POST_TIME = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -126,7 +127,11 @@ async def bare_sender(api_url: str, channels: list[str], payload: dict[str, Any]
     connector = aiohttp.TCPConnector(limit=SlackAdapter.send_concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         client = AsyncWebClient(
-            token=TOKEN, base_url=api_url, session=session, retry_handlers=retry_handlers()
+            token=TOKEN,
+            base_url=api_url,
+            session=session,
+            retry_handlers=retry_handlers(),
+            logger=client_logger(),  # the client's configuration, as in runtime.py
         )
         await asyncio.gather(
             *(

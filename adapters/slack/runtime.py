@@ -33,6 +33,7 @@ from adapters.slack.http_mode import build_web_app
 from adapters.slack.listeners import register
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.retry import retry_handlers
+from adapters.slack.sdk_log import client_logger
 from adapters.slack.tokens import InstalledTokens, SingleToken, TokenSource
 from adapters.slack.work import WorkQueue
 from bot.app import App, build_app
@@ -173,6 +174,7 @@ async def build_runtime(
         base_url=api_url,
         session=session,
         retry_handlers=retry_handlers(backoff),
+        logger=client_logger(),
     )
     try:
         bot_user_id = team_id = None

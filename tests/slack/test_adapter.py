@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -13,6 +14,7 @@ from adapters.slack.adapter import SlackAdapter
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.people import People
 from adapters.slack.retry import MAX_RATE_LIMIT_RETRIES, retry_handlers
+from adapters.slack.sdk_log import client_logger
 from adapters.slack.tokens import InstalledTokens, SingleToken
 from bot.events import ChannelAddress, MessageAddress, ThreadAddress
 from bot.messages import Message, MessageKind, Reaction
@@ -200,3 +202,34 @@ async def test_work_waits_for_requests_in_flight_but_not_forever():
     impatient = AckGate(quiet=0.0, patience=0.0)
     impatient.request_started()
     await asyncio.wait_for(impatient.wait_quiet(), 5)  # patience spent: work goes ahead
+
+
+class CountedText(str):
+    """Text that counts how often it is formatted with repr, as debug lines format it."""
+
+    reprs = 0
+
+    def __repr__(self) -> str:
+        CountedText.reprs += 1
+        return super().__repr__()
+
+
+async def post_counted(fake_slack: FakeSlack, logger: logging.Logger | None) -> int:
+    CountedText.reprs = 0
+    async with aiohttp.ClientSession() as session:
+        client = AsyncWebClient(base_url=fake_slack.api_url, session=session, logger=logger)
+        await client.chat_postMessage(token=BOT_TOKEN, channel="C1", text=CountedText("hi"))
+    return CountedText.reprs
+
+
+async def test_the_sdk_builds_its_debug_lines_only_when_debugging(fake_slack, caplog):
+    caplog.set_level(logging.INFO, logger="slack_sdk")
+    # Why the client gets a logger of its own: with its default one, slack-sdk formats the
+    # whole payload into a debug line on every call, at INFO too.
+    assert await post_counted(fake_slack, None) > 0
+    assert await post_counted(fake_slack, client_logger()) == 0
+    assert not [r for r in caplog.records if r.levelno == logging.DEBUG]
+
+    caplog.set_level(logging.DEBUG, logger="slack_sdk")
+    assert await post_counted(fake_slack, client_logger()) > 0
+    assert any("chat.postMessage" in r.getMessage() for r in caplog.records)
