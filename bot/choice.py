@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from bot.context import CoreContext, channel_zone, log
 from bot.schedule import is_scheduled, local_date, local_instant, parse_hhmm, previous_scheduled
@@ -52,7 +53,7 @@ class DueToday:
     today: date
     post_at: datetime
 
-    @property
+    @cached_property  # read several times per channel in every fan-out
     def claim_key(self) -> str:
         return daily_claim_key(self.row.channel.id, self.today)
 

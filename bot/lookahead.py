@@ -29,13 +29,11 @@ class PreparedPick:
     missed: date | None  # the previous scheduled day, found without a post
 
 
-def _next_post(row: ChannelRow, now: datetime, until: datetime) -> DueToday | None:
+def post_falling_due(row: ChannelRow, now: datetime, until: datetime) -> DueToday | None:
     """The channel's post that falls due after ``now`` and by ``until``, if any."""
     later = due_today(row, until)
-    if later is None:
-        return None
-    current = due_today(row, now)
-    return later if current is None or current.today != later.today else None
+    # Its time has come already (due at ``now`` too): it is the current tick's to post.
+    return later if later is not None and later.post_at > now else None
 
 
 class PickPlan:
@@ -61,7 +59,7 @@ class PickPlan:
 
         Picks for posts no longer in that window are forgotten. Returns how many were made.
         """
-        upcoming = [d for row in rows if (d := _next_post(row, now, until)) is not None]
+        upcoming = [d for row in rows if (d := post_falling_due(row, now, until)) is not None]
         wanted = {d.claim_key: d for d in upcoming}
         self._picks = {
             key: pick

@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 
 from bot.events import CommandInvoked
+from bot.lookahead import post_falling_due
 from bot.messages import MessageKind
 from storage import unit_of_work
 from storage.claims import DailyClaims
 from storage.models import Channel, Post
+from storage.repository import ChannelRow
 from tests.harness import ADMIN, Harness, channel_names, make_harness
 
 MONDAY_6AM = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -204,3 +206,32 @@ async def test_picks_for_posts_outside_the_window_are_not_made_or_kept(db_url):
         assert len(h.core.plan) == 0
     finally:
         await h.close()
+
+
+def channel_at(post_time: str, timezone: str = "UTC") -> ChannelRow:
+    channel = Channel(
+        id=1,
+        subscribed=True,
+        paused=False,
+        timezone=timezone,
+        post_time=post_time,
+        weekdays="0123456",
+        skip_date=None,
+        subscribed_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    return ChannelRow(channel, "console", "local")
+
+
+def test_the_window_holds_only_posts_whose_time_is_still_ahead():
+    minute = timedelta(minutes=1)
+    nine = channel_at("09:00")
+    assert post_falling_due(nine, BEFORE_9AM, BEFORE_9AM + minute).post_at == MONDAY_9AM
+    assert post_falling_due(nine, MONDAY_9AM, MONDAY_9AM + minute) is None  # due now: not ahead
+    assert post_falling_due(nine, MONDAY_9AM - minute, MONDAY_9AM - timedelta(seconds=1)) is None
+
+    # Midnight in Tokyo (15:00 UTC): the window crosses into the next local day.
+    midnight = channel_at("00:00", "Asia/Tokyo")
+    start = datetime(2026, 3, 2, 14, 59, 30, tzinfo=UTC)
+    ahead = post_falling_due(midnight, start, start + minute)
+    assert ahead is not None and ahead.today.isoformat() == "2026-03-03"
+    assert post_falling_due(midnight, start + minute, start + 2 * minute) is None
