@@ -112,26 +112,26 @@ async def post_due_all(
 
     Claims go in chunks, and each chunk's sends start as soon as it is claimed, so the
     first posts go out while later channels are still being chosen and claimed; all the
-    sends share one limit on how many are in flight. Picks made ahead in ``plan`` are
-    used where they still hold."""
+    sends share one limit on how many are in flight. Delivered posts are marked in bulk
+    once every chunk is claimed. Picks made ahead in ``plan`` are used where they still
+    hold."""
     due = [d for row in rows if (d := due_today(row, now)) is not None]
     if not due:
         return 0
     # The fan-out frees what it allocates by reference counting; collecting mid-way
     # only holds the posts up (see bot/heap.py).
     with collection_paused():
-        posted = await _claim_and_send(ctx, due, now, plan)
-    for outcome in posted:
-        if isinstance(outcome, BaseException):
-            log.error("a daily fan-out chunk failed: %r", outcome)
-    return sum(n for n in posted if isinstance(n, int))
+        return await _claim_and_send(ctx, due, now, plan)
 
 
 async def _claim_and_send(
     ctx: CoreContext, due: Sequence[DueToday], now: datetime, plan: PickPlan | None
-) -> list[int | BaseException]:
+) -> int:
     gate = asyncio.Semaphore(send_limit(ctx.adapter, ctx.concurrency))
-    sends: list[asyncio.Task[int]] = []
+    # Marking waits while chunks are still being claimed: until then the event loop's
+    # time goes to getting every first post out (the lease still bounds the wait).
+    marks = _MarkBuffer(ctx, now, held=True)
+    sends: list[asyncio.Task[None]] = []
     try:
         for start in range(0, len(due), CLAIM_CHUNK):
             claimed = await claim_all(ctx, due[start : start + CLAIM_CHUNK], now, plan=plan)
@@ -139,11 +139,16 @@ async def _claim_and_send(
                 if post.late:
                     log.warning("channel %s: posting today's question late", post.row.channel.id)
             if claimed:
-                sends.append(asyncio.create_task(send_all(ctx, claimed, now, limit=gate)))
+                sends.append(asyncio.create_task(send_all(ctx, claimed, now, gate, marks)))
     finally:
         # A claim that failed must not orphan the sends already under way.
+        marks.held = False
         outcomes = await asyncio.gather(*sends, return_exceptions=True)
-    return outcomes
+        await marks.flush()
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            log.error("a daily fan-out chunk failed: %r", outcome)
+    return marks.marked
 
 
 async def claim_all(
@@ -193,13 +198,15 @@ async def claim_all(
 class _MarkBuffer:
     """Deliveries waiting to be marked posted, written in bulk.
 
-    Marked at the end of the fan-out, and sooner whenever a quarter of the lease has gone
-    by: a delivered post left ``claimed`` past its lease would be sent again by recovery.
+    Marked when a chunk's sends end, unless ``held``, and sooner whenever a quarter of the
+    lease has gone by: a delivered post left ``claimed`` past its lease would be sent again
+    by recovery.
     """
 
-    def __init__(self, ctx: CoreContext, now: datetime) -> None:
+    def __init__(self, ctx: CoreContext, now: datetime, *, held: bool = False) -> None:
         self.ctx = ctx
         self.now = now
+        self.held = held
         self.every = ctx.lease.total_seconds() / 4
         self.pending: list[Delivered] = []
         self.marked = 0
@@ -209,6 +216,11 @@ class _MarkBuffer:
     async def add(self, delivered: Delivered) -> None:
         self.pending.append(delivered)
         if time.monotonic() - self.last_flush >= self.every and not self.lock.locked():
+            await self.flush()
+
+    async def settle(self) -> None:
+        """A chunk's sends have ended: mark what they delivered, unless held."""
+        if not self.held:
             await self.flush()
 
     async def flush(self) -> None:
@@ -230,11 +242,10 @@ async def send_all(
     ctx: CoreContext,
     claimed: Sequence[Claimed],
     now: datetime,
-    *,
-    limit: int | asyncio.Semaphore | None = None,
-) -> int:
-    """Send the claimed posts concurrently and mark the delivered ones; count them."""
-    marks = _MarkBuffer(ctx, now)
+    limit: asyncio.Semaphore,
+    marks: _MarkBuffer,
+) -> None:
+    """Send the claimed posts concurrently and hand the delivered ones to ``marks``."""
     started = time.monotonic()
     # Past half the lease, an unsent claim is left to the recovery pass: it takes the
     # lease over with a compare-and-set, so it and we can never both send one post.
@@ -252,9 +263,8 @@ async def send_all(
         await marks.add(delivered)
         return True
 
-    await for_each(claimed, send, limit=limit or ctx.concurrency, what="daily post")
-    await marks.flush()
-    return marks.marked
+    await for_each(claimed, send, limit=limit, what="daily post")
+    await marks.settle()
 
 
 async def deliver(
