@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -89,29 +90,44 @@ class MlqCore:
         now = self.ctx.now()
         async with unit_of_work(self.ctx.db) as repo:
             channels = await repo.active_channels(self.ctx.platform)
-        limit = self.ctx.concurrency
+        # The posts go first. The rest starts once every post has begun sending, so it
+        # runs while posts refused with a 429 wait out their Retry-After, not after them.
+        dispatched = asyncio.Event()
+        posting = asyncio.create_task(self._post(channels, now, dispatched))
         try:
-            # One claim transaction for every due channel, then concurrent sends.
-            posted = await rounds.post_due_all(self.ctx, channels, now, plan=self.plan)
+            await dispatched.wait()
+            try:
+                revealed = await rounds.reveal_due(self.ctx, now)
+                await rounds.recover_stalled(self.ctx, now)
+            except Exception:
+                log.exception("reveal pass failed")
+                revealed = 0
+            digests = await for_each(
+                # Only the channels whose digest time has come cost a task and a transaction.
+                [row for row in channels if digest.digest_due_at(row, now) is not None],
+                lambda row: digest.digest_due(self.ctx, row, now),
+                limit=self.ctx.concurrency,
+                what="digest",
+            )
+            await self._prune(now)
+            await self._prepare(channels, now)
+        except BaseException:
+            posting.cancel()  # a cancelled tick leaves its claims to the recovery pass
+            raise
+        return TickReport(await posting, revealed, digests)
+
+    async def _post(
+        self, channels: list[ChannelRow], now: datetime, dispatched: asyncio.Event
+    ) -> int:
+        try:
+            return await rounds.post_due_all(
+                self.ctx, channels, now, plan=self.plan, dispatched=dispatched
+            )
         except Exception:
             log.exception("daily post pass failed")
-            posted = 0
-        try:
-            revealed = await rounds.reveal_due(self.ctx, now)
-            await rounds.recover_stalled(self.ctx, now)
-        except Exception:
-            log.exception("reveal pass failed")
-            revealed = 0
-        digests = await for_each(
-            # Only the channels whose digest time has come cost a task and a transaction.
-            [row for row in channels if digest.digest_due_at(row, now) is not None],
-            lambda row: digest.digest_due(self.ctx, row, now),
-            limit=limit,
-            what="digest",
-        )
-        await self._prune(now)
-        await self._prepare(channels, now)
-        return TickReport(posted, revealed, digests)
+            return 0
+        finally:
+            dispatched.set()
 
     async def _prepare(self, channels: list[ChannelRow], now: datetime) -> None:
         """Choose the questions of posts due before the next tick or two (see lookahead)."""

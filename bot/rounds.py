@@ -107,6 +107,7 @@ async def post_due_all(
     now: datetime,
     *,
     plan: PickPlan | None = None,
+    dispatched: asyncio.Event | None = None,
 ) -> int:
     """Post today's question in every due channel nobody has posted in; count the posted.
 
@@ -114,18 +115,52 @@ async def post_due_all(
     first posts go out while later channels are still being chosen and claimed; all the
     sends share one limit on how many are in flight. Delivered posts are marked in bulk
     once every chunk is claimed. Picks made ahead in ``plan`` are used where they still
-    hold."""
-    due = [d for row in rows if (d := due_today(row, now)) is not None]
-    if not due:
-        return 0
-    # The fan-out frees what it allocates by reference counting; collecting mid-way
-    # only holds the posts up (see bot/heap.py).
-    with collection_paused():
-        return await _claim_and_send(ctx, due, now, plan)
+    hold. ``dispatched`` is set once every claimed post has begun sending (at once when
+    nothing is due, and also when the pass fails), while retries may still be waiting."""
+    progress = _Dispatch(dispatched)
+    try:
+        due = [d for row in rows if (d := due_today(row, now)) is not None]
+        if not due:
+            return 0
+        # The fan-out frees what it allocates by reference counting; collecting mid-way
+        # only holds the posts up (see bot/heap.py).
+        with collection_paused():
+            return await _claim_and_send(ctx, due, now, plan, progress)
+    finally:
+        progress.claims_done()
+
+
+class _Dispatch:
+    """Counts sends begun against posts claimed, to tell when the last one has begun."""
+
+    def __init__(self, event: asyncio.Event | None) -> None:
+        self.event = event
+        self.claimed = 0
+        self.begun = 0
+        self.claiming = True
+
+    def add_claimed(self, count: int) -> None:
+        self.claimed += count
+
+    def send_begun(self) -> None:
+        self.begun += 1
+        self._check()
+
+    def claims_done(self) -> None:
+        self.claiming = False
+        self._check()
+
+    def _check(self) -> None:
+        if self.event is not None and not self.claiming and self.begun >= self.claimed:
+            self.event.set()
 
 
 async def _claim_and_send(
-    ctx: CoreContext, due: Sequence[DueToday], now: datetime, plan: PickPlan | None
+    ctx: CoreContext,
+    due: Sequence[DueToday],
+    now: datetime,
+    plan: PickPlan | None,
+    progress: _Dispatch,
 ) -> int:
     gate = asyncio.Semaphore(send_limit(ctx.adapter, ctx.concurrency))
     # Marking waits while chunks are still being claimed: until then the event loop's
@@ -139,10 +174,14 @@ async def _claim_and_send(
                 if post.late:
                     log.warning("channel %s: posting today's question late", post.row.channel.id)
             if claimed:
-                sends.append(asyncio.create_task(send_all(ctx, claimed, now, gate, marks)))
+                progress.add_claimed(len(claimed))
+                sends.append(
+                    asyncio.create_task(send_all(ctx, claimed, now, gate, marks, progress))
+                )
     finally:
         # A claim that failed must not orphan the sends already under way.
         marks.held = False
+        progress.claims_done()
         outcomes = await asyncio.gather(*sends, return_exceptions=True)
         await marks.flush()
     for outcome in outcomes:
@@ -244,6 +283,7 @@ async def send_all(
     now: datetime,
     limit: asyncio.Semaphore,
     marks: _MarkBuffer,
+    progress: _Dispatch,
 ) -> None:
     """Send the claimed posts concurrently and hand the delivered ones to ``marks``."""
     started = time.monotonic()
@@ -252,6 +292,7 @@ async def send_all(
     send_before = ctx.lease.total_seconds() / 2
 
     async def send(post: Claimed) -> bool:
+        progress.send_begun()
         if time.monotonic() - started > send_before:
             log.warning(
                 "channel %s: fan-out ran past the lease; left to recovery", post.row.channel.id

@@ -393,3 +393,44 @@ async def test_marking_waits_until_every_chunk_is_claimed(db_url, monkeypatch):
         assert {p.state for p in await stored_posts(h)} == {"posted"}
     finally:
         await h.close()
+
+
+async def test_reveals_go_out_while_a_post_waits_out_a_rate_limit(db_url, monkeypatch):
+    """At 17:00 one channel's reveal and another's post fall due together; the post is
+    held up (as by a 429's Retry-After) and the reveal does not wait for it."""
+    h = await make_harness(db_url, MONDAY_6AM)
+    try:
+        early, late = channel_names(2)
+        await h.subscribe_all(ADMIN, [early, late])
+        async with unit_of_work(h.db) as repo:
+            await repo.session.execute(
+                update(Channel).where(Channel.external_id == late).values(post_time="17:00")
+            )
+        h.clock.set(MONDAY_9AM)
+        assert (await h.core.tick()).posted == 1  # the early channel; revealed at 17:00
+
+        revealed, release = asyncio.Event(), asyncio.Event()
+        real_post, real_reply = h.adapter.post, h.adapter.reply_in_thread
+
+        async def held_post(channel, message, *, open_thread=False):
+            await release.wait()
+            return await real_post(channel, message, open_thread=open_thread)
+
+        async def noting_reply(thread, message):
+            ref = await real_reply(thread, message)
+            if message.kind == MessageKind.REVEAL:
+                revealed.set()
+            return ref
+
+        monkeypatch.setattr(h.adapter, "post", held_post)
+        monkeypatch.setattr(h.adapter, "reply_in_thread", noting_reply)
+        h.clock.set(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))
+        tick = asyncio.create_task(h.core.tick())
+        await asyncio.wait_for(revealed.wait(), timeout=30)  # a guard, not a timing
+        assert not tick.done()
+        release.set()
+        report = await tick
+        assert (report.posted, report.revealed) == (1, 1)
+        assert [p.state for p in await stored_posts(h)] == ["revealed", "posted"]
+    finally:
+        await h.close()
