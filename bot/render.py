@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.commands import USAGE
@@ -28,6 +29,19 @@ def percent(score: float) -> str:
 def question_post(
     question: Question, *, post_id: int, deadline: datetime, zone: ZoneInfo, late: bool
 ) -> Message:
+    return replace(
+        _question_card(question, deadline, zone, late),
+        buttons=(
+            Button(Action.ANSWER_PRIVATELY, "Answer privately", str(post_id)),
+            Button(Action.MY_FEEDBACK, "My feedback", str(post_id)),
+        ),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _question_card(question: Question, deadline: datetime, zone: ZoneInfo, late: bool) -> Message:
+    """Everything in a daily post but its buttons: a fan-out posts the same question with
+    the same deadline to many channels, and builds this once for all of them."""
     local = deadline.astimezone(zone)
     footer = (
         "Reply in this thread. Your grade comes to you privately; the model answer and "
@@ -44,10 +58,6 @@ def question_post(
                 "Difficulty", STARS.get(question.difficulty, str(question.difficulty)), inline=True
             ),
             Field("Answers close", f"{local:%a %H:%M} ({zone.key})", inline=True),
-        ),
-        buttons=(
-            Button(Action.ANSWER_PRIVATELY, "Answer privately", str(post_id)),
-            Button(Action.MY_FEEDBACK, "My feedback", str(post_id)),
         ),
         footer=footer,
         kind=MessageKind.QUESTION,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from adapters.slack.mrkdwn import escape, to_mrkdwn, to_plain
@@ -147,7 +148,12 @@ def _buttons(message: Message) -> list[Block]:
 def fallback_text(message: Message) -> str:
     """The notification text sent next to the blocks (and shown where blocks are not)."""
     text = message.fallback or ": ".join(p for p in (message.title, message.body) if p)
-    plain_text = to_plain(text or message.plain_text())
+    text = text or message.plain_text()
+    return _cached_fallback(text) if len(text) <= CACHED_CHARS else _fallback(text)
+
+
+def _fallback(text: str) -> str:
+    plain_text = to_plain(text)
     budget = FALLBACK_CHARS
     while True:  # entities make the text longer; shorten the source until it fits
         escaped = escape(shorten(plain_text, budget))
@@ -156,13 +162,29 @@ def fallback_text(message: Message) -> str:
         budget -= len(escaped) - FALLBACK_CHARS
 
 
-def message_blocks(message: Message, *, max_blocks: int = MAX_BLOCKS) -> list[Block]:
+def _content_blocks(title: str | None, body: str, fields: tuple[Field, ...]) -> tuple[Block, ...]:
+    """Header, body and fields: the part of a message a fan-out repeats for every channel
+    that gets the same question."""
     content: list[Block] = []
-    if message.title:
-        content.append({"type": "header", "text": plain(to_plain(message.title), HEADER_CHARS)})
-    if message.body:
-        content.extend(_sections(to_mrkdwn(message.body)))
-    content.extend(_field_blocks(message.fields))
+    if title:
+        content.append({"type": "header", "text": plain(to_plain(title), HEADER_CHARS)})
+    if body:
+        content.extend(_sections(to_mrkdwn(body)))
+    content.extend(_field_blocks(fields))
+    return tuple(content)
+
+
+# A fan-out renders the same question for many channels: both parts are built once per
+# text, for texts up to question size (long answers quoted back are not kept). The cached
+# blocks are shared between messages and never changed after they are built.
+CACHED_CHARS = 4000
+_cached_fallback = lru_cache(maxsize=512)(_fallback)
+_cached_content_blocks = lru_cache(maxsize=512)(_content_blocks)
+
+
+def message_blocks(message: Message, *, max_blocks: int = MAX_BLOCKS) -> list[Block]:
+    build = _cached_content_blocks if len(message.body) <= CACHED_CHARS else _content_blocks
+    content = list(build(message.title, message.body, message.fields))
     tail: list[Block] = _buttons(message)
     if message.footer:
         footer = shorten(to_mrkdwn(message.footer), CONTEXT_CHARS)

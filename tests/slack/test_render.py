@@ -269,3 +269,34 @@ def test_long_texts_convert_the_same_way_as_short_ones():
         to_mrkdwn(long_text) == "\n".join(to_mrkdwn(unit.rstrip("\n")) for _ in range(600)) + "\n"
     )
     assert to_plain(long_text) == to_plain(unit) * 600
+
+
+def test_one_question_posted_to_many_channels_keeps_each_posts_own_buttons():
+    # The parts every channel shares are built once; the buttons carry each post's id.
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot import render
+    from tests.harness import shared_bank
+
+    question = next(iter(shared_bank()))
+    deadline, zone = datetime(2026, 3, 2, 17, tzinfo=UTC), ZoneInfo("Europe/Berlin")
+    rendered = [
+        blocks.render(
+            render.question_post(question, post_id=n, deadline=deadline, zone=zone, late=False)
+        )
+        for n in (7, 8, 7)
+    ]
+
+    def button_values(message: blocks.SlackMessage) -> list[str]:
+        return [e["value"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+
+    assert [button_values(r) for r in rendered] == [["7", "7"], ["8", "8"], ["7", "7"]]
+    assert rendered[0] == rendered[2]
+    assert rendered[0].text == rendered[1].text
+    assert [b for b in rendered[0].blocks if b["type"] != "actions"] == [
+        b for b in rendered[1].blocks if b["type"] != "actions"
+    ]
+    late = render.question_post(question, post_id=9, deadline=deadline, zone=zone, late=True)
+    assert "Posted late" in json.dumps(blocks.render(late).blocks)
+    assert "Posted late" not in json.dumps(rendered[0].blocks)
