@@ -29,8 +29,11 @@ def percent(score: float) -> str:
 def question_post(
     question: Question, *, post_id: int, deadline: datetime, zone: ZoneInfo, late: bool
 ) -> Message:
+    card = _question_card(
+        question.topic_title, question.prompt, question.difficulty, deadline, zone, late
+    )
     return replace(
-        _question_card(question, deadline, zone, late),
+        card,
         buttons=(
             Button(Action.ANSWER_PRIVATELY, "Answer privately", str(post_id)),
             Button(Action.MY_FEEDBACK, "My feedback", str(post_id)),
@@ -39,9 +42,12 @@ def question_post(
 
 
 @lru_cache(maxsize=1024)
-def _question_card(question: Question, deadline: datetime, zone: ZoneInfo, late: bool) -> Message:
-    """Everything in a daily post but its buttons: a fan-out posts the same question with
-    the same deadline to many channels, and builds this once for all of them."""
+def _question_card(
+    topic_title: str, prompt: str, difficulty: int, deadline: datetime, zone: ZoneInfo, late: bool
+) -> Message:
+    """Everything in a daily post but its buttons. A fan-out posts each question with the
+    same deadline to many channels and builds this once for all of them (keyed by plain
+    values: hashing the question model itself costs more than building the card)."""
     local = deadline.astimezone(zone)
     footer = (
         "Reply in this thread. Your grade comes to you privately; the model answer and "
@@ -50,18 +56,16 @@ def _question_card(question: Question, deadline: datetime, zone: ZoneInfo, late:
     if late:
         footer = "Posted late (the bot was offline at the usual time). " + footer
     return Message(
-        title=f"Question of the day · {question.topic_title}",
-        body=question.prompt,
+        title=f"Question of the day · {topic_title}",
+        body=prompt,
         fields=(
-            Field("Topic", question.topic_title, inline=True),
-            Field(
-                "Difficulty", STARS.get(question.difficulty, str(question.difficulty)), inline=True
-            ),
+            Field("Topic", topic_title, inline=True),
+            Field("Difficulty", STARS.get(difficulty, str(difficulty)), inline=True),
             Field("Answers close", f"{local:%a %H:%M} ({zone.key})", inline=True),
         ),
         footer=footer,
         kind=MessageKind.QUESTION,
-        fallback=f"Question of the day: {shorten(question.prompt, 150)}",
+        fallback=f"Question of the day: {shorten(prompt, 150)}",
     )
 
 
