@@ -6,9 +6,10 @@ fixed ``--inject`` share of channels with 429 and ``Retry-After: --retry-after``
 channel must end up with exactly one post; the script checks that after every send.
 
 The lower bound the limits allow is measured in the same run: a bare sender that knows
-nothing of mlq posts the same 2,000 messages (one question, rendered once) all at once
-through slack-sdk's ``AsyncWebClient`` with the same HTTP pool and the same retry handlers,
-and so waits out every ``Retry-After`` exactly as Slack asks. Nothing that honours these
+nothing of mlq posts 2,000 daily questions (rendered before the timing, the bank's
+questions in turn, so as long as the tick's) all at once through slack-sdk's
+``AsyncWebClient`` with the same HTTP pool, retry handlers and logger, and so waits out
+every ``Retry-After`` exactly as Slack asks. Nothing that honours these
 limits with this SDK on this machine can finish sooner. The theoretical bound of
 ``--retry-after`` seconds (every first attempt at once, at no cost) is printed as well.
 
@@ -113,16 +114,27 @@ async def subscribed_database(workdir: Path, channels: list[str], api_url: str) 
     return db
 
 
-async def bare_payload(runtime: SlackRuntime) -> dict[str, Any]:
-    """The Block Kit a channel gets for the daily question, rendered once."""
-    question = next(iter(runtime.app.bank))
-    message = core_render.question_post(
-        question, post_id=1, deadline=POST_TIME, zone=ZoneInfo("UTC"), late=False
-    )
-    return render(message).as_kwargs()
+def bare_payloads(runtime: SlackRuntime, count: int) -> list[dict[str, Any]]:
+    """The Block Kit of a daily question for each channel, rendered before the timing.
+
+    The bank's questions in turn, so the messages are as long as those the tick sends
+    (each channel gets its own question there)."""
+    questions = list(runtime.app.bank)
+    return [
+        render(
+            core_render.question_post(
+                questions[n % len(questions)],
+                post_id=n + 1,
+                deadline=POST_TIME,
+                zone=ZoneInfo("UTC"),
+                late=False,
+            )
+        ).as_kwargs()
+        for n in range(count)
+    ]
 
 
-async def bare_sender(api_url: str, channels: list[str], payload: dict[str, Any]) -> None:
+async def bare_sender(api_url: str, channels: list[str], payloads: list[dict[str, Any]]) -> None:
     """Only what the limits require: every post at once, every Retry-After waited out."""
     connector = aiohttp.TCPConnector(limit=SlackAdapter.send_concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -138,7 +150,7 @@ async def bare_sender(api_url: str, channels: list[str], payload: dict[str, Any]
                 client.chat_postMessage(
                     channel=c, unfurl_links=False, unfurl_media=False, **payload
                 )
-                for c in channels
+                for c, payload in zip(channels, payloads, strict=True)
             )
         )
 
@@ -184,9 +196,9 @@ async def one_round(
     db = workdir / f"round{number}.db"
     shutil.copyfile(template, db)
     runtime, clock = await tick_runtime(db, api_url)
-    payload = await bare_payload(runtime)
+    payloads = bare_payloads(runtime, len(channels))
     results["bare"] = await timed(
-        http, fake, channels, lambda: bare_sender(api_url, channels, payload)
+        http, fake, channels, lambda: bare_sender(api_url, channels, payloads)
     )
 
     # As the scheduler runs it: the tick before the post time chooses, the due tick posts.
