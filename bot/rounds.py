@@ -47,8 +47,22 @@ from storage.claims import DailyClaim, DailyClaims, Delivered
 from storage.models import Answer, Member, MemberStreak, Post
 from storage.repository import DAILY, ChannelRow, Repository
 
-# Channels chosen and claimed per transaction; sending starts after the first chunk.
+# Channels chosen and claimed per transaction. Sending starts after the first chunk;
+# later chunks double in size (up to the largest) so that a big fan-out runs few
+# transactions, each of which costs about as much as claiming ~100 more rows.
 CLAIM_CHUNK = 200
+LARGEST_CLAIM_CHUNK = 1000
+
+
+def claim_chunks(count: int, first: int, largest: int) -> list[range]:
+    """Index ranges for claiming ``count`` posts: ``first``, then doubling up to ``largest``."""
+    chunks: list[range] = []
+    start, size = 0, first
+    while start < count:
+        chunks.append(range(start, min(start + size, count)))
+        start += size
+        size = min(size * 2, largest)
+    return chunks
 
 
 async def post_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
@@ -168,8 +182,8 @@ async def _claim_and_send(
     marks = _MarkBuffer(ctx, now, held=True)
     sends: list[asyncio.Task[None]] = []
     try:
-        for start in range(0, len(due), CLAIM_CHUNK):
-            claimed = await claim_all(ctx, due[start : start + CLAIM_CHUNK], now, plan=plan)
+        for chunk in claim_chunks(len(due), CLAIM_CHUNK, LARGEST_CLAIM_CHUNK):
+            claimed = await claim_all(ctx, due[chunk.start : chunk.stop], now, plan=plan)
             for post in claimed:
                 if post.late:
                     log.warning("channel %s: posting today's question late", post.row.channel.id)

@@ -305,7 +305,7 @@ async def test_sends_start_after_the_first_chunk_and_share_one_limit(db_url: str
         monkeypatch.setattr(h.adapter, "send_concurrency", 2, raising=False)
         h.clock.set(MONDAY_9AM)
         assert (await h.core.tick()).posted == 12
-        assert events.count("claim") == 4
+        assert events.count("claim") == 3  # chunks of 3, 6 and the last 3
         assert events.index("send") < len(events) - 1 - events[::-1].index("claim")
         assert peak == 2
         assert Counter(s.channel.channel for s in question_posts(h)) == Counter(channels)
@@ -434,3 +434,13 @@ async def test_reveals_go_out_while_a_post_waits_out_a_rate_limit(db_url, monkey
         assert [p.state for p in await stored_posts(h)] == ["revealed", "posted"]
     finally:
         await h.close()
+
+
+def test_claim_chunks_start_small_then_double_up_to_the_largest():
+    sizes = [len(c) for c in rounds.claim_chunks(2000, 200, 1000)]
+    assert sizes == [200, 400, 800, 600]
+    sizes = [len(c) for c in rounds.claim_chunks(5000, 200, 1000)]
+    assert sizes == [200, 400, 800, 1000, 1000, 1000, 600]
+    chunks = rounds.claim_chunks(7, 2, 3)
+    assert [list(c) for c in chunks] == [[0, 1], [2, 3, 4], [5, 6]]
+    assert rounds.claim_chunks(0, 200, 1000) == []
