@@ -20,6 +20,7 @@ from bot.events import (
     ThreadAddress,
 )
 from bot.fanout import for_each
+from bot.heap import fewer_collections
 from bot.home import home_view
 from bot.inbox import Inbox
 from bot.ingest import AnswerIngester
@@ -87,7 +88,12 @@ class MlqCore:
 
     async def tick(self) -> TickReport:
         """Do whatever is due now: posts, reveals, digests, and retries of stalled sends."""
-        now = self.ctx.now()
+        # A tick is a burst of short-lived objects, thousands of rows and messages, that
+        # reference counting frees; the cyclic collector waits until it ends (bot/heap.py).
+        with fewer_collections():
+            return await self._tick(self.ctx.now())
+
+    async def _tick(self, now: datetime) -> TickReport:
         async with unit_of_work(self.ctx.db) as repo:
             channels = await repo.active_channels(self.ctx.platform)
         # The posts go first. The rest starts once every post has begun sending, so it

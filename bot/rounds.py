@@ -30,7 +30,6 @@ from bot.choice import (
 from bot.context import CoreContext, address_of, channel_zone, log
 from bot.events import ThreadAddress
 from bot.fanout import for_each, send_limit
-from bot.heap import collection_paused
 from bot.lookahead import PickPlan
 from bot.messages import Message
 from bot.schedule import local_date
@@ -136,10 +135,7 @@ async def post_due_all(
         due = [d for row in rows if (d := due_today(row, now)) is not None]
         if not due:
             return 0
-        # The fan-out frees what it allocates by reference counting; collecting mid-way
-        # only holds the posts up (see bot/heap.py).
-        with collection_paused():
-            return await _claim_and_send(ctx, due, now, plan, progress)
+        return await _claim_and_send(ctx, due, now, plan, progress)
     finally:
         progress.claims_done()
 

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from bot import choice, rounds
 from bot.events import ChannelAddress, CommandInvoked
+from bot.heap import BURST_THRESHOLD
 from bot.messages import MessageKind
 from question_bank.selection import choose_question
 from storage import unit_of_work
@@ -341,23 +342,23 @@ async def test_a_failed_claim_does_not_orphan_the_sends_already_started(db_url, 
         await h.close()
 
 
-async def test_the_sends_run_with_collection_paused_and_it_resumes_after(db_url, monkeypatch):
+async def test_a_tick_collects_rarely_and_the_thresholds_come_back_after(db_url, monkeypatch):
     h = await make_harness(db_url, MONDAY_6AM)
     try:
         await h.subscribe_all(ADMIN, channel_names(6))
-        collecting: list[bool] = []
+        thresholds: list[int] = []
         real_post = h.adapter.post
 
         async def noting_post(channel, message, *, open_thread=False):
-            collecting.append(gc.isenabled())
+            thresholds.append(gc.get_threshold()[0])
             return await real_post(channel, message, open_thread=open_thread)
 
         monkeypatch.setattr(h.adapter, "post", noting_post)
-        gc.enable()
+        saved = gc.get_threshold()
         h.clock.set(MONDAY_9AM)
         assert (await h.core.tick()).posted == 6
-        assert collecting == [False] * 6
-        assert gc.isenabled()
+        assert thresholds == [BURST_THRESHOLD] * 6
+        assert gc.get_threshold() == saved
     finally:
         await h.close()
 
