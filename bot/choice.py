@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 
-from bot.context import CoreContext, channel_zone, log
+from bot.context import CoreContext, channel_zone, log, zone_named
 from bot.schedule import is_scheduled, local_date, local_instant, parse_hhmm, previous_scheduled
 from question_bank.schema import Question
 from question_bank.selection import NoEligibleQuestion, choose_question
@@ -81,14 +81,28 @@ def due_today(row: ChannelRow, now: datetime) -> DueToday | None:
     channel = row.channel
     if channel.paused or not channel.subscribed:
         return None
-    zone = channel_zone(channel)
-    today = local_date(now, zone)
-    if not is_scheduled(today, channel.weekdays) or channel.skip_date == today:
+    slot = _post_slot(now, channel.timezone, channel.post_time, channel.weekdays)
+    if slot is None or channel.skip_date == slot[0]:
         return None
-    post_at = local_instant(today, parse_hhmm(channel.post_time), zone)
+    today, post_at = slot
     if now < post_at or (channel.subscribed_at and channel.subscribed_at > post_at):
         return None
     return DueToday(row, today, post_at)
+
+
+@lru_cache(maxsize=4096)
+def _post_slot(
+    now: datetime, timezone: str, post_time: str, weekdays: str
+) -> tuple[date, datetime] | None:
+    """The local date at ``now`` and that day's post instant, or None if the day is off.
+
+    Worked out once per tick for all the channels that share a schedule (most keep the
+    defaults), not once per channel."""
+    zone = zone_named(timezone)
+    today = local_date(now, zone)
+    if not is_scheduled(today, weekdays):
+        return None
+    return today, local_instant(today, parse_hhmm(post_time), zone)
 
 
 def pick_question(

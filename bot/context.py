@@ -57,5 +57,14 @@ def channel_zone(channel: Channel) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def zone_named(name: str) -> ZoneInfo:
+    """A stored zone name as a zone; one that stopped resolving is UTC (``channel_zone``,
+    used wherever a channel's time is shown, says so in the log)."""
+    try:
+        return resolve_timezone(name)
+    except ValueError:
+        return ZoneInfo("UTC")
+
+
 def address_of(row: ChannelRow) -> ChannelAddress:
     return ChannelAddress(row.platform, row.workspace_external_id, row.channel.external_id)

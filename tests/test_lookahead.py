@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from bot.choice import due_today
 from bot.events import CommandInvoked
 from bot.lookahead import post_falling_due
 from bot.messages import MessageKind
@@ -235,3 +236,14 @@ def test_the_window_holds_only_posts_whose_time_is_still_ahead():
     ahead = post_falling_due(midnight, start, start + minute)
     assert ahead is not None and ahead.today.isoformat() == "2026-03-03"
     assert post_falling_due(midnight, start + minute, start + 2 * minute) is None
+
+
+def test_channels_sharing_a_schedule_get_the_same_slot_and_a_lost_zone_counts_as_utc():
+    berlin, utc, lost = (channel_at("09:00", z) for z in ("Europe/Berlin", "UTC", "Mars/Olympus"))
+    assert due_today(berlin, MONDAY_9AM).post_at == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    assert due_today(utc, MONDAY_9AM).post_at == MONDAY_9AM
+    assert due_today(lost, MONDAY_9AM).post_at == MONDAY_9AM
+    assert due_today(lost, BEFORE_9AM) is None
+    utc.channel.skip_date = MONDAY_9AM.date()  # settings of one channel, not of the slot
+    assert due_today(utc, MONDAY_9AM) is None
+    assert due_today(channel_at("09:00"), MONDAY_9AM) is not None
