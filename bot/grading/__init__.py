@@ -17,10 +17,18 @@ from question_bank.schema import Question
 __all__ = ["Grade", "PointResult", "grade_answer"]
 
 
-def grade_answer(question: Question, text: str, *, round_answers: Sequence[str] = ()) -> Grade:
+def grade_answer(
+    question: Question,
+    text: str,
+    *,
+    round_answers: Sequence[str] = (),
+    accepted_answers: Sequence[str] = (),
+) -> Grade:
     """Grade ``text`` as an answer to ``question``.
 
     ``round_answers`` are the texts other people already gave in the same round, so a
-    near-copy of one of them can be flagged.
+    near-copy of one of them can be flagged. ``accepted_answers`` are earlier answers to
+    the question that a team confirmed (best answers, high scores): they count as extra
+    model answers, so the wordings a team really uses are recognised.
     """
-    return grade(question, text, round_answers)
+    return grade(question, text, round_answers, accepted_answers)

@@ -18,6 +18,7 @@ Plain float arithmetic, no numpy at run time.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from bot.grading.features import Features
@@ -49,3 +50,28 @@ def calibrated(features: Features) -> float:
     values = {name: getattr(features, name) for name in WEIGHTS}
     raw = (_expected(values) - _FLOOR) / (_CEILING - _FLOOR)
     return max(0.0, min(1.0, raw))
+
+
+# --- reference recall -------------------------------------------------------------------
+# How much of a reference an answer says (similarity.py) becomes a score through one
+# monotone curve, the same for every question, so it keeps the ranking by recall (a flat
+# clamp would tie every answer above it and lose that ranking). Chosen on the train splits
+# of the real graded-answer sets in ../shared/asag (SAF, Mohler, SemEval-2013 Beetle and
+# SciEntsBank) by `.venv/bin/python bench/fit_recall_curve.py`: of the curves through
+# these knots, the one whose worst train set is closest to full-mark answers averaging at
+# least 0.75 and zero-mark answers at most 0.25. People answer tersely: a complete real
+# answer says about a fifth to a third of a long model answer's distinct terms.
+RECALL_KNOTS = ((0.0, 0.0), (0.16, 0.05), (0.20, 0.95), (1.0, 1.0))
+# With key points the calibrated key-point score leads and recall weighs this share; on
+# our own labelled sets a larger share lowers rho, on real answers recall is the
+# stronger signal (bench/GRADING.md).
+RECALL_SHARE_WITH_KEY_POINTS = 0.3
+
+
+def recall_score(recall: float) -> float:
+    """Piecewise-linear through RECALL_KNOTS, strictly increasing, in [0, 1]."""
+    recall = max(0.0, min(1.0, recall))
+    for (x0, y0), (x1, y1) in itertools.pairwise(RECALL_KNOTS):
+        if recall <= x1:
+            return y0 + (y1 - y0) * (recall - x0) / (x1 - x0)
+    return 1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.grading.behavioural import (
     PART_LABELS,
@@ -11,32 +12,47 @@ from bot.grading.behavioural import (
     score_star,
     story_factor,
 )
-from bot.grading.calibration import calibrated
+from bot.grading.calibration import (
+    RECALL_SHARE_WITH_KEY_POINTS,
+    calibrated,
+    recall_score,
+)
 from bot.grading.features import Features, concept_features
-from bot.grading.feedback import concept_feedback, star_feedback
+from bot.grading.feedback import NOT_ENGLISH_NOTE, concept_feedback, star_feedback
+from bot.grading.language import looks_english
 from bot.grading.match import AnswerIndex, Matcher, PointMatch
 from bot.grading.nearcopy import is_near_copy
 from bot.grading.result import Grade, PointResult
 from bot.grading.rubric import build_phrasing, rubric_for
+from bot.grading.similarity import best_recall, references_for, said_in
 from bot.grading.style import judge_style
 from bot.grading.text import Scan, scan
 from question_bank.schema import Kind, Question
 
 GRADED_PREFIX_CHARS = 8000  # longer answers are graded on their start, and flagged
-# Without key points the model answer's sentences are the points; nobody repeats all of
-# them, so covering this share of them already earns full marks.
-MODEL_ANSWER_FULL = 0.75
 PART_OK = 0.5
 TOPICAL_WEIGHT = 0.25
 LONG_ANSWER_WORDS = 400
+# Without key points a model-answer sentence is listed as covered from this share of its
+# terms, and as missed only below the lower one: sentences of prose are no checked
+# claims, and real answers paraphrase them (between the two it is listed as neither).
+SENTENCE_COVERED = 0.34
+SENTENCE_MISSED_BELOW = 0.15
 
 
-def grade(question: Question, text: str, round_answers: Sequence[str] = ()) -> Grade:
+def grade(
+    question: Question,
+    text: str,
+    round_answers: Sequence[str] = (),
+    accepted: Sequence[str] = (),
+) -> Grade:
     text = text if isinstance(text, str) else ""
     flags: list[str] = []
     if len(text) > GRADED_PREFIX_CHARS:
         text = text[:GRADED_PREFIX_CHARS]
         flags.append("truncated")
+    if not looks_english(text):
+        return _not_english(flags)
     scanned = scan(text)
     terms = [t for clause in scanned.clauses for t in clause.terms]
     near_copy = is_near_copy(text, terms, round_answers)
@@ -44,7 +60,18 @@ def grade(question: Question, text: str, round_answers: Sequence[str] = ()) -> G
         flags.append("near_copy")
     if question.kind == Kind.BEHAVIOURAL:
         return _grade_star(question, text, scanned, flags)
-    return _grade_concepts(question, scanned, flags)
+    return _grade_concepts(question, scanned, flags, accepted)
+
+
+def _not_english(flags: list[str]) -> Grade:
+    # Graded as English it would be told it missed everything; say why instead.
+    return Grade(
+        score=0.0,
+        confidence=0.3,
+        feedback=NOT_ENGLISH_NOTE,
+        flags=(*flags, "not_english"),
+        method="not_english",
+    )
 
 
 def features_for(question: Question, text: str) -> Features | None:
@@ -62,7 +89,9 @@ def _clamp(value: float) -> float:
     return max(0.0, min(1.0, value))
 
 
-def _grade_concepts(question: Question, scanned: Scan, flags: list[str]) -> Grade:
+def _grade_concepts(
+    question: Question, scanned: Scan, flags: list[str], accepted: Sequence[str]
+) -> Grade:
     rubric = rubric_for(question)
     empty = not scanned.clauses
     index = None if empty else AnswerIndex.build(scanned)
@@ -71,20 +100,47 @@ def _grade_concepts(question: Question, scanned: Scan, flags: list[str]) -> Grad
     if style.keyword_list:
         flags.append("keyword_list")
     method = "key_points" if rubric.from_key_points else "model_answer"
+    if not rubric.from_key_points:
+        # Sentences of a model answer are not vetted claims: on real answers their
+        # "opposite" readings were mostly paraphrases, so none is reported.
+        matches = [replace(m, contradicted=False, against=()) for m in matches]
 
+    # How much of the model answer, or of an answer the team accepted, this one says.
+    recall, closest = best_recall(
+        said_in(scanned), question.prompt, references_for(question.answer, accepted)
+    )
+    if closest > 0:
+        flags.append("near_accepted")
+    similarity = recall_score(recall)
     if matches and index is not None and rubric.from_key_points:
         # Key-point credit and shared vocabulary, combined by the fitted calibration.
-        content = calibrated(concept_features(question, index, matches, style))
+        kp_content = calibrated(concept_features(question, index, matches, style))
+        share = RECALL_SHARE_WITH_KEY_POINTS
+        # Words used in claims the answer gets backwards are no evidence for it.
+        backwards = sum(1 for m in matches if m.contradicted) / len(matches)
+        content = (1 - share) * kp_content + share * similarity * (1 - backwards)
     elif matches:
-        content = min(1.0, sum(m.credit for m in matches) / len(matches) / MODEL_ANSWER_FULL)
+        content = similarity
     else:
         content = 0.0
     score = _clamp(content * style.factor)
 
-    covered = tuple(PointResult(m.point.text, m.matched) for m in matches if m.covered)
+    if rubric.from_key_points:
+        is_covered = [m.covered for m in matches]
+        is_missed = [not c for c in is_covered]
+    else:
+        is_covered = [m.coverage >= SENTENCE_COVERED for m in matches]
+        is_missed = [m.coverage < SENTENCE_MISSED_BELOW for m in matches]
+    covered = tuple(
+        PointResult(m.point.text, m.matched) for m, c in zip(matches, is_covered, strict=True) if c
+    )
     contradicted = tuple(PointResult(m.point.text, m.against) for m in matches if m.contradicted)
     if matches:
-        missed = tuple(PointResult(m.point.text, m.matched) for m in matches if not m.covered)
+        missed = tuple(
+            PointResult(m.point.text, m.matched)
+            for m, x in zip(matches, is_missed, strict=True)
+            if x
+        )
     else:
         missed = tuple(PointResult(p.text) for p in rubric.points)
 

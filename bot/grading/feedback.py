@@ -7,6 +7,10 @@ from collections.abc import Sequence
 MAX_ITEMS = 3
 MAX_ITEM_CHARS = 90
 NEAR_COPY_NOTE = "It is nearly the same as an earlier answer in this round, so it earns no points."
+NOT_ENGLISH_NOTE = (
+    "Only English answers are graded for now, so this one was kept but not graded. "
+    "Answer in English to get feedback and points."
+)
 
 
 def _short(text: str) -> str:
