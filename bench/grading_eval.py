@@ -43,6 +43,15 @@ from sklearn.metrics.pairwise import cosine_similarity
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.real_answers import (  # noqa: E402
+    PARTIAL_CREDIT,
+    SHORT_NAMES,
+    accepted_split,
+    baseline_scores,
+    load_sets,
+    search_dirs,
+    spearman,
+)
 from bot.grading import grade_answer  # noqa: E402
 from question_bank.loader import load_bank  # noqa: E402
 from question_bank.schema import Question  # noqa: E402
@@ -124,7 +133,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-holdout3", action="store_true",
                         help="leave out the blind round-4 holdout (use while tuning)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--asag-dir", type=Path, action="append", default=[],
+                        help="a folder with the real graded-answer sets (mohler.jsonl, "
+                        "semeval2013_2way.jsonl, saf_en.jsonl); also $MLQ_ASAG_DIR and "
+                        "../shared/asag are searched")
+    parser.add_argument("--no-real", action="store_true", help="skip the real-answers table")
+    parser.add_argument("--real-only", action="store_true", help="only the real-answers table")
+    parser.add_argument("--split", default="test", choices=("train", "test"),
+                        help="which split of the real sets to report (tune on train only)")
     args = parser.parse_args(argv)
+    if not args.no_real:
+        real_answers_table(args.asag_dir, args.split, as_json=args.json)
+        if args.real_only:
+            return 0
 
     bank = load_bank()
     rows = load_rows(args.devset, "dev")
@@ -222,6 +243,83 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"[95% CI {ci['margin_ci95'][0]:+.3f}, {ci['margin_ci95'][1]:+.3f}] "
               f"-> {status} target (rho >= {TARGET_RHO}, margin >= {TARGET_MARGIN})")
     return 0
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def real_answers_table(dirs: Sequence[Path], split: str, *, as_json: bool) -> dict:
+    """Spearman's rho of the grader and three baselines on real graded answers, the mean
+    score of full- and zero-mark answers, the rate of "says the opposite" on full-mark
+    answers, and the accepted-answers simulation (3 full-mark answers a question accepted,
+    rho on the rest without and with them)."""
+    sets, notes = load_sets(search_dirs(dirs))
+    results: dict[str, dict] = {}
+    for name, graded in sets.items():
+        rows = graded.split(split)
+        grades = [r["grade_norm"] for r in rows]
+        grades_out = [grade_answer(graded.questions[r["qid"]], r["answer"]) for r in rows]
+        mine = [g.score for g in grades_out]
+        base = {k: spearman(v, grades) for k, v in baseline_scores(graded, rows).items()}
+        best_name = max(base, key=lambda k: base[k])
+        full = [i for i, g in enumerate(grades) if g >= 1.0]
+        zero = [i for i, g in enumerate(grades) if g <= 0.0]
+        accepted, rest = accepted_split(rows)
+        rest_grades = [r["grade_norm"] for r in rest]
+        without = [grade_answer(graded.questions[r["qid"]], r["answer"]).score for r in rest]
+        with_accepted = [
+            grade_answer(graded.questions[r["qid"]], r["answer"],
+                         accepted_answers=accepted[r["qid"]]).score
+            for r in rest
+        ]
+        rho = spearman(mine, grades)
+        results[name] = {
+            "n": len(rows),
+            "questions": len({r["qid"] for r in rows}),
+            "grader": round(rho, 3),
+            **{k: round(v, 3) for k, v in base.items()},
+            "best_baseline": best_name,
+            "margin": round(rho - base[best_name], 3),
+            "full_mark_mean": round(_mean([mine[i] for i in full]), 3),
+            "zero_mark_mean": round(_mean([mine[i] for i in zero]), 3),
+            "opposite_on_full": round(
+                _mean([1.0 if grades_out[i].contradicted else 0.0 for i in full]), 4),
+            "accepted_n": len(rest),
+            "accepted_without": round(spearman(without, rest_grades), 3),
+            "accepted_with": round(spearman(with_accepted, rest_grades), 3),
+        }
+    summary = {}
+    if results:
+        margins = [v["margin"] for v in results.values()]
+        summary = {
+            "mean_margin": round(_mean(margins), 3),
+            "beats_best_baseline_everywhere": all(m > 0 for m in margins),
+        }
+    report = {"split": split, "sets": results, "summary": summary, "notes": notes}
+    if as_json:
+        print(json.dumps({"real_answers": report}, indent=2))
+        return report
+    print(f"Real, human-graded answers ({split} splits; Spearman's rho with the grade)")
+    print("| set | n | grader rho | length | token_set_ratio | TF-IDF | margin over best "
+          "| mean score, full marks | mean score, zero marks | 'opposite' on full marks "
+          "| 3 accepted answers: rho without -> with |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for name, v in results.items():
+        zero = f"{v['zero_mark_mean']:.2f}" + ("" if name in PARTIAL_CREDIT else " (2-way)")
+        print(f"| {SHORT_NAMES.get(name, name)} | {v['n']:,} | {v['grader']:.3f} "
+              f"| {v['length']:.3f} | {v['token_set_ratio']:.3f} | {v['tfidf']:.3f} "
+              f"| {v['margin']:+.3f} | {v['full_mark_mean']:.2f} | {zero} "
+              f"| {v['opposite_on_full']:.1%} "
+              f"| {v['accepted_without']:.3f} -> {v['accepted_with']:.3f} "
+              f"(n={v['accepted_n']:,}) |")
+    if summary:
+        print(f"mean margin over the best baseline: {summary['mean_margin']:+.3f}; "
+              f"above the best baseline on every set: {summary['beats_best_baseline_everywhere']}")
+    for note in notes:
+        print(f"note: {note}")
+    print()
+    return report
 
 
 if __name__ == "__main__":

@@ -90,8 +90,9 @@ class Question(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     id: str
-    prompt: Annotated[str, Field(min_length=10, max_length=1500)]
-    answer: Annotated[str, Field(min_length=20, max_length=4000)]
+    # Short is fine: "What does a stack pop return?" with the model answer "the top item".
+    prompt: Annotated[str, Field(min_length=4, max_length=1500)]
+    answer: Annotated[str, Field(min_length=1, max_length=4000)]
     topic: str = CUSTOM_TOPIC
     difficulty: Annotated[int, Field(ge=1, le=3)] = 2
     kind: Kind = Kind.CONCEPT

@@ -151,6 +151,7 @@ def _grade_concepts(
         keyword_list=style.keyword_list,
         near_copy="near_copy" in flags,
         empty=empty,
+        score=score,
     )
     confidence = _concept_confidence(matches, rubric.from_key_points, style.words, flags)
     return Grade(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 MAX_ITEMS = 3
+GOOD_SCORE = 0.75
 MAX_ITEM_CHARS = 90
 NEAR_COPY_NOTE = "It is nearly the same as an earlier answer in this round, so it earns no points."
 NOT_ENGLISH_NOTE = (
@@ -34,6 +35,7 @@ def concept_feedback(
     keyword_list: bool,
     near_copy: bool,
     empty: bool,
+    score: float = 0.0,
 ) -> str:
     if empty:
         return "No answer to grade yet: write a few sentences in your own words."
@@ -45,6 +47,14 @@ def concept_feedback(
     if missed:
         lead = "You did not mention" if covered else "You missed the key points; start with"
         parts.append(f"{lead}: {_items(missed)}.")
+    if not parts:
+        # Without key points a sentence can be neither clearly said nor clearly missing.
+        parts.append(
+            "You touched on the model answer's ideas in your own words; "
+            "compare the two at the reveal."
+            if score >= GOOD_SCORE
+            else "Part of the model answer is in yours; compare the two at the reveal."
+        )
     if keyword_list:
         parts.append("It reads as a list of keywords: say in sentences how they connect.")
     if near_copy:
