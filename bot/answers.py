@@ -8,7 +8,7 @@ a later reply or an edit before the reveal replaces the text and is graded again
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +25,7 @@ from bot.events import (
     ThreadAddress,
 )
 from bot.grading import Grade, grade_answer
+from bot.grading.learned import ACCEPTED_PER_QUESTION
 from bot.messages import Message, Reaction
 from bot.review import record_review
 from bot.text import MAX_GRADED_CHARS, is_blank
@@ -66,12 +67,21 @@ def is_open(post: Post, now: datetime) -> bool:
     return post.state == "posted" and (post.reveal_at is None or now < post.reveal_at)
 
 
-def grade_for(ctx: CoreContext, post: Post, text: str, others: list[str]) -> tuple[Grade, bool]:
+def grade_for(
+    ctx: CoreContext,
+    post: Post,
+    text: str,
+    others: list[str],
+    accepted: Sequence[str] = (),
+) -> tuple[Grade, bool]:
     question = ctx.bank.get(post.question_id)
     if question is None:
         raise LookupError(f"question {post.question_id} is not in the bank")
     truncated = len(text) > MAX_GRADED_CHARS
-    return grade_answer(question, text[:MAX_GRADED_CHARS], round_answers=others), truncated
+    grade = grade_answer(
+        question, text[:MAX_GRADED_CHARS], round_answers=others, accepted_answers=accepted
+    )
+    return grade, truncated
 
 
 def grade_values(grade: Grade) -> dict[str, object]:
@@ -103,7 +113,8 @@ async def _store(
     if refused is not None:
         return refused
     others = await repo.round_texts(post.id, member.id)
-    grade, truncated = grade_for(ctx, post, text, others)
+    accepted = await repo.accepted_texts([post.id], ACCEPTED_PER_QUESTION)
+    grade, truncated = grade_for(ctx, post, text, others, accepted.get(post.id, ()))
     replaced = existing is not None
     if existing is None:
         # A new answer goes in whole, grade included: one statement, no read-back.

@@ -34,6 +34,7 @@ from bot.context import CoreContext, log
 from bot.events import AnswerPosted, MessageAddress, ThreadAddress
 from bot.fanout import for_each
 from bot.grading import Grade
+from bot.grading.learned import ACCEPTED_PER_QUESTION
 from bot.review import apply_review
 from bot.text import is_blank
 from storage import unit_of_work
@@ -135,11 +136,14 @@ async def _pregrade(ctx: CoreContext, events: Sequence[AnswerPosted], now: datet
                     platform, workspace, list({e.actor.user_id for e in group})
                 )
                 rounds = await repo.round_texts_for([p.id for p in posts.values()])
-                snapshots.append((group, posts, members, rounds))
+                accepted = await repo.accepted_texts(
+                    [p.id for p in posts.values()], ACCEPTED_PER_QUESTION
+                )
+                snapshots.append((group, posts, members, rounds, accepted))
     except Exception:
         log.exception("grading ahead of the write failed; grading inside it instead")
         return graded
-    for group, posts, members, rounds in snapshots:
+    for group, posts, members, rounds, accepted in snapshots:
         for event in group:
             post = posts.get((event.where.channel, event.thread_id))
             if post is None or post.kind != DAILY or is_blank(event.text):
@@ -147,7 +151,9 @@ async def _pregrade(ctx: CoreContext, events: Sequence[AnswerPosted], now: datet
             member = members.get(event.actor.user_id)
             author: object = member.id if member is not None else ("new", event.actor.user_id)
             others = tuple(text for who, text in rounds.get(post.id, []) if who != author)
-            grade, truncated = grade_for(ctx, post, event.text, list(others))
+            grade, truncated = grade_for(
+                ctx, post, event.text, list(others), accepted.get(post.id, ())
+            )
             graded[id(event)] = (others, grade, truncated)
             if is_open(post, now):
                 rounds.setdefault(post.id, []).append((author, event.text))
@@ -179,6 +185,7 @@ async def _store_group(
     pairs = [(post.id, members[e.actor.user_id].id) for e, post in firsts]
     existing = await repo.answers_for_pairs(pairs)
     rounds = await repo.round_texts_for([post.id for _, post in firsts])
+    accepted = await repo.accepted_texts([post.id for _, post in firsts], ACCEPTED_PER_QUESTION)
     new_rows: dict[tuple[int, int], _Planned] = {}
     result: list[_Planned] = []
     for event, post in firsts:
@@ -193,6 +200,7 @@ async def _store_group(
             rounds,
             now,
             pregraded.get(id(event)),
+            accepted.get(post.id, ()),
         )
         result.append(item)
         if item.row is not None:
@@ -229,6 +237,7 @@ def _plan(
     rounds: dict[int, list[tuple[int, str]]],
     now: datetime,
     pregraded: tuple[tuple[str, ...], Grade, bool] | None = None,
+    accepted: Sequence[str] = (),
 ) -> _Planned:
     """Decide one reply: the same rules as ``bot.answers`` for a single reply."""
     if is_blank(event.text):
@@ -241,7 +250,7 @@ def _plan(
     if pregraded is not None and pregraded[0] == tuple(others):
         _, grade, truncated = pregraded  # graded ahead of the write on the same inputs
     else:
-        grade, truncated = grade_for(ctx, post, event.text, others)
+        grade, truncated = grade_for(ctx, post, event.text, others, accepted)
     if on_time:
         rounds.setdefault(post.id, []).append((member.id, event.text))
     replaced = existing is not None or pending is not None

@@ -30,6 +30,7 @@ from bot.choice import (
 from bot.context import CoreContext, address_of, channel_zone, log
 from bot.events import ThreadAddress
 from bot.fanout import for_each, send_limit
+from bot.grading.learned import accept_reason
 from bot.lookahead import PickPlan
 from bot.messages import Message
 from bot.schedule import local_date
@@ -395,6 +396,7 @@ async def reveal(ctx: CoreContext, post_id: int, now: datetime) -> bool:
                 earns_quality=_earns_quality(answer.flags),
                 best=answer.best,
             )
+        await repo.accept_answers(_accepted_rows(row, post, answers, now))
         await _advance_streaks(repo, row, {a.member_id for a, _ in answers if a.on_time})
         channel = row.channel
         channel.team_streak = advance_team_streak(
@@ -406,6 +408,30 @@ async def reveal(ctx: CoreContext, post_id: int, now: datetime) -> bool:
         return True
     await send_reveal(ctx, row, post, reveal_message(question, answers))
     return True
+
+
+def _accepted_rows(
+    row: ChannelRow, post: Post, answers: Sequence[tuple[Answer, Member]], now: datetime
+) -> list[dict[str, object]]:
+    """The round's confirmed answers, as rows for the accepted-answer table (daily rounds
+    only: a practice answer has no round to confirm it)."""
+    if post.kind != DAILY:
+        return []
+    rows: list[dict[str, object]] = []
+    for answer, _member in answers:
+        reason = accept_reason(
+            score=answer.score, best=answer.best, on_time=answer.on_time, flags=answer.flags
+        )
+        if reason is not None:
+            rows.append({
+                "workspace_id": row.channel.workspace_id,
+                "question_id": post.question_id,
+                "answer_id": answer.id,
+                "text": answer.text,
+                "reason": reason,
+                "accepted_at": now,
+            })
+    return rows
 
 
 def reveal_message(question: Question, answers: Sequence[tuple[Answer, Member]]) -> Message:

@@ -150,6 +150,25 @@ class Answer(Base):
     best: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class AcceptedAnswer(Base):
+    """An answer a round confirmed (best or high score): from then on it is an extra
+    model answer for that question in that workspace, so the team's own wordings count."""
+
+    __tablename__ = "accepted_answer"
+    __table_args__ = (
+        UniqueConstraint("answer_id"),  # a reveal run twice accepts an answer once
+        Index("ix_accepted_answer_question", "workspace_id", "question_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(200))
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(16))  # best | high_score
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class MemberStreak(Base):
     """A member's streak in a channel, advanced once per revealed daily post."""
 

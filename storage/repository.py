@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    AcceptedAnswer,
     Answer,
     Channel,
     Digest,
@@ -577,6 +578,42 @@ class Repository:
             .order_by(Answer.received_at, Answer.id)
         )
         return [(a, m) for a, m in rows]
+
+    # --- accepted answers -------------------------------------------------------------
+
+    async def accept_answers(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Keep confirmed answers as extra model answers; each answer once, however often
+        its round is revealed."""
+        if rows:
+            await insert_many_ignore(
+                self.session, AcceptedAnswer.__table__, rows, ["answer_id"], ["id"]
+            )
+
+    async def accepted_texts(
+        self, post_ids: Sequence[int], per_question: int
+    ) -> dict[int, list[str]]:
+        """For each post, the newest accepted answers to its question in its workspace."""
+        result: dict[int, list[str]] = {}
+        if not post_ids:
+            return result
+        rows = await self.session.execute(
+            select(Post.id, AcceptedAnswer.text)
+            .join(Channel, Channel.id == Post.channel_id)
+            .join(
+                AcceptedAnswer,
+                and_(
+                    AcceptedAnswer.workspace_id == Channel.workspace_id,
+                    AcceptedAnswer.question_id == Post.question_id,
+                ),
+            )
+            .where(Post.id.in_(list(set(post_ids))))
+            .order_by(AcceptedAnswer.id.desc())
+        )
+        for post_id, text in rows:
+            texts = result.setdefault(post_id, [])
+            if len(texts) < per_question:
+                texts.append(text)
+        return result
 
     async def round_texts(self, post_id: int, except_member: int) -> list[str]:
         return list(

@@ -109,9 +109,9 @@ async def test_grades_are_computed_before_the_write_lock_and_reused(h: Harness, 
     calls: list[str] = []
     real_grade_for = bot.ingest.grade_for
 
-    def counting_grade_for(ctx, post, text, others):
+    def counting_grade_for(ctx, post, text, others, accepted=()):
         calls.append(text)
-        return real_grade_for(ctx, post, text, others)
+        return real_grade_for(ctx, post, text, others, accepted)
 
     monkeypatch.setattr(bot.ingest, "grade_for", counting_grade_for)
     events = [
