@@ -17,7 +17,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from bot.cli_bank import bank_app
-from bot.config import Settings
+from bot.config import Settings, SettingsError, load_settings
 
 app = typer.Typer(
     help="mlq: a daily ML interview study group for Slack, Discord and the terminal.",
@@ -52,6 +52,19 @@ class Platform(StrEnum):
     DISCORD = "discord"
 
 
+def _settings() -> Settings:
+    """The settings, or one line per bad variable on stderr and exit code 2 (no traceback)."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _setup_logging(settings: Settings, *, quiet: bool = False) -> None:
     level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), logging.INFO)
     logging.basicConfig(
@@ -72,7 +85,7 @@ def run(
     port: int = typer.Option(3000, help="Slack HTTP mode: the port to listen on."),
 ) -> None:
     """Run the bot. With no tokens set it opens a terminal session on ./mlq.db."""
-    settings = Settings()
+    settings = _settings()
     chosen = settings.default_platform() if platform == Platform.AUTO else platform.value
     _setup_logging(settings, quiet=chosen == "console")
     if chosen == "console":
@@ -102,7 +115,7 @@ def db_upgrade() -> None:
     """Apply the database migrations (also done at every start)."""
     from storage.migrate import upgrade_sync
 
-    settings = Settings()
+    settings = _settings()
     upgrade_sync(settings.database_url)
     typer.echo(f"database is up to date: {make_url(settings.database_url).render_as_string()}")
 
@@ -110,7 +123,7 @@ def db_upgrade() -> None:
 @db_app.command("backup")
 def db_backup(path: Path = typer.Argument(..., help="Where to write the copy.")) -> None:
     """Write a consistent copy of a live SQLite database (safe while the bot runs)."""
-    settings = Settings()
+    settings = _settings()
     url = make_url(settings.database_url)
     if not url.drivername.startswith("sqlite") or not url.database:
         typer.echo("backup works on SQLite files; for PostgreSQL use pg_dump", err=True)
@@ -141,7 +154,7 @@ def health(
     ),
 ) -> None:
     """Exit 0 if the bot's scheduler ticked recently (reads MLQ_HEARTBEAT_FILE)."""
-    settings = Settings()
+    settings = _settings()
     if settings.heartbeat_file is None:
         typer.echo("MLQ_HEARTBEAT_FILE is not set; nothing to check", err=True)
         raise typer.Exit(2)
