@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import importlib.util
 import logging
+import os
 import pkgutil
 import sqlite3
 import sys
@@ -91,7 +92,8 @@ def run(
     if chosen == "console":
         from adapters.console.runner import serve_console
 
-        asyncio.run(serve_console(settings))
+        if not asyncio.run(serve_console(settings)):
+            _drop_closed_stdout()
         return
     # A platform is a package under adapters/ with a runner exposing ``serve``.
     runner = importlib.import_module(f"adapters.{chosen}.runner")
@@ -107,7 +109,20 @@ def demo(
     from bot.demo import run_demo
 
     logging.basicConfig(level=logging.ERROR)
-    asyncio.run(run_demo(days, seed, sys.stdout))
+    if not asyncio.run(run_demo(days, seed, sys.stdout)):
+        _drop_closed_stdout()
+
+
+def _drop_closed_stdout() -> None:
+    """The reader closed our output (``mlq demo | head``): that is a normal end. Point
+    stdout at /dev/null so the interpreter's final flush does not report a broken pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test runner's buffer)
+        pass
+    finally:
+        os.close(devnull)
 
 
 @db_app.command("upgrade")

@@ -50,8 +50,7 @@ class ConsoleSession:
         self.actor = Actor(user, user, is_admin=True)
 
     def say(self, text: str) -> None:
-        self.adapter.out.write(text + "\n")
-        self.adapter.out.flush()
+        self.adapter.say(text)
 
     async def start(self) -> None:
         self.say(BANNER.format(channel=self.where.channel, user=self.actor.user_id))
@@ -139,9 +138,8 @@ class ConsoleSession:
     async def run(self) -> None:
         await self.start()
         loop = asyncio.get_running_loop()
-        while True:
-            self.adapter.out.write("> ")
-            self.adapter.out.flush()
+        while not self.adapter.closed:  # the terminal went away: nothing left to show
+            self.adapter.prompt("> ")
             line = await loop.run_in_executor(None, sys.stdin.readline)
             if not line:  # end of input
                 self.say("")
