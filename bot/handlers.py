@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 
 from bot import commands as cmd
 from bot import render
 from bot.context import CoreContext, channel_zone
-from bot.events import Actor, ButtonPressed, ChannelAddress, CommandInvoked
+from bot.events import Actor, ButtonPressed, ChannelAddress, CommandInvoked, ThreadAddress
 from bot.messages import Action, Message, Visibility
 from bot.schedule import (
     format_hhmm,
@@ -20,6 +21,8 @@ from question_bank.selection import choose_question, eligible_questions
 from storage import unit_of_work
 from storage.models import Channel, Member
 from storage.repository import DAILY, PRACTICE, Repository
+
+log = logging.getLogger(__name__)
 
 
 def public(text: str, title: str | None = None) -> Message:
@@ -44,6 +47,8 @@ class CommandContext:
         self.member = member
         self.actor = actor
         self.now = now
+        # Threads to close once the transaction has committed (a cancelled round's).
+        self.threads_to_close: list[str] = []
 
 
 async def on_command(ctx: CoreContext, event: CommandInvoked) -> list[Message]:
@@ -67,7 +72,13 @@ async def on_command(ctx: CoreContext, event: CommandInvoked) -> list[Message]:
         ):
             return []
         c = await _resolve(repo, event.where, event.actor, now)
-        return await _run(ctx, c, command)
+        replies = await _run(ctx, c, command)
+    for thread_id in c.threads_to_close:
+        try:
+            await ctx.adapter.close_thread(ThreadAddress(event.where, thread_id))
+        except Exception:
+            log.exception("closing the thread of a cancelled round failed")
+    return replies
 
 
 async def _resolve(
@@ -94,6 +105,8 @@ async def _run(ctx: CoreContext, c: CommandContext, command: cmd.Command) -> lis
             return [await _streak(c)]
         case cmd.Leaderboard(scope=scope):
             return [await _leaderboard(c, scope)]
+        case cmd.Skip():
+            return [await _skip(c)]
         case _:
             return [_admin(c, command)]
 
@@ -208,6 +221,36 @@ async def _leaderboard(c: CommandContext, scope: str) -> Message:
     return render.leaderboard(scope, [(r.display_name, r.points, r.streak) for r in rows])
 
 
+async def _skip(c: CommandContext) -> Message:
+    """No daily question today: before the post, none is made; after it, the round is
+    cancelled (never revealed, so it gives no points and moves no streak)."""
+    channel = c.channel
+    today = local_date(c.now, channel_zone(channel))
+    channel.skip_date = today
+    day = f"{today:%a %d %b}"
+    post = await c.repo.daily_post_on(channel.id, today)
+    if post is None:
+        return public(f"No daily question today ({day}). Streaks are not affected.")
+    if post.state == "cancelled":
+        return public(f"Today's question ({day}) is already cancelled.")
+    if post.state == "revealed":
+        return public(
+            f"Today's question ({day}) is already revealed, so its points and streaks stand. "
+            "There is no other daily question today."
+        )
+    if not await c.repo.cancel_daily_post(post.id):
+        return public(
+            f"Today's question ({day}) is being posted right now; run `/mlq skip` again in a "
+            "minute to cancel it."
+        )
+    if post.thread_ref or post.message_ref:
+        c.threads_to_close.append(post.thread_ref or post.message_ref or "")
+    return public(
+        f"Today's question ({day}) is cancelled: it will not be revealed, its answers earn no "
+        "points, and streaks are not affected."
+    )
+
+
 def _schedule_summary(channel: Channel) -> str:
     state = "paused" if channel.paused else "active"
     return (
@@ -272,10 +315,6 @@ def _admin(c: CommandContext, command: cmd.Command) -> Message:
         case cmd.Resume():
             channel.paused = False
             return public("Daily questions resume. " + _schedule_summary(channel))
-        case cmd.Skip():
-            today = local_date(c.now, channel_zone(channel))
-            channel.skip_date = today
-            return public(f"No daily question today ({today:%a %d %b}). Streaks are not affected.")
     raise AssertionError(f"unhandled command {command!r}")
 
 
