@@ -62,6 +62,13 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
+NO_TOKENS = (
+    "no Slack or Discord token is set and there is no terminal for the console: set "
+    "SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Slack, docs/slack.md) or DISCORD_TOKEN "
+    "(docs/discord.md), or run with a terminal (docker run -it)"
+)
+
+
 def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
@@ -84,10 +91,19 @@ def run(
     ),
     mode: str = typer.Option("socket", help="Slack only: socket (Socket Mode) or http."),
     port: int = typer.Option(3000, help="Slack HTTP mode: the port to listen on."),
+    heartbeat_file: Path | None = typer.Option(
+        None, help="Touch this file after every tick (overrides MLQ_HEARTBEAT_FILE)."
+    ),
 ) -> None:
     """Run the bot. With no tokens set it opens a terminal session on ./mlq.db."""
     settings = _settings()
+    if heartbeat_file is not None:
+        settings = settings.model_copy(update={"heartbeat_file": heartbeat_file})
     chosen = settings.default_platform() if platform == Platform.AUTO else platform.value
+    if chosen == "console" and platform == Platform.AUTO and not stdin_is_terminal():
+        # A container or service with no token set: the console would read nothing and quit.
+        typer.echo(NO_TOKENS, err=True)
+        raise typer.Exit(2)
     _setup_logging(settings, quiet=chosen == "console")
     if chosen == "console":
         from adapters.console.runner import serve_console
@@ -167,16 +183,19 @@ def health(
     max_age: int = typer.Option(
         120, help="Seconds since the last scheduler tick that still count as healthy."
     ),
+    heartbeat_file: Path | None = typer.Option(
+        None, help="The file `mlq run` touches (overrides MLQ_HEARTBEAT_FILE)."
+    ),
 ) -> None:
     """Exit 0 if the bot's scheduler ticked recently (reads MLQ_HEARTBEAT_FILE)."""
-    settings = _settings()
-    if settings.heartbeat_file is None:
+    path = heartbeat_file or _settings().heartbeat_file
+    if path is None:
         typer.echo("MLQ_HEARTBEAT_FILE is not set; nothing to check", err=True)
         raise typer.Exit(2)
     try:
-        beat = datetime.fromisoformat(settings.heartbeat_file.read_text().strip())
+        beat = datetime.fromisoformat(path.read_text().strip())
     except (OSError, ValueError):
-        typer.echo(f"no heartbeat in {settings.heartbeat_file} yet", err=True)
+        typer.echo(f"no heartbeat in {path} yet", err=True)
         raise typer.Exit(1) from None
     age = (datetime.now(UTC) - beat).total_seconds()
     if age > max_age:

@@ -48,10 +48,11 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
     )
 
-    # Unset: a SQLite file in ``data_dir``. The one variable that moves the database.
+    # Unset: ``mlq.db`` in ``data_dir``. The one variable that moves the database.
     database_url: str = Field(default="", validation_alias="MLQ_DATABASE_URL")
-    # Where the default SQLite file lives; the Docker image sets /data (its volume).
-    data_dir: Path = Field(default=Path("."), validation_alias="MLQ_DATA_DIR")
+    # Where the default SQLite file lives (unset: the current folder). The Docker image sets
+    # /data, its volume; it is not a setting users need.
+    data_dir: Path | None = Field(default=None, validation_alias="MLQ_DATA_DIR")
     bank_paths: str = Field(default="", validation_alias="MLQ_BANK_PATHS")
     log_level: str = Field(default="INFO", validation_alias="MLQ_LOG_LEVEL")
     tick_seconds: float = Field(default=30.0, gt=0, validation_alias="MLQ_TICK_SECONDS")
@@ -96,8 +97,16 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
+        folder = (self.data_dir or Path(".")).as_posix()
         if not self.database_url:
-            self.database_url = f"sqlite+aiosqlite:///{self.data_dir.as_posix()}/mlq.db"
+            self.database_url = f"sqlite+aiosqlite:///{folder}/mlq.db"
+        elif self.data_dir is not None and not _sqlite_under(self.database_url, self.data_dir):
+            # In the image a SQLite file off the volume is lost with the container: almost
+            # always a .env copied from a laptop (sqlite:///./mlq.db), so refuse it.
+            raise ValueError(
+                f"a SQLite file outside MLQ_DATA_DIR={folder} (the volume) is lost with the "
+                f"container; unset MLQ_DATABASE_URL to use {folder}/mlq.db, or use PostgreSQL"
+            )
         return self
 
     def custom_bank_paths(self) -> list[Path]:
@@ -110,6 +119,17 @@ class Settings(BaseSettings):
         if self.discord_token:
             return "discord"
         return "console"
+
+
+def _sqlite_under(url: str, folder: Path) -> bool:
+    """True unless ``url`` is a SQLite file outside ``folder`` (other databases are fine)."""
+    if not url.startswith("sqlite"):
+        return True
+    _, _, path = url.partition(":///")
+    if not path or path.startswith(":memory:") or "mode=memory" in path:
+        return True
+    database = Path(path.split("?", 1)[0])
+    return database.is_absolute() and database.resolve().is_relative_to(folder.resolve())
 
 
 _SECRET_FIELDS = {
@@ -129,9 +149,15 @@ def load_settings(**overrides: Any) -> Settings:
 def describe_errors(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors(include_url=False):
-        loc = [str(part) for part in error.get("loc", ())] or ["?"]
+        loc = [str(part) for part in error.get("loc", ())]
+        value = error.get("input")
+        if not loc:  # the check across fields (after validation) is about the database URL
+            loc = ["database_url"]
+            value = value.database_url if isinstance(value, Settings) else value
+            if isinstance(value, dict):  # never print the whole input: it holds the tokens
+                value = value.get("MLQ_DATABASE_URL", value.get("database_url"))
         variable = _ALIASES.get(loc[0], loc[0])
-        shown = "(hidden)" if loc[0] in _SECRET_FIELDS else repr(error.get("input"))
+        shown = "(hidden)" if loc[0] in _SECRET_FIELDS else repr(value)
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         example = EXAMPLES.get(variable)
         hint = f" (for example {variable}={example})" if example else ""

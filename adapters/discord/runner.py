@@ -65,7 +65,9 @@ async def serve(settings: Settings, *, mode: str = "socket", port: int = 3000) -
         # Ticks need the channel cache, so the scheduler starts once the gateway is up.
         nonlocal scheduler
         if scheduler is None:
-            scheduler = start_scheduler(app.core, settings.tick_seconds)
+            scheduler = start_scheduler(
+                app.core, settings.tick_seconds, heartbeat=settings.heartbeat_file
+            )
 
     def make_client(message_content: bool) -> discord.Client:
         chosen = replace(options, message_content=message_content)
