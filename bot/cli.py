@@ -12,19 +12,59 @@ import sqlite3
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import typer
+import typer.core
 from sqlalchemy.engine import make_url
 
 from bot.cli_bank import bank_app
 from bot.config import Settings, SettingsError, load_settings
+
+
+def _hide_flag_types() -> None:
+    """Recent typer prints ``<bool>`` after every flag in --help (``--help <bool>``); a flag
+    takes no value, so show no type for it. Options that take a value keep theirs."""
+    option = getattr(typer.core, "TyperOption", None)
+    shown = getattr(option, "display_type_rich", None)
+    if option is None or shown is None or getattr(shown, "_mlq_flags_hidden", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+    display_type_rich._mlq_flags_hidden = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_hide_flag_types()
 
 app = typer.Typer(
     help="mlq: a daily ML interview study group for Slack, Discord and the terminal.",
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        try:
+            number = metadata.version("mlq")
+        except metadata.PackageNotFoundError:  # run from a source tree, not installed
+            number = "unknown"
+        typer.echo(f"mlq {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """mlq: a daily ML interview study group for Slack, Discord and the terminal."""
 db_app = typer.Typer(help="Database chores.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(bank_app, name="bank")
@@ -44,6 +84,11 @@ def _mount_platform_clis() -> None:
 
 
 _mount_platform_clis()
+
+
+class SlackMode(StrEnum):
+    SOCKET = "socket"
+    HTTP = "http"
 
 
 class Platform(StrEnum):
@@ -89,13 +134,15 @@ def run(
         Platform.AUTO,
         help="auto picks Slack or Discord when their tokens are set, else the console.",
     ),
-    mode: str = typer.Option("socket", help="Slack only: socket (Socket Mode) or http."),
+    mode: SlackMode = typer.Option(
+        SlackMode.SOCKET, help="Slack only: socket (Socket Mode, no public URL) or http."
+    ),
     port: int = typer.Option(3000, help="Slack HTTP mode: the port to listen on."),
     heartbeat_file: Path | None = typer.Option(
         None, help="Touch this file after every tick (overrides MLQ_HEARTBEAT_FILE)."
     ),
 ) -> None:
-    """Run the bot. With no tokens set it opens a terminal session on ./mlq.db."""
+    """Run the bot. With no tokens set, a terminal session on ./mlq.db (in a terminal)."""
     settings = _settings()
     if heartbeat_file is not None:
         settings = settings.model_copy(update={"heartbeat_file": heartbeat_file})
@@ -113,7 +160,7 @@ def run(
         return
     # A platform is a package under adapters/ with a runner exposing ``serve``.
     runner = importlib.import_module(f"adapters.{chosen}.runner")
-    asyncio.run(runner.serve(settings, mode=mode, port=port))
+    asyncio.run(runner.serve(settings, mode=mode.value, port=port))
 
 
 @app.command()
