@@ -155,7 +155,12 @@ def run(
     if chosen == "console":
         from adapters.console.runner import serve_console
 
-        if not asyncio.run(serve_console(settings)):
+        try:
+            finished = asyncio.run(serve_console(settings))
+        except KeyboardInterrupt:  # Ctrl-C: the database is closed already; just leave
+            typer.echo("")
+            raise typer.Exit(130) from None
+        if not finished:
             _drop_closed_stdout()
         return
     # A platform is a package under adapters/ with a runner exposing ``serve``.

@@ -17,6 +17,7 @@ from bot.schedule import (
     local_date,
     week_bounds,
 )
+from bot.text import plural
 from question_bank.selection import choose_question, eligible_questions
 from storage import unit_of_work
 from storage.models import Channel, Member
@@ -207,7 +208,7 @@ async def _streak(c: CommandContext) -> Message:
         f"Your streak: **{current}** (best {best}). Freezes held: {freezes} of 2; you earn one "
         f"for every 5 on-time answers in a row, and one is spent for you if you miss a day.\n"
         f"Team streak: **{c.channel.team_streak}** (best {c.channel.team_streak_best}): days "
-        f"with at least {c.channel.team_streak_threshold} on-time answers."
+        f"with at least {plural(c.channel.team_streak_threshold, 'on-time answer')}."
     )
     return render.info(body, title="Streak")
 
@@ -307,7 +308,8 @@ def _admin(c: CommandContext, command: cmd.Command) -> Message:
         case cmd.TeamStreakThreshold(answers=answers):
             channel.team_streak_threshold = answers
             return public(
-                f"The team streak now grows on days with at least {answers} on-time answer(s)."
+                "The team streak now grows on days with at least "
+                f"{plural(answers, 'on-time answer')}."
             )
         case cmd.Pause():
             channel.paused = True
