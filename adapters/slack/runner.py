@@ -7,6 +7,7 @@ import logging
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_sdk.errors import SlackApiError
 
 from adapters.slack.http_mode import start_http
 from adapters.slack.runtime import SlackConfigError, SlackRuntime, build_runtime
@@ -85,6 +86,9 @@ async def serve(
     try:
         try:
             stop = await start(runtime, port=port)
+        except SlackApiError as exc:  # apps.connections.open said no
+            error = exc.response.get("error")
+            raise SystemExit(f"mlq: SLACK_APP_TOKEN was refused by Slack: {error}") from None
         except NETWORK_ERRORS as exc:
             if runtime.mode != "socket":
                 raise  # HTTP mode only binds a local port: not a network problem with Slack
