@@ -153,9 +153,7 @@ def refusal(
     if cancelled:
         return Outcome(
             None,
-            render.info(
-                "This round was cancelled (`/mlq skip`), so your reply was not counted."
-            ),
+            render.info("This round was cancelled (`/mlq skip`), so your reply was not counted."),
         )
     if existing is not None and existing.on_time and not on_time and not existing.withdrawn:
         return Outcome(

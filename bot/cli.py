@@ -65,6 +65,8 @@ def _main(
     ),
 ) -> None:
     """mlq: a daily ML interview study group for Slack, Discord and the terminal."""
+
+
 db_app = typer.Typer(help="Database chores.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(bank_app, name="bank")
