@@ -63,6 +63,9 @@ async def _member(repo: Repository, where: ChannelAddress, actor: Actor, now: da
     return await repo.member(workspace_id, actor.user_id, actor.display_name, now)
 
 
+CANCELLED = "cancelled"
+
+
 def is_open(post: Post, now: datetime) -> bool:
     return post.state == "posted" and (post.reveal_at is None or now < post.reveal_at)
 
@@ -109,7 +112,9 @@ async def _store(
     existing = await repo.answer_for(post.id, member.id)
     on_time = is_open(post, now)
     practice = post.kind == PRACTICE
-    refused = refusal(existing, on_time=on_time, practice=practice)
+    refused = refusal(
+        existing, on_time=on_time, practice=practice, cancelled=post.state == CANCELLED
+    )
     if refused is not None:
         return refused
     others = await repo.round_texts(post.id, member.id)
@@ -152,8 +157,15 @@ async def _store(
     return graded_outcome(ctx, post, grade, on_time=on_time, replaced=replaced, truncated=truncated)
 
 
-def refusal(existing: Answer | None, *, on_time: bool, practice: bool) -> Outcome | None:
+def refusal(
+    existing: Answer | None, *, on_time: bool, practice: bool, cancelled: bool = False
+) -> Outcome | None:
     """Why a new reply is not stored at all, or None when it is."""
+    if cancelled:
+        return Outcome(
+            None,
+            render.info("This round was cancelled (`/mlq skip`), so your reply was not counted."),
+        )
     if existing is not None and existing.on_time and not on_time and not existing.withdrawn:
         return Outcome(
             Reaction.LATE,

@@ -6,24 +6,67 @@ import asyncio
 import importlib
 import importlib.util
 import logging
+import os
 import pkgutil
 import sqlite3
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import typer
+import typer.core
 from sqlalchemy.engine import make_url
 
 from bot.cli_bank import bank_app
-from bot.config import Settings
+from bot.config import Settings, SettingsError, load_settings
+
+
+def _hide_flag_types() -> None:
+    """Recent typer prints ``<bool>`` after every flag in --help (``--help <bool>``); a flag
+    takes no value, so show no type for it. Options that take a value keep theirs."""
+    option = getattr(typer.core, "TyperOption", None)
+    shown = getattr(option, "display_type_rich", None)
+    if option is None or shown is None or getattr(shown, "_mlq_flags_hidden", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+    display_type_rich._mlq_flags_hidden = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_hide_flag_types()
 
 app = typer.Typer(
     help="mlq: a daily ML interview study group for Slack, Discord and the terminal.",
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        try:
+            number = metadata.version("mlq")
+        except metadata.PackageNotFoundError:  # run from a source tree, not installed
+            number = "unknown"
+        typer.echo(f"mlq {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """mlq: a daily ML interview study group for Slack, Discord and the terminal."""
+
+
 db_app = typer.Typer(help="Database chores.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(bank_app, name="bank")
@@ -45,11 +88,36 @@ def _mount_platform_clis() -> None:
 _mount_platform_clis()
 
 
+class SlackMode(StrEnum):
+    SOCKET = "socket"
+    HTTP = "http"
+
+
 class Platform(StrEnum):
     AUTO = "auto"
     CONSOLE = "console"
     SLACK = "slack"
     DISCORD = "discord"
+
+
+def _settings() -> Settings:
+    """The settings, or one line per bad variable on stderr and exit code 2 (no traceback)."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+NO_TOKENS = (
+    "no Slack or Discord token is set and there is no terminal for the console: set "
+    "SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Slack, docs/slack.md) or DISCORD_TOKEN "
+    "(docs/discord.md), or run with a terminal (docker run -it)"
+)
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
 
 
 def _setup_logging(settings: Settings, *, quiet: bool = False) -> None:
@@ -68,21 +136,38 @@ def run(
         Platform.AUTO,
         help="auto picks Slack or Discord when their tokens are set, else the console.",
     ),
-    mode: str = typer.Option("socket", help="Slack only: socket (Socket Mode) or http."),
+    mode: SlackMode = typer.Option(
+        SlackMode.SOCKET, help="Slack only: socket (Socket Mode, no public URL) or http."
+    ),
     port: int = typer.Option(3000, help="Slack HTTP mode: the port to listen on."),
+    heartbeat_file: Path | None = typer.Option(
+        None, help="Touch this file after every tick (overrides MLQ_HEARTBEAT_FILE)."
+    ),
 ) -> None:
-    """Run the bot. With no tokens set it opens a terminal session on ./mlq.db."""
-    settings = Settings()
+    """Run the bot. With no tokens set, a terminal session on ./mlq.db (in a terminal)."""
+    settings = _settings()
+    if heartbeat_file is not None:
+        settings = settings.model_copy(update={"heartbeat_file": heartbeat_file})
     chosen = settings.default_platform() if platform == Platform.AUTO else platform.value
+    if chosen == "console" and platform == Platform.AUTO and not stdin_is_terminal():
+        # A container or service with no token set: the console would read nothing and quit.
+        typer.echo(NO_TOKENS, err=True)
+        raise typer.Exit(2)
     _setup_logging(settings, quiet=chosen == "console")
     if chosen == "console":
         from adapters.console.runner import serve_console
 
-        asyncio.run(serve_console(settings))
+        try:
+            finished = asyncio.run(serve_console(settings))
+        except KeyboardInterrupt:  # Ctrl-C: the database is closed already; just leave
+            typer.echo("")
+            raise typer.Exit(130) from None
+        if not finished:
+            _drop_closed_stdout()
         return
     # A platform is a package under adapters/ with a runner exposing ``serve``.
     runner = importlib.import_module(f"adapters.{chosen}.runner")
-    asyncio.run(runner.serve(settings, mode=mode, port=port))
+    asyncio.run(runner.serve(settings, mode=mode.value, port=port))
 
 
 @app.command()
@@ -94,7 +179,20 @@ def demo(
     from bot.demo import run_demo
 
     logging.basicConfig(level=logging.ERROR)
-    asyncio.run(run_demo(days, seed, sys.stdout))
+    if not asyncio.run(run_demo(days, seed, sys.stdout)):
+        _drop_closed_stdout()
+
+
+def _drop_closed_stdout() -> None:
+    """The reader closed our output (``mlq demo | head``): that is a normal end. Point
+    stdout at /dev/null so the interpreter's final flush does not report a broken pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test runner's buffer)
+        pass
+    finally:
+        os.close(devnull)
 
 
 @db_app.command("upgrade")
@@ -102,7 +200,7 @@ def db_upgrade() -> None:
     """Apply the database migrations (also done at every start)."""
     from storage.migrate import upgrade_sync
 
-    settings = Settings()
+    settings = _settings()
     upgrade_sync(settings.database_url)
     typer.echo(f"database is up to date: {make_url(settings.database_url).render_as_string()}")
 
@@ -110,7 +208,7 @@ def db_upgrade() -> None:
 @db_app.command("backup")
 def db_backup(path: Path = typer.Argument(..., help="Where to write the copy.")) -> None:
     """Write a consistent copy of a live SQLite database (safe while the bot runs)."""
-    settings = Settings()
+    settings = _settings()
     url = make_url(settings.database_url)
     if not url.drivername.startswith("sqlite") or not url.database:
         typer.echo("backup works on SQLite files; for PostgreSQL use pg_dump", err=True)
@@ -139,16 +237,19 @@ def health(
     max_age: int = typer.Option(
         120, help="Seconds since the last scheduler tick that still count as healthy."
     ),
+    heartbeat_file: Path | None = typer.Option(
+        None, help="The file `mlq run` touches (overrides MLQ_HEARTBEAT_FILE)."
+    ),
 ) -> None:
     """Exit 0 if the bot's scheduler ticked recently (reads MLQ_HEARTBEAT_FILE)."""
-    settings = Settings()
-    if settings.heartbeat_file is None:
+    path = heartbeat_file or _settings().heartbeat_file
+    if path is None:
         typer.echo("MLQ_HEARTBEAT_FILE is not set; nothing to check", err=True)
         raise typer.Exit(2)
     try:
-        beat = datetime.fromisoformat(settings.heartbeat_file.read_text().strip())
+        beat = datetime.fromisoformat(path.read_text().strip())
     except (OSError, ValueError):
-        typer.echo(f"no heartbeat in {settings.heartbeat_file} yet", err=True)
+        typer.echo(f"no heartbeat in {path} yet", err=True)
         raise typer.Exit(1) from None
     age = (datetime.now(UTC) - beat).total_seconds()
     if age > max_age:

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
+from bot.text import plural
 from question_bank import loader
 from question_bank.loader import (
     BankError,
@@ -74,7 +75,7 @@ def _load() -> QuestionBank:
         _err("the built-in bank is broken; run `mlq bank validate` for every problem")
         raise typer.Exit(1) from None
     if bank.problems:
-        _err(f"note: {len(bank.problems)} problem(s) in the bank; see `mlq bank validate`")
+        _err(f"note: {plural(len(bank.problems), 'problem')} in the bank; see `mlq bank validate`")
     return bank
 
 
@@ -96,7 +97,10 @@ def validate(
         typer.echo(str(problem))
     errors = sum(p.is_error for p in bank.problems)
     warnings = len(bank.problems) - errors
-    _err(f"{len(bank)} questions loaded; {errors} error(s), {warnings} warning(s)")
+    _err(
+        f"{plural(len(bank), 'question')} loaded; {plural(errors, 'error')}, "
+        f"{plural(warnings, 'warning')}"
+    )
     if bank.problems:
         raise typer.Exit(1)
 

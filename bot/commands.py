@@ -182,7 +182,11 @@ USAGE: dict[str, Usage] = {
     ),
     "pause": Usage("/mlq pause", "stop daily posts here", admin=True),
     "resume": Usage("/mlq resume", "start daily posts again", admin=True),
-    "skip": Usage("/mlq skip", "no daily post today", admin=True),
+    "skip": Usage(
+        "/mlq skip",
+        "no daily question today (cancels today's round if already posted)",
+        admin=True,
+    ),
     "subscribe": Usage("/mlq subscribe", "post a daily question in this channel", admin=True),
     "unsubscribe": Usage("/mlq unsubscribe", "stop posting here for good", admin=True),
 }

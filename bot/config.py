@@ -1,20 +1,58 @@
-"""Settings from the environment and ``.env``. Tokens are secrets: never logged or printed."""
+"""Settings from the environment and ``.env``. Tokens are secrets: never logged or printed.
+
+An empty value means "unset" for every setting: ``.env.example`` lists every variable with an
+empty value, and ``docker run --env-file`` passes those empty strings on, so an empty string
+must never become a value (an int that fails to parse, ``Path('.')``, a database URL).
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# What a good value looks like, quoted in the one-line error for a bad one.
+EXAMPLES: dict[str, str] = {
+    "MLQ_DATABASE_URL": "postgresql+asyncpg://mlq:password@db:5432/mlq",
+    "MLQ_DATA_DIR": "/data",
+    "MLQ_BANK_PATHS": "banks/team.yaml",
+    "MLQ_LOG_LEVEL": "INFO",
+    "MLQ_TICK_SECONDS": "30",
+    "MLQ_INSTANCE_ID": "bot-1",
+    "MLQ_HEARTBEAT_FILE": "/tmp/mlq.heartbeat",
+    "MLQ_CONSOLE_CHANNEL": "general",
+    "MLQ_CONSOLE_USER": "you",
+    "SLACK_BOT_TOKEN": "xoxb-...",
+    "SLACK_APP_TOKEN": "xapp-...",
+    "SLACK_SIGNING_SECRET": "8f14e45fceea167a5a36dedd4bea2543",
+    "SLACK_CLIENT_ID": "1234567890.1234567890",
+    "SLACK_CLIENT_SECRET": "...",
+    "SLACK_API_URL": "https://slack.com/api/",
+    "DISCORD_TOKEN": "MTA...",
+    "DISCORD_GUILD_ID": "123456789012345678",
+    "DISCORD_SHARD_COUNT": "4",
+    "DISCORD_SHARD_IDS": "0,2-3",
+}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(ValueError):
+    """Bad settings, as one line per bad variable (variable, value, an example)."""
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
-
-    database_url: str = Field(
-        default="sqlite+aiosqlite:///./mlq.db", validation_alias="MLQ_DATABASE_URL"
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
     )
+
+    # Unset: ``mlq.db`` in ``data_dir``. The one variable that moves the database.
+    database_url: str = Field(default="", validation_alias="MLQ_DATABASE_URL")
+    # Where the default SQLite file lives (unset: the current folder). The Docker image sets
+    # /data, its volume; it is not a setting users need.
+    data_dir: Path | None = Field(default=None, validation_alias="MLQ_DATA_DIR")
     bank_paths: str = Field(default="", validation_alias="MLQ_BANK_PATHS")
     log_level: str = Field(default="INFO", validation_alias="MLQ_LOG_LEVEL")
     tick_seconds: float = Field(default=30.0, gt=0, validation_alias="MLQ_TICK_SECONDS")
@@ -36,9 +74,40 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
     discord_guild_id: int | None = Field(default=None, validation_alias="DISCORD_GUILD_ID")
     discord_shard_count: int | None = Field(
-        default=None, validation_alias=AliasChoices("DISCORD_SHARD_COUNT")
+        default=None, gt=0, validation_alias="DISCORD_SHARD_COUNT"
     )
     discord_shard_ids: str | None = Field(default=None, validation_alias="DISCORD_SHARD_IDS")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_unset(cls, data: Any) -> Any:
+        # ``env_ignore_empty`` covers the environment; this covers ``.env`` and keyword
+        # arguments too, so every source treats "VAR=" (or blanks) as not set.
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+        return data
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        folder = (self.data_dir or Path(".")).as_posix()
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{folder}/mlq.db"
+        elif self.data_dir is not None and not _sqlite_under(self.database_url, self.data_dir):
+            # In the image a SQLite file off the volume is lost with the container: almost
+            # always a .env copied from a laptop (sqlite:///./mlq.db), so refuse it.
+            raise ValueError(
+                f"a SQLite file outside MLQ_DATA_DIR={folder} (the volume) is lost with the "
+                f"container; unset MLQ_DATABASE_URL to use {folder}/mlq.db, or use PostgreSQL"
+            )
+        return self
 
     def custom_bank_paths(self) -> list[Path]:
         return [Path(p) for p in self.bank_paths.split(os.pathsep) if p.strip()]
@@ -50,3 +119,47 @@ class Settings(BaseSettings):
         if self.discord_token:
             return "discord"
         return "console"
+
+
+def _sqlite_under(url: str, folder: Path) -> bool:
+    """True unless ``url`` is a SQLite file outside ``folder`` (other databases are fine)."""
+    if not url.startswith("sqlite"):
+        return True
+    _, _, path = url.partition(":///")
+    if not path or path.startswith(":memory:") or "mode=memory" in path:
+        return True
+    database = Path(path.split("?", 1)[0])
+    return database.is_absolute() and database.resolve().is_relative_to(folder.resolve())
+
+
+_SECRET_FIELDS = {
+    name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation)
+}
+_ALIASES = {name: str(field.validation_alias) for name, field in Settings.model_fields.items()}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings, or a ``SettingsError`` whose text is one line per bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from None
+
+
+def describe_errors(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors(include_url=False):
+        loc = [str(part) for part in error.get("loc", ())]
+        value = error.get("input")
+        if not loc:  # the check across fields (after validation) is about the database URL
+            loc = ["database_url"]
+            value = value.database_url if isinstance(value, Settings) else value
+            if isinstance(value, dict):  # never print the whole input: it holds the tokens
+                value = value.get("MLQ_DATABASE_URL", value.get("database_url"))
+        variable = _ALIASES.get(loc[0], loc[0])
+        shown = "(hidden)" if loc[0] in _SECRET_FIELDS else repr(value)
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        example = EXAMPLES.get(variable)
+        hint = f" (for example {variable}={example})" if example else ""
+        lines.append(f"bad setting {variable}={shown}: {message}{hint}")
+    return "\n".join(lines)

@@ -161,6 +161,14 @@ class MlqCore:
             post = await repo.open_daily_post(channel.id) if channel is not None else None
             return post.thread_ref if post is not None else None
 
+    async def channel_status(self, where: ChannelAddress) -> str:
+        """``active``, ``paused`` or ``unsubscribed`` (also for a channel never seen)."""
+        async with unit_of_work(self.ctx.db) as repo:
+            channel = await repo.channel_by_address(where.platform, where.workspace, where.channel)
+        if channel is None or not channel.subscribed:
+            return "unsubscribed"
+        return "paused" if channel.paused else "active"
+
     async def open_threads(self) -> list[ThreadAddress]:
         """Every thread of this platform whose daily question is still taking answers."""
         async with unit_of_work(self.ctx.db) as repo:

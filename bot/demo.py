@@ -50,7 +50,8 @@ def simulated_answer(question: Question, mate: Teammate, rng: random.Random) -> 
     return f"{rng.choice(FILLER)} " + " ".join(p.rstrip(".") + "." for p in chosen)
 
 
-async def run_demo(days: int, seed: int, out: TextIO) -> None:
+async def run_demo(days: int, seed: int, out: TextIO) -> bool:
+    """Print the demo to ``out``; False when the reader closed it early (``| head``)."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="mlq-demo-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'demo.db'}"
@@ -63,15 +64,17 @@ async def run_demo(days: int, seed: int, out: TextIO) -> None:
         try:
             await app.core.dispatch(CommandInvoked(where, admin, "subscribe"))
             scheduled_days = 0
-            while scheduled_days < days:
+            while scheduled_days < days and not adapter.closed:
                 due = await app.core.next_due()
                 clock.set(due)
                 report = await app.core.tick()
                 if report.posted:
                     scheduled_days += 1
-                    await _answer_round(app, adapter, where, rng, out)
+                    await _answer_round(app, adapter, where, rng)
             # Let the last round reveal, and the week's digest come if it is due.
             for _ in range(3):
+                if adapter.closed:
+                    return False
                 due = await app.core.next_due()
                 if due is None or due - clock.now() > timedelta(days=1):
                     break
@@ -84,10 +87,11 @@ async def run_demo(days: int, seed: int, out: TextIO) -> None:
                     adapter.show_private(reply)
         finally:
             await app.close()
+    return not adapter.closed
 
 
 async def _answer_round(
-    app: App, adapter: ConsoleAdapter, where: ChannelAddress, rng: random.Random, out: TextIO
+    app: App, adapter: ConsoleAdapter, where: ChannelAddress, rng: random.Random
 ) -> None:
     thread = adapter.open_thread
     async with unit_of_work(app.db) as repo:
@@ -95,10 +99,12 @@ async def _answer_round(
         post = await repo.post_by_thread(channel.id, thread)
     question = app.bank.get(post.question_id)
     for mate in TEAM:
+        if adapter.closed:
+            return
         if rng.random() > mate.diligence:
             continue
         text = simulated_answer(question, mate, rng)
-        out.write(f"  {mate.name} answers: {text}\n")
+        adapter.say(f"  {mate.name} answers: {text}")
         event = AnswerPosted(
             where, Actor(mate.user_id, mate.name), thread, adapter.new_message_id(), text
         )

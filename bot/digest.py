@@ -64,7 +64,7 @@ async def digest_facts(
     )
     participation = on_time / (len(posts) * active) if posts and active else None
     hardest = None
-    if scores_by_post:
+    if len(scores_by_post) > 1:  # "hardest" of one question says nothing
         post_id, scores = min(scores_by_post.items(), key=lambda kv: sum(kv[1]) / len(kv[1]))
         post = next(p for p in posts if p.id == post_id)
         question = ctx.bank.get(post.question_id)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 
 from bot import commands as cmd
 from bot import render
 from bot.context import CoreContext, channel_zone
-from bot.events import Actor, ButtonPressed, ChannelAddress, CommandInvoked
+from bot.events import Actor, ButtonPressed, ChannelAddress, CommandInvoked, ThreadAddress
 from bot.messages import Action, Message, Visibility
 from bot.schedule import (
     format_hhmm,
@@ -16,10 +17,13 @@ from bot.schedule import (
     local_date,
     week_bounds,
 )
+from bot.text import plural
 from question_bank.selection import choose_question, eligible_questions
 from storage import unit_of_work
 from storage.models import Channel, Member
 from storage.repository import DAILY, PRACTICE, Repository
+
+log = logging.getLogger(__name__)
 
 
 def public(text: str, title: str | None = None) -> Message:
@@ -44,6 +48,8 @@ class CommandContext:
         self.member = member
         self.actor = actor
         self.now = now
+        # Threads to close once the transaction has committed (a cancelled round's).
+        self.threads_to_close: list[str] = []
 
 
 async def on_command(ctx: CoreContext, event: CommandInvoked) -> list[Message]:
@@ -67,7 +73,13 @@ async def on_command(ctx: CoreContext, event: CommandInvoked) -> list[Message]:
         ):
             return []
         c = await _resolve(repo, event.where, event.actor, now)
-        return await _run(ctx, c, command)
+        replies = await _run(ctx, c, command)
+    for thread_id in c.threads_to_close:
+        try:
+            await ctx.adapter.close_thread(ThreadAddress(event.where, thread_id))
+        except Exception:
+            log.exception("closing the thread of a cancelled round failed")
+    return replies
 
 
 async def _resolve(
@@ -94,6 +106,8 @@ async def _run(ctx: CoreContext, c: CommandContext, command: cmd.Command) -> lis
             return [await _streak(c)]
         case cmd.Leaderboard(scope=scope):
             return [await _leaderboard(c, scope)]
+        case cmd.Skip():
+            return [await _skip(c)]
         case _:
             return [_admin(c, command)]
 
@@ -194,7 +208,7 @@ async def _streak(c: CommandContext) -> Message:
         f"Your streak: **{current}** (best {best}). Freezes held: {freezes} of 2; you earn one "
         f"for every 5 on-time answers in a row, and one is spent for you if you miss a day.\n"
         f"Team streak: **{c.channel.team_streak}** (best {c.channel.team_streak_best}): days "
-        f"with at least {c.channel.team_streak_threshold} on-time answers."
+        f"with at least {plural(c.channel.team_streak_threshold, 'on-time answer')}."
     )
     return render.info(body, title="Streak")
 
@@ -206,6 +220,36 @@ async def _leaderboard(c: CommandContext, scope: str) -> Message:
     else:
         rows = await c.repo.standings(c.channel.id)
     return render.leaderboard(scope, [(r.display_name, r.points, r.streak) for r in rows])
+
+
+async def _skip(c: CommandContext) -> Message:
+    """No daily question today: before the post, none is made; after it, the round is
+    cancelled (never revealed, so it gives no points and moves no streak)."""
+    channel = c.channel
+    today = local_date(c.now, channel_zone(channel))
+    channel.skip_date = today
+    day = f"{today:%a %d %b}"
+    post = await c.repo.daily_post_on(channel.id, today)
+    if post is None:
+        return public(f"No daily question today ({day}). Streaks are not affected.")
+    if post.state == "cancelled":
+        return public(f"Today's question ({day}) is already cancelled.")
+    if post.state == "revealed":
+        return public(
+            f"Today's question ({day}) is already revealed, so its points and streaks stand. "
+            "There is no other daily question today."
+        )
+    if not await c.repo.cancel_daily_post(post.id):
+        return public(
+            f"Today's question ({day}) is being posted right now; run `/mlq skip` again in a "
+            "minute to cancel it."
+        )
+    if post.thread_ref or post.message_ref:
+        c.threads_to_close.append(post.thread_ref or post.message_ref or "")
+    return public(
+        f"Today's question ({day}) is cancelled: it will not be revealed, its answers earn no "
+        "points, and streaks are not affected."
+    )
 
 
 def _schedule_summary(channel: Channel) -> str:
@@ -264,7 +308,8 @@ def _admin(c: CommandContext, command: cmd.Command) -> Message:
         case cmd.TeamStreakThreshold(answers=answers):
             channel.team_streak_threshold = answers
             return public(
-                f"The team streak now grows on days with at least {answers} on-time answer(s)."
+                "The team streak now grows on days with at least "
+                f"{plural(answers, 'on-time answer')}."
             )
         case cmd.Pause():
             channel.paused = True
@@ -272,10 +317,6 @@ def _admin(c: CommandContext, command: cmd.Command) -> Message:
         case cmd.Resume():
             channel.paused = False
             return public("Daily questions resume. " + _schedule_summary(channel))
-        case cmd.Skip():
-            today = local_date(c.now, channel_zone(channel))
-            channel.skip_date = today
-            return public(f"No daily question today ({today:%a %d %b}). Streaks are not affected.")
     raise AssertionError(f"unhandled command {command!r}")
 
 

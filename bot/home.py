@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import render
 from bot.context import CoreContext
 from bot.messages import Field, Message, MessageKind, Visibility
-from bot.text import shorten
+from bot.text import plural, shorten
 from storage import unit_of_work
 from storage.repository import DAILY
 
@@ -30,15 +30,15 @@ async def home_view(ctx: CoreContext, platform: str, workspace: str, user_id: st
             current = streak.current if streak else 0
             freezes = streak.freezes if streak else 0
             lines.append(
-                f"- #{render.name(channel.external_id)}: {totals.points} pts · streak "
-                f"{current} · {freezes} freeze(s)"
+                f"- #{render.name(channel.external_id)}: {plural(totals.points, 'point')} · "
+                f"streak {current} · {plural(freezes, 'freeze')}"
             )
         recent = await repo.recent_answers(member.id, RECENT)
     graded = []
     for answer, post in recent:
         question = ctx.bank.get(post.question_id)
         prompt = shorten(question.prompt, 90) if question else post.question_id
-        kind = "practice" if post.kind != DAILY else f"{answer.points} pts"
+        kind = "practice" if post.kind != DAILY else plural(answer.points, "point")
         graded.append(
             f"- {post.local_date:%d %b}: {render.percent(answer.score)} ({kind}) · {prompt}"
         )

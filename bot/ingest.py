@@ -18,6 +18,7 @@ from datetime import datetime
 
 from bot import render
 from bot.answers import (
+    CANCELLED,
     EMPTY_HINT,
     Outcome,
     deliver,
@@ -243,7 +244,9 @@ def _plan(
     if is_blank(event.text):
         return _Planned(event, Outcome(None, render.info(EMPTY_HINT)))
     on_time = is_open(post, now)
-    refused = refusal(existing, on_time=on_time, practice=False)
+    refused = refusal(
+        existing, on_time=on_time, practice=False, cancelled=post.state == CANCELLED
+    )
     if refused is not None:
         return _Planned(event, refused)
     others = [text for author, text in rounds.get(post.id, []) if author != member.id]

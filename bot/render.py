@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.commands import USAGE
 from bot.grading import Grade
 from bot.messages import Action, Button, Field, Message, MessageKind, Visibility
-from bot.text import quote_user_text, shorten
+from bot.text import plural, quote_user_text, shorten
 from question_bank.schema import Question
 
 STARS = {1: "★☆☆ easy", 2: "★★☆ medium", 3: "★★★ hard"}
@@ -90,7 +90,7 @@ def reveal(question: Question, rows: Sequence[RevealRow], best_excerpt: str | No
     on_time = [r for r in rows if r.on_time]
     if on_time:
         lines = [
-            f"- {name(r.display_name)}: {r.points} pts ({percent(r.score)})"
+            f"- {name(r.display_name)}: {plural(r.points, 'point')} ({percent(r.score)})"
             + (" · best answer" if r.best else "")
             + (" · too close to an earlier answer" if r.flagged else "")
             for r in sorted(on_time, key=lambda r: (-r.points, r.display_name))
@@ -104,7 +104,12 @@ def reveal(question: Question, rows: Sequence[RevealRow], best_excerpt: str | No
         excerpt = f"\n> {best_excerpt}" if best_excerpt else ""
         fields.append(Field("Best answer", f"{names}{excerpt}"))
     late = sum(1 for r in rows if not r.on_time)
-    footer = f"{late} late answer(s) were kept but earn no points." if late else None
+    footer = (
+        f"{plural(late, 'late answer was', 'late answers were')} kept but "
+        f"{'earns' if late == 1 else 'earn'} no points."
+        if late
+        else None
+    )
     return Message(
         title="Model answer",
         body=question.answer,
@@ -207,7 +212,7 @@ def help_message(is_admin: bool, forms: Mapping[str, str] | None = None) -> Mess
 def standings_lines(rows: Sequence[tuple[str, int, int]]) -> str:
     """(name, points, streak) rows as a numbered list."""
     return "\n".join(
-        f"{i}. {name(n)}: {points} pts · streak {streak}"
+        f"{i}. {name(n)}: {plural(points, 'point')} · streak {streak}"
         for i, (n, points, streak) in enumerate(rows, start=1)
     )
 
@@ -253,7 +258,7 @@ def digest(facts: DigestFacts) -> Message:
         fields.append(Field("Most-missed key point", f"{point} (missed {count}×)"))
     return Message(
         title=f"Weekly digest · {facts.iso_year}-W{facts.iso_week:02d}",
-        body=f"{facts.posts} question(s) this week.",
+        body=f"{plural(facts.posts, 'question')} this week.",
         fields=tuple(fields),
         kind=MessageKind.DIGEST,
         fallback="This week's mlq digest",

@@ -76,14 +76,19 @@ def format_weekdays(days: str) -> str:
 
 
 def parse_duration(text: str) -> timedelta:
-    """'8h', '90m', '1h30m' -> timedelta; between 5 minutes and 7 days."""
-    match = re.fullmatch(r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*", text.lower())
+    """'8h', '90m', '1h30m', '2d' -> timedelta; between 5 minutes and 7 days."""
+    match = re.fullmatch(
+        r"\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*",
+        text.lower(),
+    )
     if not match or not any(match.groups()):
-        raise ScheduleError(f"'{text}' is not a duration; use e.g. 8h, 90m or 1h30m")
-    days, hours, minutes = (int(g or 0) for g in match.groups())
-    delta = timedelta(days=days, hours=hours, minutes=minutes)
+        raise ScheduleError(
+            f"'{text}' is not a duration; use one between 5m and 7d, e.g. 8h, 90m or 1h30m"
+        )
+    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
     if not timedelta(minutes=5) <= delta <= timedelta(days=7):
-        raise ScheduleError("the reveal delay must be between 5m and 7d, e.g. 8h")
+        raise ScheduleError(f"'{text.strip()}' is out of range: use between 5m and 7d, e.g. 8h")
     return delta
 
 

@@ -15,6 +15,11 @@ _MARKUP = re.compile(r"<([!@#][^<>]{0,200})>")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_~|>\[\]])")
 
 
+def plural(count: int, singular: str, plural: str | None = None) -> str:
+    """``1 point``, ``2 points``: a count with its noun in the right number."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
 def defuse(text: str) -> str:
     """Neutralise mentions so that echoing user text never pings anyone.
 

@@ -101,7 +101,8 @@ class Post(Base):
     question_id: Mapped[str] = mapped_column(String(200))
     local_date: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16))  # daily | practice
-    state: Mapped[str] = mapped_column(String(16))  # claimed | posted | revealed | failed
+    # claimed | posted | revealed | failed | cancelled (`/mlq skip` after the post)
+    state: Mapped[str] = mapped_column(String(16))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"), nullable=True)
     claim_owner: Mapped[str] = mapped_column(String(64), default="")
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -291,6 +291,17 @@ class Repository:
             )
         )
 
+    async def cancel_daily_post(self, post_id: int) -> bool:
+        """``posted``/``failed`` -> ``cancelled`` (``/mlq skip`` after the post), or False when
+        the round was revealed or is being sent meanwhile. Exclusive with ``claim_reveal``:
+        both are conditional updates from ``posted``, so exactly one of them wins."""
+        result = await self.session.execute(
+            update(Post)
+            .where(Post.id == post_id, Post.state.in_(("posted", "failed")))
+            .values(state="cancelled", lease_until=None)
+        )
+        return result.rowcount == 1
+
     async def set_post_state(self, post_id: int, state: str, **values: Any) -> None:
         await self.session.execute(
             update(Post).where(Post.id == post_id).values(state=state, **values)

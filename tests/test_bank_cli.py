@@ -42,7 +42,7 @@ def test_custom_bank_paths_split_on_pathsep(tmp_path: Path) -> None:
 def test_validate_without_paths_checks_builtin_and_env_banks() -> None:
     result = runner.invoke(bank_app, ["validate"])
     assert result.exit_code == 0, result.output
-    assert f"{len(expected_bank())} questions loaded; 0 error(s), 0 warning(s)" in result.stderr
+    assert f"{len(expected_bank())} questions loaded; 0 errors, 0 warnings" in result.stderr
 
 
 def test_validate_env_bank_with_problems_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,7 +65,7 @@ def test_validate_reports_near_duplicates() -> None:
     result = runner.invoke(bank_app, ["validate", str(BANKS / "near-duplicates.yaml")])
     assert result.exit_code == 1
     assert "what-is-dropout-again: prompt: is a near-duplicate of what-is-dropout" in result.stdout
-    assert "0 error(s), 1 warning(s)" in result.stderr
+    assert "0 errors, 1 warning" in result.stderr
 
 
 def test_validate_a_good_file_passes() -> None:

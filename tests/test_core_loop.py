@@ -92,8 +92,8 @@ async def test_reveal_shows_model_answer_points_and_best_answer(h: Harness):
     reveal = reveals(h)[0].message
     text = reveal.plain_text()
     assert reveal.title == "Model answer"
-    assert "Ana: 6 pts" in text  # 1 on time + 4 quality + 1 best
-    assert "Ben: 1 pts" in text
+    assert "Ana: 6 points" in text  # 1 on time + 4 quality + 1 best
+    assert "Ben: 1 point (" in text  # one point, not "1 points"
     assert "Best answer" in text and "Ana" in text
     board = (await h.command("leaderboard all", ANA))[0].body
     assert board.index("Ana") < board.index("Ben")
@@ -119,7 +119,7 @@ async def test_a_redelivered_event_counts_once(h: Harness):
     assert len(h.adapter.of("react")) == 1
     assert len(h.adapter.of("private")) == 1
     await h.run_until(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))
-    assert "Ana: 6 pts" in reveals(h)[0].message.plain_text()
+    assert "Ana: 6 points" in reveals(h)[0].message.plain_text()
 
 
 async def test_a_second_reply_replaces_the_first_and_is_regraded(h: Harness):
@@ -128,7 +128,7 @@ async def test_a_second_reply_replaces_the_first_and_is_regraded(h: Harness):
     await h.answer(ANA, good_answer(h), message_id="a2")
     assert [r.reaction for r in h.adapter.of("react")] == [Reaction.RECEIVED, Reaction.UPDATED]
     await h.run_until(datetime(2026, 3, 2, 17, 0, tzinfo=UTC))
-    assert "Ana: 6 pts" in reveals(h)[0].message.plain_text()
+    assert "Ana: 6 points" in reveals(h)[0].message.plain_text()
 
 
 async def test_edits_before_the_reveal_regrade_and_after_it_change_nothing(h: Harness):
@@ -313,7 +313,7 @@ async def test_weekly_digest_is_posted_once_on_friday(h: Harness):
     assert len(digests) == 1
     text = digests[0].message.plain_text()
     assert "2026-W10" in digests[0].message.title
-    assert "4 question(s)" in text  # Friday's round is revealed after the 16:00 digest
+    assert "4 questions" in text  # Friday's round is revealed after the 16:00 digest
     for heading in (
         "Top five",
         "Longest streaks",
@@ -484,8 +484,8 @@ async def test_home_view_shows_streaks_points_and_recent_grades(h: Harness):
         await h.answer(ANA, good_answer(h), message_id=f"a{day}")
         await h.run_until(datetime(2026, 3, 2 + day, 17, tzinfo=UTC))
     home = (await h.core.home(h.where.platform, "W1", ANA.user_id)).plain_text()
-    assert "#C1: 12 pts · streak 2" in home
-    assert home.count("100% (6 pts)") == 2
+    assert "#C1: 12 points · streak 2" in home
+    assert home.count("100% (6 points)") == 2
 
 
 async def test_a_deletion_without_an_author_withdraws_by_message_id(h: Harness):

@@ -30,10 +30,24 @@ class ConsoleAdapter:
         self._ids = itertools.count(1)
         self.open_thread: str | None = None  # the daily question's thread, if any
         self.pending_practice: int | None = None  # a practice question awaiting an answer
+        # Set when the reader went away (`mlq demo | head`): nothing more can be shown, so
+        # output is dropped rather than failing the send, which the core would retry forever.
+        self.closed = False
 
-    def _print(self, text: str) -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
+    def say(self, text: str) -> None:
+        """Print a line, unless the output is closed; then note it and drop the text."""
+        self.prompt(text + "\n")
+
+    def prompt(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            self.out.write(text)
+            self.out.flush()
+        except (BrokenPipeError, ValueError):  # ValueError: the stream object was closed
+            self.closed = True
+
+    _print = say
 
     def new_message_id(self) -> str:
         return f"c{next(self._ids)}"

@@ -9,7 +9,8 @@ from bot.clock import ManualClock, SystemClock
 from bot.config import Settings
 
 
-async def serve_console(settings: Settings) -> None:
+async def serve_console(settings: Settings) -> bool:
+    """Run the session; False when the terminal's output was closed under it."""
     # The simulated clock starts at the real time and moves only when you say so.
     clock = ManualClock(SystemClock().now())
     adapter = ConsoleAdapter(viewer=settings.console_user)
@@ -21,3 +22,4 @@ async def serve_console(settings: Settings) -> None:
         await session.run()
     finally:
         await app.close()
+    return not adapter.closed

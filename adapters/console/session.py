@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
+from typing import TextIO
 
 from adapters.console.adapter import ConsoleAdapter
 from bot.app import App
@@ -33,6 +35,29 @@ mlq console: a simulated team channel #{channel}, you are @{user} (an admin here
 """
 
 
+def read_lines_in_background(stream: TextIO) -> asyncio.Queue[str]:
+    """Lines of ``stream`` ("" at its end), read by a daemon thread.
+
+    Not the loop's default executor: ``asyncio.run`` waits for that at exit, so Ctrl-C
+    would wait for one more Enter while ``readline`` blocks. A daemon thread is left behind.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def read() -> None:
+        while True:
+            line = stream.readline()
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+            except RuntimeError:  # the loop is closed: the session is over
+                return
+            if not line:
+                return
+
+    threading.Thread(target=read, name="mlq-console-input", daemon=True).start()
+    return queue
+
+
 class ConsoleSession:
     def __init__(
         self,
@@ -50,8 +75,7 @@ class ConsoleSession:
         self.actor = Actor(user, user, is_admin=True)
 
     def say(self, text: str) -> None:
-        self.adapter.out.write(text + "\n")
-        self.adapter.out.flush()
+        self.adapter.say(text)
 
     async def start(self) -> None:
         self.say(BANNER.format(channel=self.where.channel, user=self.actor.user_id))
@@ -120,7 +144,13 @@ class ConsoleSession:
     async def next_event(self) -> None:
         due = await self.app.core.next_due()
         if due is None:
-            self.say("nothing is scheduled; /mlq subscribe first")
+            status = await self.app.core.channel_status(self.where)
+            if status == "paused":
+                self.say("daily questions are paused here; /mlq resume starts them again")
+            elif status == "unsubscribed":
+                self.say("nothing is scheduled; /mlq subscribe first")
+            else:
+                self.say("nothing is scheduled; see /mlq schedule to set post days")
             return
         self.clock.set(due)
         self.say(f"-- clock: {due:%a %Y-%m-%d %H:%M} UTC --")
@@ -138,11 +168,10 @@ class ConsoleSession:
 
     async def run(self) -> None:
         await self.start()
-        loop = asyncio.get_running_loop()
-        while True:
-            self.adapter.out.write("> ")
-            self.adapter.out.flush()
-            line = await loop.run_in_executor(None, sys.stdin.readline)
+        lines = read_lines_in_background(sys.stdin)
+        while not self.adapter.closed:  # the terminal went away: nothing left to show
+            self.adapter.prompt("> ")
+            line = await lines.get()
             if not line:  # end of input
                 self.say("")
                 return

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+import aiohttp
 import discord
 
 from adapters.discord.adapter import DiscordAdapter
@@ -22,6 +23,16 @@ from bot.heap import settle_heap
 from bot.scheduler import start_scheduler
 
 log = logging.getLogger("mlq.discord")
+
+# What logging in or opening the gateway raises when Discord cannot be reached at all.
+NETWORK_ERRORS = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+
+def unreachable(exc: BaseException) -> str:
+    """The one line ``mlq run`` prints for a network failure at start (no traceback)."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    return f"mlq: cannot reach Discord: {reason}; check the network"
+
 
 ClientFactory = Callable[[bool], discord.Client]  # message_content -> client
 Starter = Callable[[discord.Client], Awaitable[None]]
@@ -65,7 +76,9 @@ async def serve(settings: Settings, *, mode: str = "socket", port: int = 3000) -
         # Ticks need the channel cache, so the scheduler starts once the gateway is up.
         nonlocal scheduler
         if scheduler is None:
-            scheduler = start_scheduler(app.core, settings.tick_seconds)
+            scheduler = start_scheduler(
+                app.core, settings.tick_seconds, heartbeat=settings.heartbeat_file
+            )
 
     def make_client(message_content: bool) -> discord.Client:
         chosen = replace(options, message_content=message_content)
@@ -77,6 +90,10 @@ async def serve(settings: Settings, *, mode: str = "socket", port: int = 3000) -
 
     try:
         await run_with_intent_fallback(make_client, start)
+    except NETWORK_ERRORS as exc:
+        if scheduler is not None:
+            raise  # it was connected: not a start-up failure
+        raise SystemExit(unreachable(exc)) from None
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_sdk.errors import SlackApiError
 
 from adapters.slack.http_mode import start_http
 from adapters.slack.runtime import SlackConfigError, SlackRuntime, build_runtime
@@ -15,6 +17,15 @@ from bot.heap import settle_heap
 from bot.scheduler import start_scheduler
 
 log = logging.getLogger("mlq.slack")
+# What a Slack Web API or Socket Mode call raises when Slack cannot be reached at all.
+NETWORK_ERRORS = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+
+def unreachable(exc: BaseException) -> str:
+    """The one line ``mlq run`` prints for a network failure at start (no traceback)."""
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    return f"mlq: cannot reach Slack: {reason}; check the network or SLACK_API_URL"
+
 
 
 async def start(runtime: SlackRuntime, *, port: int = 3000, host: str = "0.0.0.0"):
@@ -66,12 +77,22 @@ async def serve(
         runtime = await build_runtime(settings, mode=mode)
     except SlackConfigError as exc:
         raise SystemExit(f"mlq: {exc}") from None
+    except NETWORK_ERRORS as exc:
+        raise SystemExit(unreachable(exc)) from None
     settle_heap()
     stop = None
     scheduler = None
     sweeper = None
     try:
-        stop = await start(runtime, port=port)
+        try:
+            stop = await start(runtime, port=port)
+        except SlackApiError as exc:  # apps.connections.open said no
+            error = exc.response.get("error")
+            raise SystemExit(f"mlq: SLACK_APP_TOKEN was refused by Slack: {error}") from None
+        except NETWORK_ERRORS as exc:
+            if runtime.mode != "socket":
+                raise  # HTTP mode only binds a local port: not a network problem with Slack
+            raise SystemExit(unreachable(exc)) from None
         sweeper = asyncio.create_task(runtime.sweep_inbox(), name="mlq-inbox-sweep")
         scheduler = start_scheduler(
             runtime.core, settings.tick_seconds, heartbeat=settings.heartbeat_file

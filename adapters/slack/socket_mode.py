@@ -18,5 +18,9 @@ async def start_socket_mode(
     handler = AsyncSocketModeHandler(
         bolt, app_token=app_token, web_client=client, ping_interval=ping_interval
     )
+    # The SDK retries a failed first connection forever, logging a traceback each time. Asking
+    # for the WebSocket URL here first lets a refused app token (SlackApiError) or no network
+    # (aiohttp/OS errors) reach the caller, which stops with one line.
+    handler.client.wss_uri = await handler.client.issue_new_wss_url()
     await handler.connect_async()
     return handler

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import discord
 import pytest
 import simcord
@@ -40,14 +42,18 @@ async def test_serve_runs_the_bot_and_starts_the_scheduler_once_ready(
     monkeypatch: pytest.MonkeyPatch, db_url: str
 ) -> None:
     started: list[float] = []
+    beats: list[Path | None] = []
     answered: list[str] = []
 
     class FakeScheduler:
         def shutdown(self, wait: bool = True) -> None:
             started.append(-1.0)
 
-    def fake_start_scheduler(core: object, seconds: float) -> FakeScheduler:
+    def fake_start_scheduler(
+        core: object, seconds: float, heartbeat: Path | None = None
+    ) -> FakeScheduler:
         started.append(seconds)
+        beats.append(heartbeat)
         return FakeScheduler()
 
     async def on_simcord(make_client, start) -> None:  # type: ignore[no-untyped-def]
@@ -63,8 +69,17 @@ async def test_serve_runs_the_bot_and_starts_the_scheduler_once_ready(
 
     monkeypatch.setattr(runner, "start_scheduler", fake_start_scheduler)
     monkeypatch.setattr(runner, "run_with_intent_fallback", on_simcord)
-    await runner.serve(settings(monkeypatch, db_url, DISCORD_TOKEN="t", MLQ_TICK_SECONDS="5"))
+    await runner.serve(
+        settings(
+            monkeypatch,
+            db_url,
+            DISCORD_TOKEN="t",
+            MLQ_TICK_SECONDS="5",
+            MLQ_HEARTBEAT_FILE="/tmp/beat",
+        )
+    )
     assert answered == ["mlq help"]
+    assert beats == [Path("/tmp/beat")], "the scheduler writes the heartbeat (Docker health)"
     assert started == [5.0, -1.0], "the scheduler is shut down on the way out"
 
 

@@ -68,3 +68,23 @@ async def test_serve_http_until_cancelled(db_url, fake_slack, clean_env, tmp_pat
     with pytest.raises(aiohttp.ClientConnectionError):
         async with aiohttp.ClientSession() as http:
             await http.get(f"http://127.0.0.1:{port}/healthz")
+
+
+
+async def test_a_refused_app_token_stops_socket_mode_with_one_line(
+    db_url, fake_slack, clean_env, monkeypatch
+):
+    """auth.test works, apps.connections.open refuses the xapp token: the SDK alone would
+    retry the connection forever, a traceback every ten seconds."""
+
+    async def refused(params, team):  # type: ignore[no-untyped-def]
+        return {"ok": False, "error": "invalid_auth"}
+
+    monkeypatch.setattr(fake_slack, "_m_apps_connections_open", refused)
+    settings = slack_settings(
+        db_url, fake_slack, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN="xapp-1-test"
+    )
+    with pytest.raises(SystemExit) as stopped:
+        await serve(settings, mode="socket")
+    message = str(stopped.value.code)
+    assert message == "mlq: SLACK_APP_TOKEN was refused by Slack: invalid_auth"

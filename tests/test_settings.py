@@ -1,0 +1,97 @@
+"""Settings as a new user meets them: the unchanged .env.example, empty values, bad values."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import bot.cli as cli
+from bot.config import EXAMPLES, Settings, SettingsError, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+ENV_EXAMPLE = REPO / ".env.example"
+ALIASES = [str(field.validation_alias) for field in Settings.model_fields.values()]
+runner = CliRunner()
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No setting from the developer's environment or a stray .env leaks into a test."""
+    for name in ALIASES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def example_variables() -> dict[str, str]:
+    pairs = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def test_every_variable_in_env_example_is_a_setting_with_an_example():
+    names = example_variables()
+    assert names, ".env.example lists no variables"
+    assert set(names) <= set(ALIASES)
+    assert set(ALIASES) == set(EXAMPLES)
+
+
+def test_the_unchanged_env_example_loads_as_the_defaults(clean_env):
+    settings = Settings(_env_file=ENV_EXAMPLE)
+    assert settings.model_dump() == Settings(_env_file=None).model_dump()
+    assert settings.discord_guild_id is None
+    assert settings.discord_shard_count is None
+    assert settings.heartbeat_file is None
+    assert settings.database_url == "sqlite+aiosqlite:///./mlq.db"
+    assert settings.default_platform() == "console"
+
+
+def test_empty_values_mean_unset_in_every_source(clean_env, monkeypatch):
+    (clean_env / ".env").write_text("DISCORD_SHARD_COUNT=\nMLQ_TICK_SECONDS=  \n")
+    monkeypatch.setenv("DISCORD_GUILD_ID", "")
+    monkeypatch.setenv("MLQ_HEARTBEAT_FILE", "")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "")
+    settings = Settings(MLQ_LOG_LEVEL="", MLQ_DATABASE_URL=" ")
+    assert settings.discord_guild_id is None and settings.discord_shard_count is None
+    assert settings.heartbeat_file is None  # not Path('.')
+    assert settings.tick_seconds == 30 and settings.log_level == "INFO"
+    assert settings.database_url == "sqlite+aiosqlite:///./mlq.db"
+    assert settings.default_platform() == "console"
+
+
+def test_a_bad_value_is_one_line_with_the_variable_the_value_and_an_example(clean_env):
+    (clean_env / ".env").write_text("DISCORD_SHARD_COUNT=four\nMLQ_LOG_LEVEL=loud\n")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 2
+    shard = next(line for line in lines if "DISCORD_SHARD_COUNT" in line)
+    assert "'four'" in shard and "DISCORD_SHARD_COUNT=4" in shard
+    level = next(line for line in lines if "MLQ_LOG_LEVEL" in line)
+    assert "'loud'" in level and "DEBUG" in level and "MLQ_LOG_LEVEL=INFO" in level
+
+
+def test_mlq_run_with_a_bad_setting_prints_one_line_and_exits_2(clean_env, monkeypatch):
+    monkeypatch.setenv("MLQ_TICK_SECONDS", "soon")
+    result = runner.invoke(cli.app, ["run"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "bad setting MLQ_TICK_SECONDS='soon': Input should be a valid number, unable to parse "
+        "string as a number (for example MLQ_TICK_SECONDS=30)"
+    ]
+
+
+def test_cp_env_example_then_mlq_run_starts_the_console(clean_env, monkeypatch):
+    shutil.copy(ENV_EXAMPLE, clean_env / ".env")
+    monkeypatch.setattr(cli, "stdin_is_terminal", lambda: True)  # as typed in a terminal
+    result = runner.invoke(cli.app, ["run"], input="/time\n/quit\n")
+    assert result.exit_code == 0, result.output
+    assert "mlq console" in result.output
+    assert "simulated time:" in result.output
+    assert (clean_env / "mlq.db").exists()
