@@ -501,40 +501,57 @@ async def _finish_reveal(ctx: CoreContext, post: Post, thread: ThreadAddress, re
         log.exception("post %s: closing the thread failed", post.id)
 
 
-async def recover_stalled(ctx: CoreContext, now: datetime) -> None:
-    """Retry posts and reveals whose sender died or failed, once their lease has run out."""
+async def recover_stalled(ctx: CoreContext, now: datetime) -> int:
+    """Finish posts and reveals whose sender died or failed, once their lease has run out;
+    count those finished. Each is taken over by a compare-and-set on its lease, so they can
+    go concurrently: after a kill mid fan-out there is one per channel to check."""
     async with unit_of_work(ctx.db) as repo:
         stalled = await repo.stalled_posts(now)
-    for post in stalled:
-        async with unit_of_work(ctx.db) as repo:
-            if not await repo.take_lease(
-                post.id,
-                owner=ctx.instance_id,
-                old_lease=post.lease_until,
-                new_lease=now + ctx.lease,
-            ):
-                continue
-            row = await repo.channel_row(post.channel_id)
-            if (
-                post.state == "claimed"
-                and local_date(now, channel_zone(row.channel)) > post.local_date
-            ):
-                await repo.set_post_state(post.id, "failed", lease_until=None)
-                log.error("post %s was never delivered on %s; given up", post.id, post.local_date)
-                continue
-        question = ctx.bank.get(post.question_id)
-        if question is None:
-            continue
-        try:
-            if post.state == "claimed":
-                await recover_post(ctx, row, post, question, now)
-            else:
-                await resend_reveal(ctx, row, post, question)
-        except DeliveryError as exc:
-            # Not knowing whether it went out, we keep the lease and ask again next time.
-            log.warning("post %s: could not check what was sent (%s); will retry", post.id, exc)
-        except Exception:
-            log.exception("post %s: recovery failed", post.id)
+    return await for_each(
+        stalled,
+        lambda post: _recover(ctx, post, now),
+        limit=send_limit(ctx.adapter, ctx.concurrency),
+        what="recovery",
+    )
+
+
+async def _recover(ctx: CoreContext, post: Post, now: datetime) -> bool:
+    async with unit_of_work(ctx.db) as repo:
+        if not await repo.take_lease(
+            post.id,
+            owner=ctx.instance_id,
+            old_lease=post.lease_until,
+            new_lease=now + ctx.lease,
+        ):
+            return False
+        row = await repo.channel_row(post.channel_id)
+    question = ctx.bank.get(post.question_id)
+    if row is None or question is None:
+        return False
+    try:
+        if post.state != "claimed":
+            await resend_reveal(ctx, row, post, question)
+            return True
+        if local_date(now, channel_zone(row.channel)) > post.local_date:
+            return await _give_up_unless_found(ctx, row, post)
+        return await recover_post(ctx, row, post, question, now)
+    except DeliveryError as exc:
+        # Not knowing whether it went out, we keep the lease and ask again next time.
+        log.warning("post %s: could not check what was sent (%s); will retry", post.id, exc)
+        return False
+
+
+async def _give_up_unless_found(ctx: CoreContext, row: ChannelRow, post: Post) -> bool:
+    """A claim from an earlier day is not sent any more; but if it went out, it counts."""
+    found = await ctx.adapter.find_sent(address_of(row), post.claim_key, post.created_at)
+    if found is not None:
+        log.info("post %s: found on the platform as %s; marked", post.id, found)
+        await _mark_found(ctx, row, post, found)
+        return True
+    async with unit_of_work(ctx.db) as repo:
+        await repo.set_post_state(post.id, "failed", lease_until=None)
+    log.error("post %s was never delivered on %s; given up", post.id, post.local_date)
+    return False
 
 
 async def recover_post(

@@ -76,6 +76,7 @@ class FakeSlack:
         auto_users: bool = False,
         record: bool = True,
         clock: Callable[[], float] | None = None,
+        on_post: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url id, body)
@@ -97,6 +98,7 @@ class FakeSlack:
         self._attempts: dict[str, int] = defaultdict(int)
         self._ts = itertools.count(1)
         self.clock = clock
+        self.on_post = on_post  # sees each accepted chat.postMessage before it is answered
         self._last_micros = 0
         # (team id, channel) -> messages in the order posted (so in ts order)
         self.messages: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -302,6 +304,8 @@ class FakeSlack:
         if isinstance(metadata, dict):
             message["metadata"] = metadata
         self.messages[(team.team_id, channel)].append(message)
+        if self.on_post is not None:
+            self.on_post(message)
         return _ok(channel=channel, ts=ts, message=message)
 
     async def _m_conversations_history(self, params: dict[str, Any], team: Team) -> Any:
