@@ -168,7 +168,14 @@ class SlackAdapter:
             params["ts"] = thread.thread_id
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
-            data = await self._send(channel.workspace, method, cursor=cursor, **params)
+            try:
+                data = await self.call(channel.workspace, method, cursor=cursor, **params)
+            except SlackApiError as exc:
+                if _error_code(exc) == "thread_not_found":
+                    return None  # the question was deleted, and with it any reply
+                raise DeliveryError(f"{method}: {_error_code(exc)}") from exc
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise DeliveryError(f"{method}: {type(exc).__name__}") from exc
             for found in data.get("messages") or []:
                 if isinstance(found, dict) and claim_key_of(found) == key:
                     ts = str(found.get("ts") or "")

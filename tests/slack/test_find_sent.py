@@ -138,3 +138,8 @@ async def test_a_failing_history_call_is_a_delivery_error(adapter, clocked):
     fake.fail("conversations.history", error="missing_scope")
     with pytest.raises(DeliveryError):
         await adapter.find_sent(C1, "k", START)
+
+
+async def test_a_thread_that_is_gone_holds_no_reveal(adapter):
+    gone = ThreadAddress(C1, "1700000000.999999")
+    assert await adapter.find_sent(C1, "k:reveal", START, thread=gone) is None
