@@ -543,7 +543,12 @@ async def _recover(ctx: CoreContext, post: Post, now: datetime) -> bool:
 
 async def _give_up_unless_found(ctx: CoreContext, row: ChannelRow, post: Post) -> bool:
     """A claim from an earlier day is not sent any more; but if it went out, it counts."""
-    found = await ctx.adapter.find_sent(address_of(row), post.claim_key, post.created_at)
+    try:
+        found = await ctx.adapter.find_sent(address_of(row), post.claim_key, post.created_at)
+    except DeliveryError as exc:
+        # Nothing will be sent either way; a channel we cannot read must not keep it open.
+        log.warning("post %s: could not check what was sent (%s)", post.id, exc)
+        found = None
     if found is not None:
         log.info("post %s: found on the platform as %s; marked", post.id, found)
         await _mark_found(ctx, row, post, found)

@@ -361,3 +361,30 @@ async def test_the_memory_platform_finds_only_matching_recent_messages():
     assert await adapter.find_sent(where, "k1", clock_now + timedelta(seconds=1)) is None
     other = ChannelAddress("memory", "W1", "C2")
     assert await adapter.find_sent(other, "k1", clock_now) is None
+
+
+async def test_a_past_days_claim_is_marked_if_it_went_out_and_given_up_if_not(db_url: str):
+    h = await make_harness(db_url, MONDAY_6AM)
+    doomed, _ = dying_core(db_url, h.adapter, h.clock, nth(MessageKind.QUESTION, 1))
+    try:
+        await h.subscribe_all(ADMIN, ["C1", "C2"])
+        h.adapter.failing_channels.add("C2")
+        h.clock.set(MONDAY_9AM)
+        await doomed.tick()  # C1 sent then killed; C2 refused (and never sent)
+        h.adapter.failing_channels.clear()
+        real_find = h.adapter.find_sent
+
+        async def unreadable_c2(channel, key, since, **options):
+            if channel.channel == "C2":
+                raise DeliveryError("conversations.history: not_in_channel")
+            return await real_find(channel, key, since, **options)
+
+        h.adapter.find_sent = unreadable_c2  # type: ignore[method-assign]
+        h.clock.set(MONDAY_9AM + timedelta(days=1, hours=-8))  # Tuesday 01:00, before posting
+        await h.core.tick()
+        states = {p.channel_id: p.state for p in await stored(h, Post)}
+        assert sorted(states.values()) == ["failed", "posted"]
+        assert len(h.adapter.of("post")) == 1
+    finally:
+        await doomed.ctx.db.dispose()
+        await h.close()
