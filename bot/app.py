@@ -61,6 +61,7 @@ async def build_app(
         adapter=adapter,
         clock=clock or SystemClock(),
         instance_id=settings.instance_id or default_instance_id(),
+        lease=timedelta(seconds=settings.lease_seconds),
         # Two ticks' worth, so the tick before a post time always prepares it.
         prepare_ahead=max(timedelta(minutes=1), timedelta(seconds=2 * settings.tick_seconds)),
     )

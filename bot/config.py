@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     bank_paths: str = Field(default="", validation_alias="MLQ_BANK_PATHS")
     log_level: str = Field(default="INFO", validation_alias="MLQ_LOG_LEVEL")
     tick_seconds: float = Field(default=30.0, gt=0, validation_alias="MLQ_TICK_SECONDS")
+    # How long a claimed post, reveal or digest is its claimer's before another copy may
+    # take it over; recovery then checks the platform before it sends again.
+    lease_seconds: float = Field(default=120.0, gt=0, validation_alias="MLQ_LEASE_SECONDS")
     instance_id: str = Field(default="", validation_alias="MLQ_INSTANCE_ID")
     heartbeat_file: Path | None = Field(default=None, validation_alias="MLQ_HEARTBEAT_FILE")
     console_channel: str = Field(default="general", validation_alias="MLQ_CONSOLE_CHANNEL")

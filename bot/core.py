@@ -105,6 +105,7 @@ class MlqCore:
             try:
                 revealed = await rounds.reveal_due(self.ctx, now)
                 await rounds.recover_stalled(self.ctx, now)
+                await digest.recover_digests(self.ctx, now)
             except Exception:
                 log.exception("reveal pass failed")
                 revealed = 0

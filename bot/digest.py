@@ -2,15 +2,21 @@
 
 It covers the rounds revealed in the seven days before the digest time, so every round
 lands in exactly one digest even when a Friday round is revealed after Friday's digest.
+
+The claim has a lease. A digest whose sender died is taken over by ``recover_digests``
+once the lease runs out, and is sent again only if the channel holds no message carrying
+its key (``digest_key``), as for posts and reveals (bot/rounds.py).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot import render
 from bot.context import CoreContext, address_of, channel_zone, log
+from bot.ports import DeliveryError
 from bot.schedule import iso_week, local_date, local_instant, parse_hhmm, week_bounds
 from storage import unit_of_work
 from storage.repository import ChannelRow, Repository
@@ -96,6 +102,11 @@ def digest_due_at(row: ChannelRow, now: datetime) -> datetime | None:
     return due_at
 
 
+def digest_key(channel_id: int, iso_year: int, iso_week: int) -> str:
+    """The claim key a digest's message carries."""
+    return f"digest:{channel_id}:{iso_year}-W{iso_week:02d}"
+
+
 async def digest_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
     """Post this week's digest in the channel if it is due and nobody has; True if we did."""
     due_at = digest_due_at(row, now)
@@ -106,7 +117,9 @@ async def digest_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
     async with unit_of_work(ctx.db) as repo:
         if await repo.digest_exists(channel.id, year, week):
             return False
-        digest_id = await repo.claim_digest(channel.id, year, week, owner=ctx.instance_id, now=now)
+        digest_id = await repo.claim_digest(
+            channel.id, year, week, owner=ctx.instance_id, now=now, lease_until=now + ctx.lease
+        )
         if digest_id is None:
             return False
         facts = await digest_facts(repo, ctx, row, due_at)
@@ -114,8 +127,20 @@ async def digest_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
             # Nothing happened this week: no digest is better than an empty one.
             await repo.finish_digest(digest_id, "empty", now=now)
             return False
+    return await _send(ctx, row, digest_id, digest_key(channel.id, year, week), facts, now)
+
+
+async def _send(
+    ctx: CoreContext,
+    row: ChannelRow,
+    digest_id: int,
+    key: str,
+    facts: render.DigestFacts,
+    now: datetime,
+) -> bool:
+    channel = row.channel
     try:
-        ref = await ctx.adapter.post(address_of(row), render.digest(facts))
+        ref = await ctx.adapter.post(address_of(row), replace(render.digest(facts), key=key))
     except Exception:
         log.exception("channel %s: posting the digest failed", channel.id)
         async with unit_of_work(ctx.db) as repo:
@@ -124,3 +149,51 @@ async def digest_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
     async with unit_of_work(ctx.db) as repo:
         await repo.finish_digest(digest_id, "posted", now=now, message_ref=ref.message_id)
     return True
+
+
+async def recover_digests(ctx: CoreContext, now: datetime) -> int:
+    """Finish the digests whose sender died: mark one found on the platform, else send it
+    (within the week it is for). Returns how many were sent or found."""
+    async with unit_of_work(ctx.db) as repo:
+        stalled = await repo.stalled_digests(now)
+    done = 0
+    for digest in stalled:
+        if digest.lease_until is None:
+            continue
+        async with unit_of_work(ctx.db) as repo:
+            if not await repo.take_digest_lease(
+                digest.id,
+                owner=ctx.instance_id,
+                old_lease=digest.lease_until,
+                new_lease=now + ctx.lease,
+            ):
+                continue  # another process took it over
+            row = await repo.channel_row(digest.channel_id)
+        if row is None:
+            continue
+        key = digest_key(digest.channel_id, digest.iso_year, digest.iso_week)
+        try:
+            found = await ctx.adapter.find_sent(address_of(row), key, digest.created_at)
+        except DeliveryError as exc:
+            log.warning("digest %s: could not check what was sent (%s); will retry", key, exc)
+            continue
+        if found is not None:
+            log.info("digest %s: found on the platform as %s; not sent again", key, found)
+            async with unit_of_work(ctx.db) as repo:
+                await repo.finish_digest(digest.id, "posted", now=now, message_ref=found.message_id)
+            done += 1
+            continue
+        due_at = digest_instant(row, now)
+        if iso_week(local_date(due_at, channel_zone(row.channel))) != (
+            digest.iso_year,
+            digest.iso_week,
+        ):
+            log.error("digest %s was never delivered in its week; given up", key)
+            async with unit_of_work(ctx.db) as repo:
+                await repo.finish_digest(digest.id, "failed", now=now)
+            continue
+        async with unit_of_work(ctx.db) as repo:
+            facts = await digest_facts(repo, ctx, row, due_at)
+        if await _send(ctx, row, digest.id, key, facts, now):
+            done += 1
+    return done

@@ -66,6 +66,11 @@ class Message:
     visibility: Visibility = Visibility.CHANNEL
     # Extra plain text for notifications and clients that cannot show rich layouts.
     fallback: str = field(default="")
+    # The claim key this message fulfils (a daily post, a reveal, a digest). Adapters
+    # attach it where the platform keeps it with the message, so that a process taking
+    # over an expired claim can find a send whose "delivered" mark a crash lost
+    # (``ChatAdapter.find_sent``). None for messages nobody claims.
+    key: str | None = None
 
     def plain_text(self) -> str:
         """Every part of the message as plain text, for logs, terminals and tests."""

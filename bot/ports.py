@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.events import ChannelAddress, MessageAddress, ThreadAddress
@@ -59,4 +60,21 @@ class ChatAdapter(Protocol):
 
     async def close_thread(self, thread: ThreadAddress) -> None:
         """Called after the reveal; platforms without thread state do nothing."""
+        ...
+
+    async def find_sent(
+        self,
+        channel: ChannelAddress,
+        key: str,
+        since: datetime,
+        *,
+        thread: ThreadAddress | None = None,
+    ) -> PostedRef | None:
+        """A message this bot sent since ``since`` carrying claim key ``key`` (see
+        ``Message.key``), in the channel or, given ``thread``, in that thread; None if
+        there is none. Recovery asks before it re-sends a claim whose sender died: the
+        window between a send and its mark is one no database can close.
+
+        Raises DeliveryError when the platform cannot be asked right now; the core then
+        leaves the claim for a later attempt rather than risk a second copy."""
         ...

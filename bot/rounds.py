@@ -6,8 +6,15 @@ conditional update from ``posted`` to ``revealed``. Only the process that wins s
 
 A tick posts to every due channel through ``post_due_all``: one transaction reads what
 selection needs and claims every post with one multi-row insert, the sends run
-concurrently, and the deliveries are marked in bulk. ``post_due`` does the same for one
-channel with the repository's per-channel queries; both obey the same rules.
+concurrently, and each delivery is marked as soon as the platform answers (``_Marks``).
+``post_due`` does the same for one channel with the repository's per-channel queries; both
+obey the same rules.
+
+A kill between a send and its mark is a window no database can close. Every claimed
+message therefore carries its claim key (``Message.key``), and recovery, which takes an
+expired claim over, first asks the platform for a message with that key sent since the
+claim began (``ChatAdapter.find_sent``) and marks it rather than sending a second one.
+The same holds for reveals (``reveal_key``) and digests (bot/digest.py).
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot import render
@@ -33,6 +40,7 @@ from bot.fanout import for_each, send_limit
 from bot.grading.learned import accept_reason
 from bot.lookahead import PickPlan
 from bot.messages import Message
+from bot.ports import DeliveryError, PostedRef
 from bot.schedule import local_date
 from bot.scoring import (
     Streak,
@@ -105,6 +113,11 @@ async def post_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
     return await send_question(ctx, row, post_id, question, now)
 
 
+def reveal_key(post: Post) -> str:
+    """The claim key a reveal's message carries: the post's, marked as its reveal."""
+    return f"{post.claim_key}:reveal"
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A daily post this process inserted and so must send."""
@@ -113,6 +126,7 @@ class Claimed:
     post_id: int
     question: Question
     late: bool
+    key: str
 
 
 async def post_due_all(
@@ -127,10 +141,11 @@ async def post_due_all(
 
     Claims go in chunks, and each chunk's sends start as soon as it is claimed, so the
     first posts go out while later channels are still being chosen and claimed; all the
-    sends share one limit on how many are in flight. Delivered posts are marked in bulk
-    once every chunk is claimed. Picks made ahead in ``plan`` are used where they still
-    hold. ``dispatched`` is set once every claimed post has begun sending (at once when
-    nothing is due, and also when the pass fails), while retries may still be waiting."""
+    sends share one limit on how many are in flight. Each delivered post is marked as
+    soon as the platform answers (see ``_Marks``). Picks made ahead in ``plan`` are used
+    where they still hold. ``dispatched`` is set once every claimed post has begun
+    sending (at once when nothing is due, and also when the pass fails), while retries
+    may still be waiting."""
     progress = _Dispatch(dispatched)
     try:
         due = [d for row in rows if (d := due_today(row, now)) is not None]
@@ -174,9 +189,7 @@ async def _claim_and_send(
     progress: _Dispatch,
 ) -> int:
     gate = asyncio.Semaphore(send_limit(ctx.adapter, ctx.concurrency))
-    # Marking waits while chunks are still being claimed: until then the event loop's
-    # time goes to getting every first post out (the lease still bounds the wait).
-    marks = _MarkBuffer(ctx, now, held=True)
+    marks = _Marks(ctx, now)
     sends: list[asyncio.Task[None]] = []
     try:
         for chunk in claim_chunks(len(due), CLAIM_CHUNK, LARGEST_CLAIM_CHUNK):
@@ -191,10 +204,9 @@ async def _claim_and_send(
                 )
     finally:
         # A claim that failed must not orphan the sends already under way.
-        marks.held = False
         progress.claims_done()
         outcomes = await asyncio.gather(*sends, return_exceptions=True)
-        await marks.flush()
+        await marks.close()
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             log.error("a daily fan-out chunk failed: %r", outcome)
@@ -241,51 +253,63 @@ async def claim_all(
         missed = choices.missed.get(d.row.channel.id)
         if missed is not None:
             log_missed(d.row.channel.id, missed)
-        claimed.append(Claimed(d.row, post_id, question, d.late(ctx, now)))
+        claimed.append(Claimed(d.row, post_id, question, d.late(ctx, now), d.claim_key))
     return claimed
 
 
-class _MarkBuffer:
-    """Deliveries waiting to be marked posted, written in bulk.
+class _Marks:
+    """Marks delivered posts ``posted`` as soon as the platform has answered for them.
 
-    Marked when a chunk's sends end, unless ``held``, and sooner whenever a quarter of the
-    lease has gone by: a delivered post left ``claimed`` past its lease would be sent again
-    by recovery.
+    One writer task writes back to back. A send that finishes while a write is under way
+    joins the next write, so under load the writes grow rather than multiply (a group
+    commit): nothing waits for the rest of the fan-out, and the sends never wait for the
+    database. A kill therefore loses only the marks of sends that finished during the
+    last write in flight, a handful, and recovery finds those on the platform by their
+    claim key instead of sending them again. (Marks used to wait for every chunk to be
+    claimed; one death then re-sent every post already out, in every channel.)
     """
 
-    def __init__(self, ctx: CoreContext, now: datetime, *, held: bool = False) -> None:
+    def __init__(self, ctx: CoreContext, now: datetime) -> None:
         self.ctx = ctx
         self.now = now
-        self.held = held
-        self.every = ctx.lease.total_seconds() / 4
         self.pending: list[Delivered] = []
         self.marked = 0
-        self.last_flush = time.monotonic()
-        self.lock = asyncio.Lock()
+        self.writes = 0
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._writer = asyncio.create_task(self._run())
 
-    async def add(self, delivered: Delivered) -> None:
+    def add(self, delivered: Delivered) -> None:
         self.pending.append(delivered)
-        if time.monotonic() - self.last_flush >= self.every and not self.lock.locked():
-            await self.flush()
+        self._wake.set()
 
-    async def settle(self) -> None:
-        """A chunk's sends have ended: mark what they delivered, unless held."""
-        if not self.held:
-            await self.flush()
+    async def close(self) -> None:
+        """Write what is still pending, then stop."""
+        self._closing = True
+        self._wake.set()
+        await self._writer
 
-    async def flush(self) -> None:
-        async with self.lock:
+    async def _run(self) -> None:
+        while True:
+            if not self.pending:
+                if self._closing:
+                    return
+                await self._wake.wait()
+                self._wake.clear()
+                continue
             batch, self.pending = self.pending, []
-            self.last_flush = time.monotonic()
-            if not batch:
-                return
-            try:
-                async with self.ctx.db.session() as session:
-                    await DailyClaims(session).mark_posted(batch, posted_at=self.now)
-            except Exception:
-                log.exception("marking %d delivered posts failed", len(batch))
-                return
-            self.marked += len(batch)
+            await self._write(batch)
+
+    async def _write(self, batch: list[Delivered]) -> None:
+        try:
+            async with self.ctx.db.session() as session:
+                await DailyClaims(session).mark_posted(batch, posted_at=self.now)
+        except Exception:
+            # They stay claimed: recovery finds them by their key when the lease runs out.
+            log.exception("marking %d delivered posts failed", len(batch))
+            return
+        self.marked += len(batch)
+        self.writes += 1
 
 
 async def send_all(
@@ -293,7 +317,7 @@ async def send_all(
     claimed: Sequence[Claimed],
     now: datetime,
     limit: asyncio.Semaphore,
-    marks: _MarkBuffer,
+    marks: _Marks,
     progress: _Dispatch,
 ) -> None:
     """Send the claimed posts concurrently and hand the delivered ones to ``marks``."""
@@ -309,24 +333,33 @@ async def send_all(
                 "channel %s: fan-out ran past the lease; left to recovery", post.row.channel.id
             )
             return False
-        delivered = await deliver(ctx, post.row, post.post_id, post.question, post.late, now)
+        delivered = await deliver(
+            ctx, post.row, post.post_id, post.question, post.late, now, key=post.key
+        )
         if delivered is None:
             return False
-        await marks.add(delivered)
+        marks.add(delivered)
         return True
 
     await for_each(claimed, send, limit=limit, what="daily post")
-    await marks.settle()
 
 
 async def deliver(
-    ctx: CoreContext, row: ChannelRow, post_id: int, question: Question, late: bool, now: datetime
+    ctx: CoreContext,
+    row: ChannelRow,
+    post_id: int,
+    question: Question,
+    late: bool,
+    now: datetime,
+    *,
+    key: str,
 ) -> Delivered | None:
     """Send a claimed question; what to record, or None when the platform refused it."""
     reveal_at = now + timedelta(minutes=row.channel.reveal_after_minutes)
     message = render.question_post(
         question, post_id=post_id, deadline=reveal_at, zone=channel_zone(row.channel), late=late
     )
+    message = replace(message, key=key)
     try:
         ref = await ctx.adapter.post(address_of(row), message, open_thread=True)
     except Exception:
@@ -342,8 +375,9 @@ async def send_question(
     """Send a claimed question; True once it is delivered and recorded."""
     async with unit_of_work(ctx.db) as repo:
         post = await repo.get_post(post_id)
-        late = bool(post and post.late)
-    delivered = await deliver(ctx, row, post_id, question, late, now)
+    if post is None:
+        return False
+    delivered = await deliver(ctx, row, post_id, question, post.late, now, key=post.claim_key)
     if delivered is None:
         return False
     async with unit_of_work(ctx.db) as repo:
@@ -469,55 +503,122 @@ async def _advance_streaks(repo: Repository, row: ChannelRow, answered: set[int]
         stored.run, stored.freezes_used = state.run, state.freezes_used
 
 
+def reveal_thread(row: ChannelRow, post: Post) -> ThreadAddress:
+    return ThreadAddress(address_of(row), post.thread_ref or post.message_ref or "")
+
+
 async def send_reveal(ctx: CoreContext, row: ChannelRow, post: Post, message: Message) -> None:
-    thread = ThreadAddress(address_of(row), post.thread_ref or post.message_ref or "")
+    thread = reveal_thread(row, post)
     try:
-        ref = await ctx.adapter.reply_in_thread(thread, message)
+        ref = await ctx.adapter.reply_in_thread(thread, replace(message, key=reveal_key(post)))
     except Exception:
         log.exception("post %s: sending the reveal failed; will retry", post.id)
         return
+    await _finish_reveal(ctx, post, thread, ref)
+
+
+async def _finish_reveal(ctx: CoreContext, post: Post, thread: ThreadAddress, ref: str) -> None:
+    # Marked before the thread is closed: the mark is what stops a second reveal.
+    async with unit_of_work(ctx.db) as repo:
+        await repo.set_post_state(post.id, "revealed", reveal_message_ref=ref, lease_until=None)
     try:
         await ctx.adapter.close_thread(thread)
     except Exception:
         log.exception("post %s: closing the thread failed", post.id)
-    async with unit_of_work(ctx.db) as repo:
-        await repo.set_post_state(post.id, "revealed", reveal_message_ref=ref, lease_until=None)
 
 
-async def recover_stalled(ctx: CoreContext, now: datetime) -> None:
-    """Retry posts and reveals whose sender died or failed, once their lease has run out."""
+async def recover_stalled(ctx: CoreContext, now: datetime) -> int:
+    """Finish posts and reveals whose sender died or failed, once their lease has run out;
+    count those finished. Each is taken over by a compare-and-set on its lease, so they can
+    go concurrently: after a kill mid fan-out there is one per channel to check."""
     async with unit_of_work(ctx.db) as repo:
         stalled = await repo.stalled_posts(now)
-    for post in stalled:
-        async with unit_of_work(ctx.db) as repo:
-            if not await repo.take_lease(
-                post.id,
-                owner=ctx.instance_id,
-                old_lease=post.lease_until,
-                new_lease=now + ctx.lease,
-            ):
-                continue
-            row = await repo.channel_row(post.channel_id)
-            if (
-                post.state == "claimed"
-                and local_date(now, channel_zone(row.channel)) > post.local_date
-            ):
-                await repo.set_post_state(post.id, "failed", lease_until=None)
-                log.error("post %s was never delivered on %s; given up", post.id, post.local_date)
-                continue
-        question = ctx.bank.get(post.question_id)
-        if question is None:
-            continue
-        try:
-            if post.state == "claimed":
-                await send_question(ctx, row, post.id, question, now)
-            else:
-                await resend_reveal(ctx, row, post, question)
-        except Exception:
-            log.exception("post %s: recovery failed", post.id)
+    return await for_each(
+        stalled,
+        lambda post: _recover(ctx, post, now),
+        limit=send_limit(ctx.adapter, ctx.concurrency),
+        what="recovery",
+    )
+
+
+async def _recover(ctx: CoreContext, post: Post, now: datetime) -> bool:
+    async with unit_of_work(ctx.db) as repo:
+        if not await repo.take_lease(
+            post.id,
+            owner=ctx.instance_id,
+            old_lease=post.lease_until,
+            new_lease=now + ctx.lease,
+        ):
+            return False
+        row = await repo.channel_row(post.channel_id)
+    question = ctx.bank.get(post.question_id)
+    if row is None or question is None:
+        return False
+    try:
+        if post.state != "claimed":
+            await resend_reveal(ctx, row, post, question)
+            return True
+        if local_date(now, channel_zone(row.channel)) > post.local_date:
+            return await _give_up_unless_found(ctx, row, post)
+        return await recover_post(ctx, row, post, question, now)
+    except DeliveryError as exc:
+        # Not knowing whether it went out, we keep the lease and ask again next time.
+        log.warning("post %s: could not check what was sent (%s); will retry", post.id, exc)
+        return False
+
+
+async def _give_up_unless_found(ctx: CoreContext, row: ChannelRow, post: Post) -> bool:
+    """A claim from an earlier day is not sent any more; but if it went out, it counts."""
+    try:
+        found = await ctx.adapter.find_sent(address_of(row), post.claim_key, post.created_at)
+    except DeliveryError as exc:
+        # Nothing will be sent either way; a channel we cannot read must not keep it open.
+        log.warning("post %s: could not check what was sent (%s)", post.id, exc)
+        found = None
+    if found is not None:
+        log.info("post %s: found on the platform as %s; marked", post.id, found)
+        await _mark_found(ctx, row, post, found)
+        return True
+    async with unit_of_work(ctx.db) as repo:
+        await repo.set_post_state(post.id, "failed", lease_until=None)
+    log.error("post %s was never delivered on %s; given up", post.id, post.local_date)
+    return False
+
+
+async def recover_post(
+    ctx: CoreContext, row: ChannelRow, post: Post, question: Question, now: datetime
+) -> bool:
+    """Send a question whose sender died or failed, unless the platform has it already."""
+    found = await ctx.adapter.find_sent(address_of(row), post.claim_key, post.created_at)
+    if found is None:
+        return await send_question(ctx, row, post.id, question, now)
+    log.info("post %s: found on the platform as %s; marked, not sent again", post.id, found)
+    await _mark_found(ctx, row, post, found)
+    return True
+
+
+async def _mark_found(ctx: CoreContext, row: ChannelRow, post: Post, found: PostedRef) -> None:
+    # The claim's instant stands for the send's: the claimer sent within its lease.
+    reveal_at = post.created_at + timedelta(minutes=row.channel.reveal_after_minutes)
+    async with unit_of_work(ctx.db) as repo:
+        await repo.mark_posted(
+            post.id,
+            message_ref=found.message_id,
+            thread_ref=found.thread_id,
+            posted_at=post.created_at,
+            reveal_at=reveal_at,
+        )
 
 
 async def resend_reveal(ctx: CoreContext, row: ChannelRow, post: Post, question: Question) -> None:
+    """Send a reveal whose sender died or failed, unless the thread has it already."""
+    thread = reveal_thread(row, post)
+    since = post.revealed_at or post.created_at
+    found = await ctx.adapter.find_sent(thread.channel, reveal_key(post), since, thread=thread)
+    if found is not None:
+        log.info("post %s: reveal found as %s; marked, not sent again", post.id, found)
+        await _finish_reveal(ctx, post, thread, found.message_id)
+        return
     async with unit_of_work(ctx.db) as repo:
         answers = await repo.answers_for_post(post.id)
     await send_reveal(ctx, row, post, reveal_message(question, answers))

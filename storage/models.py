@@ -227,8 +227,10 @@ class Digest(Base):
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
     iso_year: Mapped[int] = mapped_column(Integer)
     iso_week: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(16))  # claimed | posted | failed
+    state: Mapped[str] = mapped_column(String(16))  # claimed | posted | empty | failed
     claim_owner: Mapped[str] = mapped_column(String(64), default="")
+    # A claim whose lease ran out with the digest still unsent is taken over by recovery.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     message_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)

@@ -831,7 +831,14 @@ class Repository:
     # --- digests ----------------------------------------------------------------------
 
     async def claim_digest(
-        self, channel_id: int, iso_year: int, iso_week: int, *, owner: str, now: datetime
+        self,
+        channel_id: int,
+        iso_year: int,
+        iso_week: int,
+        *,
+        owner: str,
+        now: datetime,
+        lease_until: datetime | None = None,
     ) -> int | None:
         values = {
             "channel_id": channel_id,
@@ -839,6 +846,7 @@ class Repository:
             "iso_week": iso_week,
             "state": "claimed",
             "claim_owner": owner,
+            "lease_until": lease_until,
             "created_at": now,
         }
         return await insert_ignore(
@@ -861,5 +869,30 @@ class Repository:
         await self.session.execute(
             update(Digest)
             .where(Digest.id == digest_id)
-            .values(state=state, posted_at=now, message_ref=message_ref)
+            .values(state=state, posted_at=now, message_ref=message_ref, lease_until=None)
         )
+
+    async def stalled_digests(self, now: datetime) -> list[Digest]:
+        """Claimed digests whose lease ran out before they were marked sent."""
+        return list(
+            await self.session.scalars(
+                select(Digest)
+                .where(Digest.state == "claimed", Digest.lease_until < now)
+                .order_by(Digest.id)
+            )
+        )
+
+    async def take_digest_lease(
+        self, digest_id: int, *, owner: str, old_lease: datetime, new_lease: datetime
+    ) -> bool:
+        """Take over an expired digest claim; the compare-and-set lets one process win."""
+        result = await self.session.execute(
+            update(Digest)
+            .where(
+                Digest.id == digest_id,
+                Digest.state == "claimed",
+                Digest.lease_until == old_lease,
+            )
+            .values(claim_owner=owner, lease_until=new_lease)
+        )
+        return result.rowcount == 1

@@ -363,39 +363,6 @@ async def test_a_tick_collects_rarely_and_the_thresholds_come_back_after(db_url,
         await h.close()
 
 
-async def test_marking_waits_until_every_chunk_is_claimed(db_url, monkeypatch):
-    """Bookkeeping never competes with the claims that get the first posts out; every
-    delivered post is still marked by the end of the tick."""
-    monkeypatch.setattr(rounds, "CLAIM_CHUNK", 3)
-    h = await make_harness(db_url, MONDAY_6AM)
-    try:
-        await h.subscribe_all(ADMIN, channel_names(9))
-        events: list[tuple[str, int]] = []
-        real_claim_all, real_mark = rounds.claim_all, DailyClaims.mark_posted
-
-        async def recording_claim_all(ctx, due, now, **options):
-            claimed = await real_claim_all(ctx, due, now, **options)
-            events.append(("claim", len(claimed)))
-            for _ in range(5):  # the first chunks' sends finish meanwhile
-                await asyncio.sleep(0)
-            return claimed
-
-        async def recording_mark(queries, delivered, *, posted_at):
-            events.append(("mark", len(delivered)))
-            await real_mark(queries, delivered, posted_at=posted_at)
-
-        monkeypatch.setattr(rounds, "claim_all", recording_claim_all)
-        monkeypatch.setattr(DailyClaims, "mark_posted", recording_mark)
-        h.clock.set(MONDAY_9AM)
-        assert (await h.core.tick()).posted == 9
-        kinds = [kind for kind, _ in events]
-        assert kinds.index("mark") > len(kinds) - 1 - kinds[::-1].index("claim")
-        assert sum(n for kind, n in events if kind == "mark") == 9
-        assert {p.state for p in await stored_posts(h)} == {"posted"}
-    finally:
-        await h.close()
-
-
 async def test_reveals_go_out_while_a_post_waits_out_a_rate_limit(db_url, monkeypatch):
     """At 17:00 one channel's reveal and another's post fall due together; the post is
     held up (as by a 429's Retry-After) and the reveal does not wait for it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from datetime import datetime
 from typing import TextIO
 
 from adapters.console.render import to_text
@@ -33,6 +34,8 @@ class ConsoleAdapter:
         # Set when the reader went away (`mlq demo | head`): nothing more can be shown, so
         # output is dropped rather than failing the send, which the core would retry forever.
         self.closed = False
+        # Claim key -> where that message went: the terminal's own record of what it showed.
+        self._keyed: dict[str, PostedRef] = {}
 
     def say(self, text: str) -> None:
         """Print a line, unless the output is closed; then note it and drop the text."""
@@ -59,11 +62,28 @@ class ConsoleAdapter:
         if open_thread:
             self.open_thread = message_id
         self._print(to_text(message, color=self.color))
-        return PostedRef(message_id, message_id)
+        ref = PostedRef(message_id, message_id)
+        if message.key is not None:
+            self._keyed[message.key] = ref
+        return ref
 
     async def reply_in_thread(self, thread: ThreadAddress, message: Message) -> str:
         self._print(to_text(message, color=self.color).replace("\n", "\n  | "))
-        return self.new_message_id()
+        message_id = self.new_message_id()
+        if message.key is not None:
+            self._keyed[message.key] = PostedRef(message_id, thread.thread_id)
+        return message_id
+
+    async def find_sent(
+        self,
+        channel: ChannelAddress,
+        key: str,
+        since: datetime,
+        *,
+        thread: ThreadAddress | None = None,
+    ) -> PostedRef | None:
+        """A terminal session is one process: it can only find what it printed itself."""
+        return self._keyed.get(key)
 
     async def react(self, message: MessageAddress, reaction: Reaction) -> None:
         self._print(f"  {REACTION_TEXT[reaction]}")

@@ -7,9 +7,11 @@ goes on with the next channel; retrying is the core's job, from database state.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from types import MappingProxyType
 
 import discord
@@ -25,6 +27,18 @@ log = logging.getLogger("mlq.discord")
 # Threads archive themselves after a day without messages; mlq archives them at the
 # reveal anyway, so this only matters if the bot is offline then.
 AUTO_ARCHIVE_MINUTES = 1440
+# Our clock and Discord's may disagree; the search starts this much before the claim did.
+CLOCK_SKEW = timedelta(minutes=5)
+HISTORY_LIMIT = 200
+
+
+def claim_nonce(key: str | None) -> str | None:
+    """The message nonce for a claim key. Discord takes at most 25 characters, and with
+    ``enforce_nonce`` (discord.py sets it with every nonce) a second send with the same
+    nonce from the bot within a few minutes returns the first message instead of posting."""
+    if key is None:
+        return None
+    return "mlq" + hashlib.blake2b(key.encode(), digest_size=11).hexdigest()
 
 
 @contextmanager
@@ -51,12 +65,15 @@ DISCORD_ERRORS = (discord.HTTPException, discord.RateLimited, discord.ClientExce
 
 
 async def send_rendered(
-    target: discord.abc.Messageable, parts: list[outbound.Rendered]
+    target: discord.abc.Messageable, parts: list[outbound.Rendered], *, nonce: str | None = None
 ) -> list[discord.Message]:
+    """Send the parts in order; ``nonce`` goes on the first, the one the core records."""
     sent = []
-    for part in parts:
+    for index, part in enumerate(parts):
         view = view_for(part.buttons)
-        kwargs = {"view": view} if view is not None else {}
+        kwargs: dict[str, object] = {"view": view} if view is not None else {}
+        if nonce is not None and index == 0:
+            kwargs["nonce"] = nonce
         sent.append(
             await target.send(
                 content=part.content,
@@ -110,7 +127,7 @@ class DiscordAdapter:
             target = await self.channel(int(channel.channel))
             if not isinstance(target, discord.abc.Messageable):
                 raise DeliveryError(f"channel {channel.channel} cannot hold messages")
-            first = (await send_rendered(target, parts[:1]))[0]
+            first = (await send_rendered(target, parts[:1], nonce=claim_nonce(message.key)))[0]
         thread_id = first.id
         if open_thread:
             thread_id = await self._open_thread(first, message, parts[1:])
@@ -142,10 +159,56 @@ class DiscordAdapter:
         target = self._messageable(int(thread.thread_id), thread.channel.workspace)
         parts = outbound.render(message)
         with delivery(f"replying in thread {thread.thread_id}"):
-            [first] = await send_rendered(target, parts[:1])
+            [first] = await send_rendered(target, parts[:1], nonce=claim_nonce(message.key))
         if parts[1:]:
             await send_continuations(target, parts[1:])
         return str(first.id)
+
+    async def find_sent(
+        self,
+        channel: ChannelAddress,
+        key: str,
+        since: datetime,
+        *,
+        thread: ThreadAddress | None = None,
+    ) -> PostedRef | None:
+        """A message of the bot's carrying the key's nonce since ``since``.
+
+        Discord keeps a nonce only in the create answer and the gateway's MESSAGE_CREATE,
+        not in stored history, so this looks first in the client's message cache (every
+        process on the token sees the gateway events, the dead sender's included), then in
+        the channel's recent history in case a message there does carry it. Past both, a
+        re-send still meets ``enforce_nonce`` while Discord remembers the nonce (a few
+        minutes). A channel we may not read is reported as nothing found, so the post is
+        not held back for ever; the nonce still guards the re-send."""
+        nonce = claim_nonce(key)
+        where = int(thread.thread_id if thread is not None else channel.channel)
+        after = since - CLOCK_SKEW
+        me = self.client.user
+        mine = [
+            m
+            for m in self.client.cached_messages
+            if m.channel.id == where and me is not None and m.author.id == me.id
+        ]
+        for found in mine:
+            if str(found.nonce) == nonce and found.created_at >= after:
+                return self._ref(found, thread)
+        with delivery(f"reading the history of {where}"):
+            target = self._messageable(where, channel.workspace)
+            try:
+                async for found in target.history(limit=HISTORY_LIMIT, after=after):
+                    if me is not None and found.author.id == me.id and str(found.nonce) == nonce:
+                        return self._ref(found, thread)
+            except discord.Forbidden:
+                log.warning("cannot read the history of %s to check for %s", where, key)
+        return None
+
+    @staticmethod
+    def _ref(found: discord.Message, thread: ThreadAddress | None) -> PostedRef:
+        if thread is not None:
+            return PostedRef(str(found.id), thread.thread_id)
+        # A question's thread, started from the message, has the message's id.
+        return PostedRef(str(found.id), str(found.id))
 
     async def react(self, message: MessageAddress, reaction: Reaction) -> None:
         where = int(message.thread_id or message.channel.channel)

@@ -48,16 +48,45 @@ class MemoryAdapter:
     ) -> PostedRef:
         self._check(channel)
         message_id = self._next_id()
-        if self.clock is not None:
-            self.posted_at[message_id] = self.clock.now()
+        self._stamp(message_id)
         self.sent.append(Sent("post", channel, message, message_id, thread_id=message_id))
         return PostedRef(message_id, message_id)
 
     async def reply_in_thread(self, thread: ThreadAddress, message: Message) -> str:
         self._check(thread.channel)
         message_id = self._next_id()
+        self._stamp(message_id)
         self.sent.append(Sent("thread", thread.channel, message, message_id, thread.thread_id))
         return message_id
+
+    def _stamp(self, message_id: str) -> None:
+        if self.clock is not None:
+            self.posted_at[message_id] = self.clock.now()
+
+    async def find_sent(
+        self,
+        channel: ChannelAddress,
+        key: str,
+        since: datetime,
+        *,
+        thread: ThreadAddress | None = None,
+    ) -> PostedRef | None:
+        """What was recorded with ``key`` (messages sent without a clock count as recent)."""
+        verb = "thread" if thread is not None else "post"
+        for sent in self.sent:
+            if (
+                sent.verb != verb
+                or sent.message is None
+                or sent.message.key != key
+                or sent.channel != channel
+                or (thread is not None and sent.thread_id != thread.thread_id)
+            ):
+                continue
+            at = self.posted_at.get(sent.ref or "")
+            if at is not None and at < since:
+                continue
+            return PostedRef(sent.ref or "", sent.thread_id or sent.ref or "")
+        return None
 
     async def react(self, message: MessageAddress, reaction: Reaction) -> None:
         self.sent.append(

@@ -8,6 +8,7 @@ handlers cover 429, 5xx and dropped connections) with the token of the workspace
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -32,6 +33,29 @@ EMOJI = {
 # chat.postEphemeral errors after which a direct message is the way to reach the person.
 _EPHEMERAL_FALLBACK = {"not_in_channel", "channel_not_found", "user_not_in_channel"}
 _NOT_A_PROBLEM = {"already_reacted"}
+# Message metadata (https://docs.slack.dev/messaging/message-metadata) carries the claim key
+# of what the bot posts, so recovery can find a post whose mark a crash lost.
+CLAIM_EVENT_TYPE = "mlq_claim"
+# Our clock and Slack's may disagree; the search starts this much before the claim did.
+CLOCK_SKEW_SECONDS = 300
+HISTORY_PAGE = 200
+HISTORY_PAGES = 10
+
+
+def claim_metadata(key: str | None) -> dict[str, Any] | None:
+    if key is None:
+        return None
+    return {"event_type": CLAIM_EVENT_TYPE, "event_payload": {"key": key}}
+
+
+def claim_key_of(message: dict[str, Any]) -> str | None:
+    """The claim key a message from conversations.history / .replies carries, if any."""
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != CLAIM_EVENT_TYPE:
+        return None
+    payload = metadata.get("event_payload")
+    key = payload.get("key") if isinstance(payload, dict) else None
+    return key if isinstance(key, str) else None
 
 
 def _error_code(exc: SlackApiError) -> str:
@@ -104,15 +128,63 @@ class SlackAdapter:
         self, channel: ChannelAddress, message: Message, *, open_thread: bool = False
     ) -> PostedRef:
         # In Slack any message can start a thread: replies carry the parent's ts.
-        ts = await self._post_message(channel, render(message))
+        ts = await self._post_message(
+            channel, render(message), metadata=claim_metadata(message.key)
+        )
         return PostedRef(ts, ts)
 
     async def reply_in_thread(self, thread: ThreadAddress, message: Message) -> str:
         # The reveal is news for the whole channel, so it is also shown there.
         broadcast = True if message.kind == MessageKind.REVEAL else None
         return await self._post_message(
-            thread.channel, render(message), thread_ts=thread.thread_id, reply_broadcast=broadcast
+            thread.channel,
+            render(message),
+            thread_ts=thread.thread_id,
+            reply_broadcast=broadcast,
+            metadata=claim_metadata(message.key),
         )
+
+    async def find_sent(
+        self,
+        channel: ChannelAddress,
+        key: str,
+        since: datetime,
+        *,
+        thread: ThreadAddress | None = None,
+    ) -> PostedRef | None:
+        """Look through the channel's history (or the thread's replies) since ``since`` for
+        a message whose metadata carries ``key``. ``include_all_metadata`` is what makes
+        Slack return the metadata's payload. Needs the history scopes mlq already has for
+        thread replies (channels:history, groups:history)."""
+        params: dict[str, Any] = {
+            "channel": channel.channel,
+            "oldest": f"{max(0.0, since.timestamp() - CLOCK_SKEW_SECONDS):.6f}",
+            "include_all_metadata": True,
+            "limit": HISTORY_PAGE,
+        }
+        method = "conversations.history"
+        if thread is not None:
+            method = "conversations.replies"
+            params["ts"] = thread.thread_id
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            try:
+                data = await self.call(channel.workspace, method, cursor=cursor, **params)
+            except SlackApiError as exc:
+                if _error_code(exc) == "thread_not_found":
+                    return None  # the question was deleted, and with it any reply
+                raise DeliveryError(f"{method}: {_error_code(exc)}") from exc
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise DeliveryError(f"{method}: {type(exc).__name__}") from exc
+            for found in data.get("messages") or []:
+                if isinstance(found, dict) and claim_key_of(found) == key:
+                    ts = str(found.get("ts") or "")
+                    return PostedRef(ts, str(found.get("thread_ts") or ts))
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if not data.get("has_more") or not cursor:
+                return None
+        # Not searched to the end: better to wait for a later attempt than to post twice.
+        raise DeliveryError(f"{method}: more than {HISTORY_PAGES} pages since the claim")
 
     async def react(self, message: MessageAddress, reaction: Reaction) -> None:
         try:

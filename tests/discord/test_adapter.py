@@ -60,12 +60,12 @@ async def test_a_failed_continuation_does_not_fail_the_reply(
     real = adapter_module.send_rendered
     calls = 0
 
-    async def second_send_fails(target, parts):  # type: ignore[no-untyped-def]
+    async def second_send_fails(target, parts, **options):  # type: ignore[no-untyped-def]
         nonlocal calls
         calls += 1
         if calls == 2:
             raise discord.HTTPException(FakeResponse(), "Service unavailable")
-        return await real(target, parts)
+        return await real(target, parts, **options)
 
     monkeypatch.setattr(adapter_module, "send_rendered", second_send_fails)
     first_id = await server.mlq.adapter.reply_in_thread(thread, LONG)

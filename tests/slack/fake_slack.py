@@ -5,6 +5,15 @@ a ``Retry-After``, a 5xx, or ``ok: false`` with an error code. It can also enfor
 one-message-a-second-per-channel limit on ``chat.postMessage`` (answering 429 when a
 channel is posted to too soon) and inject 429s into chosen channels, for the fan-out
 benchmark. Everything the SDKs see is what real Slack sends in shape, not in content.
+
+Posted messages are kept per channel, with their message metadata, and read back by
+``conversations.history`` and ``conversations.replies`` as Slack documents them: newest
+first (replies: parent, then oldest first), ``oldest``/``latest`` exclusive unless
+``inclusive``, ``limit`` and cursor paging with ``has_more`` and
+``response_metadata.next_cursor``, thread replies only in their thread unless broadcast
+(subtype ``thread_broadcast``), and the metadata's ``event_payload`` only with
+``include_all_metadata``. Given a ``clock`` (seconds since the epoch), message ts values
+follow it, so ``oldest`` means a time; without one they count up from 1,700,000,000.
 """
 
 from __future__ import annotations
@@ -66,6 +75,8 @@ class FakeSlack:
         inject_429: Callable[[str, int], float | None] | None = None,
         auto_users: bool = False,
         record: bool = True,
+        clock: Callable[[], float] | None = None,
+        on_post: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url id, body)
@@ -86,6 +97,11 @@ class FakeSlack:
         self._not_before: dict[str, float] = {}  # a 429 said: not before this instant
         self._attempts: dict[str, int] = defaultdict(int)
         self._ts = itertools.count(1)
+        self.clock = clock
+        self.on_post = on_post  # sees each accepted chat.postMessage before it is answered
+        self._last_micros = 0
+        # (team id, channel) -> messages in the order posted (so in ts order)
+        self.messages: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         self._reactions: set[tuple[str, str, str]] = set()
         self._views = itertools.count(1)
         self._envelopes = itertools.count(1)
@@ -229,7 +245,15 @@ class FakeSlack:
 
     def _next_ts(self) -> str:
         n = next(self._ts)
-        return f"{1_700_000_000 + n // 1_000_000}.{n % 1_000_000:06d}"
+        if self.clock is None:
+            return f"{1_700_000_000 + n // 1_000_000}.{n % 1_000_000:06d}"
+        micros = max(int(self.clock() * 1_000_000), self._last_micros + 1)
+        self._last_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def channel_messages(self, team_id: str, channel: str) -> list[dict[str, Any]]:
+        """Everything posted in the channel, threads included, oldest first."""
+        return list(self.messages.get((team_id, channel), []))
 
     async def _m_auth_test(self, params: dict[str, Any], team: Team) -> Any:
         return _ok(
@@ -262,11 +286,48 @@ class FakeSlack:
         self._last_post[key] = now
         self.posts_per_channel[key] += 1
         ts = self._next_ts()
-        message = {"type": "message", "ts": ts, "user": team.bot_user_id}
+        message: dict[str, Any] = {
+            "type": "message",
+            "ts": ts,
+            "user": team.bot_user_id,
+            "bot_id": team.bot_id,
+            "app_id": "A0MLQ",
+        }
         message["text"] = params.get("text")
         if params.get("thread_ts"):
             message["thread_ts"] = params["thread_ts"]
+            if _truthy(params.get("reply_broadcast")):
+                message["subtype"] = "thread_broadcast"
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):  # form-encoded requests carry it as JSON text
+            metadata = json.loads(metadata)
+        if isinstance(metadata, dict):
+            message["metadata"] = metadata
+        self.messages[(team.team_id, channel)].append(message)
+        if self.on_post is not None:
+            self.on_post(message)
         return _ok(channel=channel, ts=ts, message=message)
+
+    async def _m_conversations_history(self, params: dict[str, Any], team: Team) -> Any:
+        channel = str(params.get("channel") or "")
+        if not channel:
+            return _ok(False, error="channel_not_found")
+        # The channel's timeline: top-level messages and thread replies sent to it too.
+        timeline = [
+            m
+            for m in self.messages.get((team.team_id, channel), [])
+            if m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast"
+        ]
+        return _page(params, _window(params, timeline)[::-1])
+
+    async def _m_conversations_replies(self, params: dict[str, Any], team: Team) -> Any:
+        channel, parent_ts = str(params.get("channel") or ""), str(params.get("ts") or "")
+        stored = self.messages.get((team.team_id, channel), [])
+        parent = next((m for m in stored if m["ts"] == parent_ts), None)
+        if parent is None:
+            return _ok(False, error="thread_not_found")
+        replies = [m for m in stored if m.get("thread_ts") == parent_ts and m is not parent]
+        return _page(params, [parent, *_window(params, replies)])
 
     async def _m_chat_postEphemeral(self, params: dict[str, Any], team: Team) -> dict[str, Any]:
         if params.get("channel") in self.not_in_channel:
@@ -397,3 +458,34 @@ def _header_seconds(seconds: float) -> str:
 
 def _ok(ok: bool = True, **fields: Any) -> dict[str, Any]:
     return {"ok": ok, **fields}
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _window(params: dict[str, Any], messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages between ``oldest`` and ``latest``, both exclusive unless ``inclusive``."""
+    oldest = float(params.get("oldest") or 0)
+    latest = float(params["latest"]) if params.get("latest") else math.inf
+    if _truthy(params.get("inclusive")):
+        return [m for m in messages if oldest <= float(m["ts"]) <= latest]
+    return [m for m in messages if oldest < float(m["ts"]) < latest]
+
+
+def _page(params: dict[str, Any], ordered: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of ``ordered`` after ``cursor``; metadata payloads only when asked for."""
+    limit = min(max(int(params.get("limit") or 100), 1), 999)
+    start = int(base64.b64decode(params["cursor"]).decode()) if params.get("cursor") else 0
+    page = ordered[start : start + limit]
+    if not _truthy(params.get("include_all_metadata")):
+        page = [_without_payload(m) for m in page]
+    more = start + limit < len(ordered)
+    cursor = base64.b64encode(str(start + limit).encode()).decode() if more else ""
+    return _ok(messages=page, has_more=more, response_metadata={"next_cursor": cursor})
+
+
+def _without_payload(message: dict[str, Any]) -> dict[str, Any]:
+    if "metadata" not in message:
+        return message
+    return {**message, "metadata": {"event_type": message["metadata"].get("event_type")}}

@@ -1,0 +1,238 @@
+"""Two real ``mlq run --platform slack --mode http`` processes on one database, against the
+fake Slack Web API on loopback: the one posting a 50-channel fan-out is killed with SIGKILL
+when its 20th post reaches Slack, and the survivor finishes the fan-out with exactly one
+post per channel; likewise for one killed at its third of ten reveals. Leases and ticks are
+shortened through settings so this takes seconds.
+
+The waits below wait for a state (all 50 posted), with a generous bound; no assertion
+depends on how long anything took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import func, select
+
+from adapters.memory import MemoryAdapter
+from adapters.slack.adapter import SlackAdapter, claim_key_of
+from adapters.slack.pacing import ChannelPacer
+from adapters.slack.tokens import SingleToken
+from bot.clock import ManualClock
+from bot.events import ChannelAddress, CommandInvoked
+from storage.models import Post
+from tests.harness import ADMIN, channel_names, make_core
+from tests.slack import payloads
+from tests.slack.fake_slack import FakeSlack
+
+TOKEN = "xoxb-replicas"
+CHANNELS = channel_names(50)
+KILL_AT = 20
+LEASE_SECONDS = 4
+WAIT_BOUND = 90.0  # seconds; a bound on waiting for a state, not a timing expectation
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_replica(name: str, db_url: str, fake: FakeSlack, logs: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MLQ_"))}
+    env.update(
+        MLQ_DATABASE_URL=db_url,
+        MLQ_INSTANCE_ID=name,
+        MLQ_TICK_SECONDS="1",
+        MLQ_LEASE_SECONDS=str(LEASE_SECONDS),
+        MLQ_LOG_LEVEL="INFO",
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=payloads.SECRET,
+        SLACK_API_URL=fake.api_url,
+    )
+    mlq = Path(sys.executable).with_name("mlq")
+    return subprocess.Popen(
+        [str(mlq), "run", "--platform", "slack", "--mode", "http", "--port", str(free_port())],
+        env=env,
+        cwd=logs.parent,  # no stray .env
+        stdout=logs.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def seed(db_url: str, now: datetime) -> None:
+    """50 Slack channels whose daily post is due this minute, every day of the week."""
+    core = make_core(db_url, MemoryAdapter("slack"), ManualClock(now))
+    try:
+        for channel in CHANNELS:
+            where = ChannelAddress("slack", "T1", channel)
+            await core.dispatch(CommandInvoked(where, ADMIN, "subscribe"))
+            await core.dispatch(CommandInvoked(where, ADMIN, f"schedule {now:%H:%M} UTC mon-sun"))
+    finally:
+        await core.ctx.db.dispose()
+
+
+async def seed_posted(db_url: str, fake: FakeSlack, at: datetime, channels: list[str]) -> None:
+    """Channels whose question was posted (through the fake) at ``at``, revealed 5 min on."""
+    async with aiohttp.ClientSession() as session:
+        client = AsyncWebClient(base_url=fake.api_url, session=session)
+        adapter = SlackAdapter(client, SingleToken(TOKEN), pacer=ChannelPacer(interval=0.0))
+        core = make_core(db_url, adapter, ManualClock(at))
+        try:
+            for channel in channels:
+                where = ChannelAddress("slack", "T1", channel)
+                for command in ("subscribe", f"schedule {at:%H:%M} UTC mon-sun", "reveal-after 5m"):
+                    await core.dispatch(CommandInvoked(where, ADMIN, command))
+            assert (await core.tick()).posted == len(channels)
+        finally:
+            await core.ctx.db.dispose()
+
+
+async def post_states(db_url: str, *, revealed_with_ref: bool = False) -> Counter[str]:
+    core = make_core(db_url, MemoryAdapter("slack"), ManualClock(datetime.now(UTC)))
+    try:
+        async with core.ctx.db.reading() as session:
+            query = select(Post.state, func.count()).group_by(Post.state)
+            if revealed_with_ref:
+                query = query.where(Post.reveal_message_ref.is_not(None))
+            rows = await session.execute(query)
+            return Counter(dict(rows.all()))
+    finally:
+        await core.ctx.db.dispose()
+
+
+async def stop_all(*processes: subprocess.Popen | None) -> None:
+    for process in processes:
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                await asyncio.to_thread(process.wait, 15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+async def wait_for(condition: Any, what: str) -> None:
+    deadline = time.monotonic() + WAIT_BOUND
+    while not await condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        await asyncio.sleep(0.2)
+
+
+async def test_a_replica_killed_mid_fan_out_leaves_one_post_per_channel(
+    db_url: str, tmp_path: Path
+):
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    if now.hour == 23 and now.minute >= 58:  # the post's local day must not turn meanwhile
+        await asyncio.sleep(150)
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+    await seed(db_url, now)
+    doomed: subprocess.Popen | None = None
+    killed = asyncio.Event()
+
+    def kill_at_twentieth(message: dict[str, Any]) -> None:
+        # Called as the 20th post is stored, before Slack answers it: the sender dies
+        # without ever learning that it went out, as do the posts already in flight.
+        if doomed is not None and len(posted()) == KILL_AT and not killed.is_set():
+            doomed.send_signal(signal.SIGKILL)
+            killed.set()
+
+    def first_try_limited(channel: str, attempt: int) -> float | None:
+        # The last ten channels are told to come back in a second: the doomed replica
+        # dies before it does, so those posts are left for the survivor to send.
+        return 1.0 if attempt == 1 and channel in CHANNELS[-10:] else None
+
+    fake = FakeSlack(clock=time.time, on_post=kill_at_twentieth, inject_429=first_try_limited)
+    await fake.start()
+    fake.add_team(TOKEN, "T1", "UBOT")
+
+    def posted() -> list[dict[str, Any]]:
+        return [m for msgs in fake.messages.values() for m in msgs if claim_key_of(m)]
+
+    survivor: subprocess.Popen | None = None
+    try:
+        doomed = start_replica("doomed", db_url, fake, tmp_path / "doomed.log")
+        await asyncio.wait_for(killed.wait(), WAIT_BOUND)
+        await asyncio.to_thread(doomed.wait, 10)
+        assert doomed.returncode == -signal.SIGKILL
+        sent_by_doomed = len(posted())
+        assert KILL_AT <= sent_by_doomed <= len(CHANNELS) - 10
+        states = await post_states(db_url)
+        # The doomed replica claimed every channel; what it sent is unmarked or marked.
+        assert sum(states.values()) == len(CHANNELS)
+        assert states["claimed"] > len(CHANNELS) - sent_by_doomed
+
+        survivor = start_replica("survivor", db_url, fake, tmp_path / "survivor.log")
+
+        async def all_posted() -> bool:
+            return (await post_states(db_url))["posted"] == len(CHANNELS)
+
+        await wait_for(all_posted, "every channel's post to be marked")
+        per_channel = Counter(channel for (_, channel), msgs in fake.messages.items() for _ in msgs)
+        assert per_channel == Counter({channel: 1 for channel in CHANNELS})
+        survivor_log = (tmp_path / "survivor.log").read_text()
+        assert "marked, not sent again" in survivor_log
+        assert "Traceback" not in survivor_log
+    finally:
+        await stop_all(doomed, survivor)
+        await fake.close()
+
+
+async def test_a_replica_killed_mid_reveals_leaves_one_reveal_per_channel(
+    db_url: str, tmp_path: Path
+):
+    channels = CHANNELS[:10]
+    doomed: subprocess.Popen | None = None
+    killed = asyncio.Event()
+
+    def reveals() -> Counter[str]:
+        return Counter(
+            channel
+            for (_, channel), msgs in fake.messages.items()
+            for m in msgs
+            if (claim_key_of(m) or "").endswith(":reveal")
+        )
+
+    def kill_at_third(message: dict[str, Any]) -> None:
+        if doomed is not None and sum(reveals().values()) == 3 and not killed.is_set():
+            doomed.send_signal(signal.SIGKILL)
+            killed.set()
+
+    fake = await FakeSlack(clock=time.time, on_post=kill_at_third).start()
+    fake.add_team(TOKEN, "T1", "UBOT")
+    survivor: subprocess.Popen | None = None
+    try:
+        # Posted ten minutes ago with a five-minute deadline: every reveal is due.
+        posted_at = (datetime.now(UTC) - timedelta(minutes=10)).replace(second=0, microsecond=0)
+        await seed_posted(db_url, fake, posted_at, channels)
+        doomed = start_replica("doomed", db_url, fake, tmp_path / "doomed.log")
+        await asyncio.wait_for(killed.wait(), WAIT_BOUND)
+        await asyncio.to_thread(doomed.wait, 10)
+        assert doomed.returncode == -signal.SIGKILL
+        assert 3 <= sum(reveals().values()) <= len(channels)
+        assert set(reveals().values()) == {1}
+
+        survivor = start_replica("survivor", db_url, fake, tmp_path / "survivor.log")
+
+        async def all_revealed() -> bool:
+            states = await post_states(db_url, revealed_with_ref=True)
+            return states["revealed"] == len(channels)
+
+        await wait_for(all_revealed, "every reveal to be recorded")
+        assert reveals() == Counter({channel: 1 for channel in channels})
+        survivor_log = (tmp_path / "survivor.log").read_text()
+        assert "Traceback" not in survivor_log
+    finally:
+        await stop_all(doomed, survivor)
+        await fake.close()
