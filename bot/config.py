@@ -21,6 +21,7 @@ EXAMPLES: dict[str, str] = {
     "MLQ_BANK_PATHS": "banks/team.yaml",
     "MLQ_LOG_LEVEL": "INFO",
     "MLQ_TICK_SECONDS": "30",
+    "MLQ_LEASE_SECONDS": "120",
     "MLQ_INSTANCE_ID": "bot-1",
     "MLQ_HEARTBEAT_FILE": "/tmp/mlq.heartbeat",
     "MLQ_CONSOLE_CHANNEL": "general",
