@@ -18,6 +18,7 @@ from bot.events import (
     InboundEvent,
     PrivateAnswerSubmitted,
     ThreadAddress,
+    storable_event,
 )
 from bot.fanout import for_each
 from bot.heap import fewer_collections
@@ -57,6 +58,8 @@ class MlqCore:
 
         Never raises: a failing handler is logged and the person gets a short apology.
         """
+        # Text no database takes (NUL, lone surrogates) is cleaned, not refused later.
+        event = storable_event(event)
         try:
             match event:
                 case CommandInvoked():
