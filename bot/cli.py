@@ -70,6 +70,11 @@ def run(
     ),
     mode: str = typer.Option("socket", help="Slack only: socket (Socket Mode) or http."),
     port: int = typer.Option(3000, help="Slack HTTP mode: the port to listen on."),
+    host: str = typer.Option(
+        "0.0.0.0",
+        help="Slack HTTP mode: the address to listen on. The default, every interface, is "
+        "what a container needs; 127.0.0.1 keeps it to this machine (behind a proxy).",
+    ),
 ) -> None:
     """Run the bot. With no tokens set it opens a terminal session on ./mlq.db."""
     settings = Settings()
@@ -82,7 +87,7 @@ def run(
         return
     # A platform is a package under adapters/ with a runner exposing ``serve``.
     runner = importlib.import_module(f"adapters.{chosen}.runner")
-    asyncio.run(runner.serve(settings, mode=mode, port=port))
+    asyncio.run(runner.serve(settings, mode=mode, port=port, host=host))
 
 
 @app.command()

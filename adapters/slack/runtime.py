@@ -132,7 +132,11 @@ class SlackRuntime:
     def web_app(self) -> web.Application:
         """The HTTP endpoints, with the ack gate between requests and background work."""
         return build_web_app(
-            self.bolt, pending_work=lambda: self.bridge.work.pending, gate=self.bridge.work.gate
+            self.bolt,
+            signing_secret=_secret(self.settings.slack_signing_secret) or "",
+            pending_work=lambda: self.bridge.work.pending,
+            gate=self.bridge.work.gate,
+            oauth_events=self.token_mode == "oauth",
         )
 
     async def sweep_inbox(self, every: float = INBOX_SWEEP_SECONDS) -> None:

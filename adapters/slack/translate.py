@@ -27,7 +27,7 @@ from bot.events import (
 PLATFORM = "slack"
 # Message subtypes that are a person writing in a thread; everything else (joins, bot
 # posts, topic changes…) is not an answer.
-_ANSWER_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
+ANSWER_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
 
 Payload = Mapping[str, Any]
 
@@ -114,7 +114,7 @@ def message_event(body: Payload, *, bot_user_id: str | None = None) -> AnswerEve
             message_id=str(event.get("deleted_ts") or previous.get("ts")),
             event_id=event_id,
         )
-    if subtype not in _ANSWER_SUBTYPES or _is_from_bot(event, bot_user_id):
+    if subtype not in ANSWER_SUBTYPES or _is_from_bot(event, bot_user_id):
         return None
     if not _is_thread_reply(event) or not event.get("user"):
         return None
