@@ -30,13 +30,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from adapters.slack.blocks import ANSWER_MODAL, HOME_CHANNEL_ACTION, action_id
+from adapters.slack.blocks import ANSWER_MODAL, HOME_CHANNEL_ACTION, MAX_POST_ID, action_id
 from adapters.slack.translate import ANSWER_SUBTYPES
 from bot.messages import Action
 
 MAX_CLOCK_SKEW = 5 * 60  # seconds, as Slack documents (and bolt checks)
 MAX_ID_CHARS = 128  # Slack ids and timestamps are far shorter; the columns hold 128
-MAX_POST_ID = 2**63 - 1  # a post id beyond this is no post (and no database integer)
 JSON_TYPE = "application/json"
 # The buttons with a listener (adapters/slack/listeners.py) whose value is a post id.
 POST_BUTTONS = frozenset({action_id(Action.ANSWER_PRIVATELY), action_id(Action.MY_FEEDBACK)})

@@ -11,7 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack.blocks import ANSWER_BLOCK, ANSWER_MODAL, ModalContext, action_from_id
+from adapters.slack.blocks import (
+    ANSWER_BLOCK,
+    ANSWER_MODAL,
+    MAX_POST_ID,
+    ModalContext,
+    action_from_id,
+)
 from bot import commands
 from bot.events import (
     Actor,
@@ -209,7 +215,7 @@ def modal_context(body: Payload, action: Payload) -> ModalContext | None:
         post_id = int(str(action.get("value")))
     except ValueError:
         return None
-    if not ref.channel_id:
+    if not ref.channel_id or not 0 < post_id <= MAX_POST_ID:
         return None
     # Replies to a channel post go into its thread; ephemeral posts have no thread.
     thread = None if ref.is_ephemeral else (ref.thread_ts or ref.message_ts)

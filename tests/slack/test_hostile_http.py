@@ -239,6 +239,8 @@ def whole_bodies(bases: Bases) -> list[tuple[str, bytes, str, int]]:
         return {k: v for k, v in value.items() if k != key}
 
     other_action = [{**press["actions"][0], "action_id": "other:x"}]
+    _, forged = bases.submission()  # metadata the bot did not write: acked, then dropped
+    forged["view"]["private_metadata"] = json.dumps({"p": 10**30, "t": "T1", "c": "C1"})
     closed = {**press, "type": "view_closed", "view": {"callback_id": ANSWER_MODAL}}
     return [
         ("empty body", b"", JSON, 400),
@@ -279,6 +281,7 @@ def whole_bodies(bases: Bases) -> list[tuple[str, bytes, str, int]]:
         ("unknown action", interactive({**press, "actions": other_action}), FORM, 200),
         ("unknown interaction type", interactive({**press, "type": "shortcut"}), FORM, 200),
         ("view_closed", interactive(closed), FORM, 200),
+        ("modal metadata naming no post", interactive(forged), FORM, 200),
         ("another app's command", urlencode({**command, "command": "/other"}).encode(), FORM, 200),
         ("command without user", urlencode(without(command, "user_id")).encode(), FORM, 400),
         ("form of nothing we know", b"a=1&b=2", FORM, 400),
