@@ -29,6 +29,7 @@ from bot.lookahead import PickPlan
 from bot.messages import Message
 from bot.render import error
 from bot.schedule import local_date, local_instant, next_scheduled, parse_hhmm
+from bot.text import storable
 from storage import Repository, unit_of_work
 from storage.repository import ChannelRow
 
@@ -87,7 +88,7 @@ class MlqCore:
 
     async def home(self, platform: str, workspace: str, user_id: str) -> Message:
         """A member's own summary across channels: streaks, points, last graded answers."""
-        return await home_view(self.ctx, platform, workspace, user_id)
+        return await home_view(self.ctx, platform, storable(workspace), storable(user_id))
 
     async def tick(self) -> TickReport:
         """Do whatever is due now: posts, reveals, digests, and retries of stalled sends."""

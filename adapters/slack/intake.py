@@ -282,6 +282,7 @@ def _view_submission(body: Mapping[str, Any]) -> Ignored | None:
     callback = view.get("callback_id")
     if not isinstance(callback, str):
         raise malformed("view.callback_id is not a string")
+    _string(view, "type", "view")  # bolt reads it (a workflow step's form or not)
     _ids(view, "view")
     if callback != ANSWER_MODAL:
         return Ignored(f"view {_short(callback)}")
