@@ -21,6 +21,7 @@ def tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
 async def test_a_command_this_version_does_not_have(server: Server, caplog) -> None:
     """Discord still offers a command an older version synced; this one has no such command."""
     caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="mlq")  # bolt pins "mlq" (its app name) to a level
     ben = server.members[0]
     data = {"id": "1234567890", "name": "mlq-old", "type": 1, "options": []}
     result = await ben._dispatch_interaction(APPLICATION_COMMAND, server.channel, data)
@@ -34,6 +35,7 @@ async def test_a_command_this_version_does_not_have(server: Server, caplog) -> N
 async def test_options_of_the_wrong_shape(server: Server, caplog) -> None:
     """``/mlq stats`` whose member option names nobody Discord resolved."""
     caplog.set_level(logging.INFO)
+    caplog.set_level(logging.INFO, logger="mlq")  # bolt pins "mlq" (its app name) to a level
     ben = server.members[0]
     group = next(c for c in server.env.bot.tree.get_commands() if c.name == "mlq")
     stats = group.get_command("stats")
