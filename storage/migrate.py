@@ -8,19 +8,20 @@ nothing left to do:
 - PostgreSQL: a session-level advisory lock (``pg_advisory_lock``) on the migration's own
   connection, released when the upgrade ends or the connection drops (a killed process
   cannot leave it held);
-- SQLite: the upgrade is one ``BEGIN EXCLUSIVE`` transaction (SQLite's DDL is
+- SQLite: the whole upgrade is one ``BEGIN EXCLUSIVE`` transaction (SQLite's DDL is
   transactional), which other processes wait for on the busy timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -71,15 +72,9 @@ def _migration_engine(url: str) -> AsyncEngine:
     return engine
 
 
-async def upgrade_locked(url: str, revision: str = "head") -> None:
-    """Upgrade to ``revision`` while holding the migration lock."""
+async def run_locked(url: str, work: Callable[[Connection], None]) -> None:
+    """Run ``work`` on a connection while holding the migration lock, and commit."""
     engine = _migration_engine(url)
-    config = alembic_config(url)
-
-    def run(connection: Connection) -> None:
-        config.attributes["connection"] = connection  # env.py migrates on this connection
-        command.upgrade(config, revision)
-
     try:
         async with engine.connect() as conn:
             is_postgres = conn.dialect.name == "postgresql"
@@ -89,7 +84,11 @@ async def upgrade_locked(url: str, revision: str = "head") -> None:
                 )
                 await conn.commit()  # the lock belongs to the session, not the transaction
             try:
-                await conn.run_sync(run)
+                # Begun here, not by Alembic: on SQLite Alembic would otherwise commit after
+                # each migration (no transactional DDL assumed), letting another copy in
+                # between two of them with a stale idea of the version.
+                await conn.begin()
+                await conn.run_sync(work)
                 await conn.commit()
             finally:
                 if is_postgres:
@@ -100,6 +99,29 @@ async def upgrade_locked(url: str, revision: str = "head") -> None:
                     await conn.commit()
     finally:
         await engine.dispose()
+
+
+async def upgrade_locked(url: str, revision: str = "head") -> None:
+    """Upgrade to ``revision`` while holding the migration lock."""
+    config = alembic_config(url)
+
+    def run(connection: Connection) -> None:
+        config.attributes["connection"] = connection  # env.py migrates on this connection
+        command.upgrade(config, revision)
+
+    await run_locked(url, run)
+
+
+async def create_tables_locked(url: str, metadatas: Iterable[MetaData]) -> None:
+    """Create the missing tables of ``metadatas`` (slack-sdk's OAuth stores) under the
+    migration lock: their own ``create_tables`` checks, then creates, and two copies
+    starting together would both create."""
+
+    def run(connection: Connection) -> None:
+        for metadata in metadatas:
+            metadata.create_all(connection)
+
+    await run_locked(url, run)
 
 
 def upgrade_sync(url: str, revision: str = "head") -> None:

@@ -26,12 +26,21 @@ from tests.conftest import PG_URL
 REPLICAS = 4
 ROOT = Path(__file__).resolve().parent.parent
 
+# What every copy does at start: migrate, then (Slack with OAuth) create slack-sdk's tables.
 CHILD = """
-import sys
-from storage.migrate import upgrade_sync
+import asyncio, sys
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from sqlalchemy.ext.asyncio import create_async_engine
+from storage.migrate import create_tables_locked, upgrade_sync
+url = sys.argv[1]
+engine = create_async_engine(url)
+store = AsyncSQLAlchemyInstallationStore(client_id="1", engine=engine)
+states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
 print("ready", flush=True)
 sys.stdin.readline()  # the barrier: go when the parent says so
-upgrade_sync(sys.argv[1])
+upgrade_sync(url)
+asyncio.run(create_tables_locked(url, (store.metadata, states.metadata)))
 """
 
 
@@ -108,3 +117,4 @@ def test_replicas_migrating_a_fresh_database_at_once_all_succeed(fresh_url: str)
     assert failures == [], failures[0][-2000:]
     tables = _tables(fresh_url)
     assert {"alembic_version", "answer", "inbox_event"} <= tables
+    assert {"slack_installations", "slack_bots", "slack_oauth_states"} <= tables
