@@ -174,7 +174,7 @@ async def _bare_app(conn, options: dict[str, Any]) -> None:
     async def message() -> None:
         return None
 
-    _, port = await start_http(build_web_app(app), host="127.0.0.1", port=0)
+    _, port = await start_http(build_web_app(app, signing_secret=SECRET), host="127.0.0.1", port=0)
     conn.send({"port": port, "pid": os.getpid()})
     await asyncio.Event().wait()
 

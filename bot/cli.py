@@ -143,6 +143,11 @@ def run(
     heartbeat_file: Path | None = typer.Option(
         None, help="Touch this file after every tick (overrides MLQ_HEARTBEAT_FILE)."
     ),
+    host: str = typer.Option(
+        "0.0.0.0",
+        help="Slack HTTP mode: the address to listen on. The default, every interface, is "
+        "what a container needs; 127.0.0.1 keeps it to this machine (behind a proxy).",
+    ),
 ) -> None:
     """Run the bot. With no tokens set, a terminal session on ./mlq.db (in a terminal)."""
     settings = _settings()
@@ -167,7 +172,7 @@ def run(
         return
     # A platform is a package under adapters/ with a runner exposing ``serve``.
     runner = importlib.import_module(f"adapters.{chosen}.runner")
-    asyncio.run(runner.serve(settings, mode=mode.value, port=port))
+    asyncio.run(runner.serve(settings, mode=mode.value, port=port, host=host))
 
 
 @app.command()

@@ -18,6 +18,7 @@ from bot.events import (
     InboundEvent,
     PrivateAnswerSubmitted,
     ThreadAddress,
+    storable_event,
 )
 from bot.fanout import for_each
 from bot.heap import fewer_collections
@@ -28,6 +29,7 @@ from bot.lookahead import PickPlan
 from bot.messages import Message
 from bot.render import error
 from bot.schedule import local_date, local_instant, next_scheduled, parse_hhmm
+from bot.text import storable
 from storage import Repository, unit_of_work
 from storage.repository import ChannelRow
 
@@ -57,6 +59,8 @@ class MlqCore:
 
         Never raises: a failing handler is logged and the person gets a short apology.
         """
+        # Text no database takes (NUL, lone surrogates) is cleaned, not refused later.
+        event = storable_event(event)
         try:
             match event:
                 case CommandInvoked():
@@ -84,7 +88,7 @@ class MlqCore:
 
     async def home(self, platform: str, workspace: str, user_id: str) -> Message:
         """A member's own summary across channels: streaks, points, last graded answers."""
-        return await home_view(self.ctx, platform, workspace, user_id)
+        return await home_view(self.ctx, platform, storable(workspace), storable(user_id))
 
     async def tick(self) -> TickReport:
         """Do whatever is due now: posts, reveals, digests, and retries of stalled sends."""

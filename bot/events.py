@@ -7,7 +7,11 @@ lets the core process each delivery once, however often the platform retries it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from bot.text import storable
 
 
 @dataclass(frozen=True)
@@ -108,3 +112,24 @@ InboundEvent = (
     | ButtonPressed
     | PrivateAnswerSubmitted
 )
+
+
+_E = TypeVar("_E")
+
+
+def storable_event(event: _E) -> _E:
+    """The event with every text field storable (``bot.text.storable``), nested addresses
+    and actors included; the same object when nothing needed cleaning. Applied where events
+    enter the core, so what is stored, graded and keyed is the same text."""
+    changes: dict[str, Any] = {}
+    for field in dataclasses.fields(event):  # type: ignore[arg-type]
+        value = getattr(event, field.name)
+        if isinstance(value, str):
+            cleaned: Any = storable(value)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            cleaned = storable_event(value)
+        else:
+            continue
+        if cleaned is not value:
+            changes[field.name] = cleaned
+    return dataclasses.replace(event, **changes) if changes else event  # type: ignore[type-var]

@@ -31,6 +31,7 @@ from bot.events import (
     AnswerPosted,
     ChannelAddress,
     PrivateAnswerSubmitted,
+    storable_event,
 )
 from storage import unit_of_work
 from storage.inbox import InboxStore
@@ -117,8 +118,9 @@ class Inbox:
     async def accept(
         self, event: DurableEvent, context: Mapping[str, Any] | None = None
     ) -> int | None:
-        """Record the event durably; its inbox id, or None if it was accepted before."""
-        return await self._accepts.submit((event, dict(context or {})))
+        """Record the event durably; its inbox id, or None if it was accepted before.
+        Text no database takes is cleaned first (as ``MlqCore.dispatch`` does)."""
+        return await self._accepts.submit((storable_event(event), dict(context or {})))
 
     async def finish(self, inbox_id: int) -> None:
         """The event was handled: never hand it out again."""

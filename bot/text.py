@@ -13,6 +13,19 @@ _BROADCAST = re.compile(r"@(?=(channel|everyone|here)\b)", re.IGNORECASE)
 # <@&role>.
 _MARKUP = re.compile(r"<([!@#][^<>]{0,200})>")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_~|>\[\]])")
+# What no database takes as text: NUL (PostgreSQL), and UTF-16 surrogates, which have no
+# UTF-8 form (PostgreSQL and SQLite's driver both refuse them).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` as every database stores it: NUL removed, a lone surrogate replaced by
+    U+FFFD, a surrogate pair that arrived as two halves joined into its character."""
+    if not _UNSTORABLE.search(text):
+        return text
+    text = text.replace("\x00", "")
+    # Round trip through UTF-16: pairs become one character, lone halves U+FFFD.
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def plural(count: int, singular: str, plural: str | None = None) -> str:

@@ -30,6 +30,7 @@ from storage.upsert import insert_ignore, insert_many_ignore
 
 DAILY = "daily"
 PRACTICE = "practice"
+MAX_ROW_ID = 2**63 - 1  # the largest BIGINT; SQLite's INTEGER is the same size
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,10 @@ class Repository:
         return await insert_ignore(self.session, Post.__table__, values, ("claim_key",))
 
     async def get_post(self, post_id: int) -> Post | None:
+        # Ids come back from buttons and forms: one beyond any database integer is no
+        # post (the driver would refuse it with an error, not an empty answer).
+        if not 0 < post_id <= MAX_ROW_ID:
+            return None
         return await self.session.get(Post, post_id)
 
     async def daily_post_on(self, channel_id: int, day: date) -> Post | None:

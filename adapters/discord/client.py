@@ -16,7 +16,7 @@ from discord import app_commands
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.bot import DiscordBot
-from adapters.discord.commands import MlqGroup
+from adapters.discord.commands import MlqGroup, answer_error
 from adapters.discord.components import ActionButton
 from bot.core import MlqCore
 
@@ -140,7 +140,16 @@ def create_client(
     bot = DiscordBot(core, adapter, on_first_ready=on_first_ready)
     client.mlq = bot  # type: ignore[attr-defined]
     client.sync_guild = options.guild_id  # type: ignore[attr-defined]
-    client.tree = app_commands.CommandTree(client)  # type: ignore[attr-defined]
-    client.tree.add_command(MlqGroup(bot))  # type: ignore[attr-defined]
+    tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
+
+    async def on_tree_error(
+        interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        # Errors outside /mlq's own handler, e.g. a command this version does not have.
+        await answer_error(bot, interaction, error)
+
+    tree.on_error = on_tree_error  # type: ignore[method-assign]
+    tree.add_command(MlqGroup(bot))
+    client.tree = tree  # type: ignore[attr-defined]
     bot.attach(client)
     return client

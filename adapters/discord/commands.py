@@ -93,6 +93,35 @@ def timezone_choices(typed: str) -> list[app_commands.Choice[str]]:
 admin_only = app_commands.checks.has_permissions(manage_guild=True)
 
 
+# Interactions the bot does not expect, with nothing to fix on its side: a command Discord
+# still offers but this version no longer has (not re-synced yet), or options whose shape
+# does not match the command's. Logged at INFO and answered with a short note.
+UNEXPECTED_INTERACTIONS = (
+    app_commands.CommandNotFound,
+    app_commands.CommandSignatureMismatch,
+    app_commands.TransformerError,
+)
+OUT_OF_DATE = (
+    "mlq did not understand that command; it may be out of date. Try again in a minute, "
+    "or see `/mlq help`."
+)
+
+
+async def answer_error(
+    bot: DiscordBot, interaction: discord.Interaction, error: app_commands.AppCommandError
+) -> None:
+    """What a failed app command tells the person, and what it logs."""
+    if isinstance(error, app_commands.MissingPermissions):
+        text = f"Only members with **{ADMIN_PERMISSION}** can change mlq's settings here."
+    elif isinstance(error, UNEXPECTED_INTERACTIONS):
+        log.info("ignored an unexpected command interaction: %s", error)
+        text = OUT_OF_DATE
+    else:
+        log.error("/mlq failed", exc_info=error)
+        text = "Something went wrong on our side. Please try again in a minute."
+    await bot.refuse(interaction, text)
+
+
 class MlqGroup(app_commands.Group):
     def __init__(self, bot: DiscordBot) -> None:
         super().__init__(
@@ -108,12 +137,7 @@ class MlqGroup(app_commands.Group):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        if isinstance(error, app_commands.MissingPermissions):
-            text = f"Only members with **{ADMIN_PERMISSION}** can change mlq's settings here."
-        else:
-            log.error("/mlq failed", exc_info=error)
-            text = "Something went wrong on our side. Please try again in a minute."
-        await self.bot.refuse(interaction, text)
+        await answer_error(self.bot, interaction, error)
 
     # --- for everyone ---------------------------------------------------------------
 

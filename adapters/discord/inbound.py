@@ -7,6 +7,7 @@ plain data, so the translation is tested directly without a gateway.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,8 @@ from bot.events import (
     PrivateAnswerSubmitted,
 )
 from bot.messages import Action
+
+log = logging.getLogger("mlq.discord")
 
 PLATFORM = "discord"
 # Only what people type counts as an answer: not joins, pins or thread-created notices.
@@ -96,9 +99,21 @@ def answer_posted(m: ThreadMessage) -> AnswerPosted:
 
 
 def display_name_from_raw(data: Mapping[str, Any]) -> str:
-    author = data.get("author") or {}
-    member = data.get("member") or {}
-    return str(member.get("nick") or author.get("global_name") or author.get("username") or "")
+    author = data.get("author")
+    member = data.get("member")
+    names = (
+        member.get("nick") if isinstance(member, Mapping) else None,
+        author.get("global_name") if isinstance(author, Mapping) else None,
+        author.get("username") if isinstance(author, Mapping) else None,
+    )
+    return next((n for n in names if isinstance(n, str) and n), "")
+
+
+def is_snowflake(value: Any) -> bool:
+    """A Discord id as the gateway sends it: a decimal string (or int) of at most 20 digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return 0 < value < 2**64
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20
 
 
 def answer_edited_from_raw(
@@ -107,19 +122,25 @@ def answer_edited_from_raw(
     """A MESSAGE_UPDATE payload as an edit, or None when it is not a person's text edit.
 
     Discord also sends updates when a link preview unfurls or a message is pinned; only
-    a payload with new content and an edit timestamp is an edit of the answer.
+    a payload with new content and an edit timestamp is an edit of the answer. A payload
+    that is not shaped as Discord documents it is ignored, with a line at INFO.
     """
     author = data.get("author")
     if not isinstance(author, Mapping) or "content" not in data:
         return None
     if not data.get("edited_timestamp") or author.get("bot") or data.get("webhook_id"):
         return None
+    content = data.get("content")
+    ids = (author.get("id"), data.get("channel_id"), data.get("id"))
+    if not all(is_snowflake(i) for i in ids) or not isinstance(content, str | None):
+        log.info("ignored a malformed MESSAGE_UPDATE for message %r", str(data.get("id"))[:40])
+        return None
     return AnswerEdited(
         where=address(guild_id, parent_id),
         actor=actor(author["id"], display_name_from_raw(data)),
         thread_id=str(data["channel_id"]),
         message_id=str(data["id"]),
-        text=str(data.get("content") or ""),
+        text=content or "",
         event_id=str(data["id"]),
     )
 

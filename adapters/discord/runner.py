@@ -60,9 +60,11 @@ async def run_with_intent_fallback(make_client: ClientFactory, start: Starter) -
         await start(make_client(False))
 
 
-async def serve(settings: Settings, *, mode: str = "socket", port: int = 3000) -> None:
-    """Run mlq on Discord until interrupted. ``mode`` and ``port`` are Slack's; the
-    Discord gateway is an outbound connection and needs neither."""
+async def serve(
+    settings: Settings, *, mode: str = "socket", port: int = 3000, host: str = "0.0.0.0"
+) -> None:
+    """Run mlq on Discord until interrupted. ``mode``, ``port`` and ``host`` are Slack's;
+    the Discord gateway is an outbound connection and needs none of them."""
     if settings.discord_token is None:
         raise SystemExit("DISCORD_TOKEN is not set; see docs/discord.md")
     token = settings.discord_token.get_secret_value()

@@ -31,6 +31,7 @@ INPUT_CHARS = 3000  # plain_text_input max_length
 METADATA_CHARS = 3000
 
 ACTION_PREFIX = "mlq:"
+MAX_POST_ID = 2**63 - 1  # beyond any database integer: no post has such an id
 ANSWER_MODAL = "mlq:answer_modal"
 ANSWER_BLOCK = "answer"
 HOME_CHANNEL_ACTION = "mlq:home_channel"
@@ -241,17 +242,23 @@ class ModalContext:
 
     @classmethod
     def load(cls, text: str) -> ModalContext | None:
+        """The context back from a modal's metadata; None for anything we did not write
+        (the metadata comes back inside a request, so it is checked like one)."""
         try:
             data = json.loads(text)
-            return cls(
-                post_id=int(data["p"]),
-                team_id=str(data["t"]),
-                channel_id=str(data["c"]),
-                thread_ts=data.get("th"),
-                response_url=data.get("r"),
-            )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, RecursionError):
             return None
+        if not isinstance(data, dict):
+            return None
+        post_id, team, channel = data.get("p"), data.get("t"), data.get("c")
+        thread, response_url = data.get("th"), data.get("r")
+        if not (isinstance(post_id, int) and 0 < post_id <= MAX_POST_ID):
+            return None
+        if not (isinstance(team, str) and isinstance(channel, str) and team and channel):
+            return None
+        if not all(v is None or isinstance(v, str) for v in (thread, response_url)):
+            return None
+        return cls(post_id, team, channel, thread_ts=thread, response_url=response_url)
 
 
 def answer_modal(context: ModalContext, question: str | None) -> dict[str, Any]:

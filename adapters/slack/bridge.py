@@ -41,6 +41,11 @@ ANSWER_RETRY_PAUSES = (0.5, 2.0, 5.0)  # seconds between attempts at storing an 
 ADMIN_CHECK_MAX_AGE = 60.0  # seconds a cached "is admin" may be trusted for admin commands
 
 
+class NotStored(Exception):
+    """Writing an event to the inbox failed: the request must not be acknowledged, so that
+    Slack sends it again (bolt answers 500, see ``listeners.on_error``)."""
+
+
 class LastChannels:
     """The channel each person last used mlq in, so the Home tab can open on it."""
 
@@ -114,7 +119,7 @@ class SlackBridge:
         """A ``message`` event; True if it was taken on (a new answer, edit or deletion).
 
         Awaited before bolt acknowledges: the event goes into the core's inbox first, so an
-        acknowledged answer survives a crash. If that write fails, the exception makes bolt
+        acknowledged answer survives a crash. If that write fails, ``NotStored`` makes bolt
         answer 500 and Slack sends the event again."""
         event = translate.message_event(body, bot_user_id=bot_user_id)
         if event is None:
@@ -124,6 +129,9 @@ class SlackBridge:
             return False
         try:
             inbox_id = await self.core.inbox.accept(event)
+        except Exception as exc:
+            self.seen.release(*keys)
+            raise NotStored(f"event {event.event_id}") from exc
         except BaseException:
             self.seen.release(*keys)
             raise
@@ -260,6 +268,9 @@ class SlackBridge:
         try:
             # Into the inbox before the modal closes: the person's answer must not be lost.
             inbox_id = await self.core.inbox.accept(event, {"modal": context.dump()})
+        except Exception as exc:
+            self.seen.release(key)
+            raise NotStored(f"modal submission {event.event_id}") from exc
         except BaseException:
             self.seen.release(key)
             raise

@@ -7,18 +7,38 @@ the answer goes back within milliseconds whatever the core then does.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.response import BoltResponse
 
 from adapters.slack.blocks import ANSWER_MODAL, HOME_CHANNEL_ACTION, action_id
-from adapters.slack.bridge import SlackBridge
+from adapters.slack.bridge import NotStored, SlackBridge
 from bot.messages import Action
+
+log = logging.getLogger("mlq.slack")
 
 COMMAND = "/mlq"
 
 
+async def on_error(error: Exception) -> BoltResponse:
+    """bolt's handler for an exception in a listener or a middleware.
+
+    500 only when the inbox write failed: Slack then sends the request again, which is
+    what it needs. Anything else cannot get better by being sent again (HTTP requests were
+    checked by ``intake`` before they got here), so it is a bug: logged in full, and
+    answered 400 so that Slack does not repeat it three times."""
+    if isinstance(error, NotStored):
+        log.error("could not store a Slack request; Slack will send it again", exc_info=error)
+        return BoltResponse(status=500, body="")
+    log.error("a Slack request failed", exc_info=error)
+    return BoltResponse(status=400, body="")
+
+
 def register(app: AsyncApp, bridge: SlackBridge) -> None:
+    app.error(on_error)
+
     @app.command(COMMAND)
     async def mlq_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()

@@ -1,4 +1,4 @@
-"""``mlq run --platform slack [--mode socket|http] [--port N]``."""
+"""``mlq run --platform slack [--mode socket|http] [--host ADDRESS] [--port N]``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.errors import SlackApiError
 
-from adapters.slack.http_mode import start_http
+from adapters.slack.http_mode import DEFAULT_HOST, start_http
 from adapters.slack.runtime import SlackConfigError, SlackRuntime, build_runtime
 from adapters.slack.socket_mode import start_socket_mode
 from bot.config import Settings
@@ -28,7 +28,7 @@ def unreachable(exc: BaseException) -> str:
 
 
 
-async def start(runtime: SlackRuntime, *, port: int = 3000, host: str = "0.0.0.0"):
+async def start(runtime: SlackRuntime, *, port: int = 3000, host: str = DEFAULT_HOST):
     """Connect Socket Mode or start the HTTP server; returns an async stopper."""
     if runtime.mode == "socket":
         app_token = runtime.settings.slack_app_token
@@ -40,7 +40,7 @@ async def start(runtime: SlackRuntime, *, port: int = 3000, host: str = "0.0.0.0
         log.info("Slack Socket Mode connected")
         return handler.close_async
     http_runner, bound = await start_http(runtime.web_app(), host=host, port=port)
-    log.info("Slack HTTP endpoint on port %d: POST /slack/events, GET /healthz", bound)
+    log.info("Slack HTTP endpoint on %s port %d: POST /slack/events, GET /healthz", host, bound)
     if runtime.token_mode == "oauth":
         log.info("install into a workspace at /slack/install")
     return http_runner.cleanup
@@ -70,6 +70,7 @@ async def serve(
     *,
     mode: str = "socket",
     port: int = 3000,
+    host: str = DEFAULT_HOST,
     started: asyncio.Event | None = None,
 ) -> None:
     """Run until cancelled. ``started`` is set once Slack can reach us (for tests)."""
@@ -85,7 +86,7 @@ async def serve(
     sweeper = None
     try:
         try:
-            stop = await start(runtime, port=port)
+            stop = await start(runtime, port=port, host=host)
         except SlackApiError as exc:  # apps.connections.open said no
             error = exc.response.get("error")
             raise SystemExit(f"mlq: SLACK_APP_TOKEN was refused by Slack: {error}") from None

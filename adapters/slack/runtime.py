@@ -41,6 +41,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.core import MlqCore
 from question_bank.loader import QuestionBank
+from storage.migrate import create_tables_locked
 
 log = logging.getLogger("mlq.slack")
 
@@ -132,7 +133,11 @@ class SlackRuntime:
     def web_app(self) -> web.Application:
         """The HTTP endpoints, with the ack gate between requests and background work."""
         return build_web_app(
-            self.bolt, pending_work=lambda: self.bridge.work.pending, gate=self.bridge.work.gate
+            self.bolt,
+            signing_secret=_secret(self.settings.slack_signing_secret) or "",
+            pending_work=lambda: self.bridge.work.pending,
+            gate=self.bridge.work.gate,
+            oauth_events=self.token_mode == "oauth",
         )
 
     async def sweep_inbox(self, every: float = INBOX_SWEEP_SECONDS) -> None:
@@ -204,10 +209,10 @@ async def build_runtime(
                 client_id=settings.slack_client_id or "", engine=app.db.engine
             )
             states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=app.db.engine)
-            # slack-sdk creates its own tables (slack_bots, slack_installations,
-            # slack_oauth_states) next to ours, if they are missing.
-            await store.create_tables()
-            await states.create_tables()
+            # slack-sdk's own tables (slack_bots, slack_installations, slack_oauth_states)
+            # live next to ours; created if missing, under the migration lock so that
+            # replicas starting together do not both create them.
+            await create_tables_locked(settings.database_url, (store.metadata, states.metadata))
             installed.attach(store)
             bolt_kwargs.update(
                 oauth_settings=AsyncOAuthSettings(

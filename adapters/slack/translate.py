@@ -11,7 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack.blocks import ANSWER_BLOCK, ANSWER_MODAL, ModalContext, action_from_id
+from adapters.slack.blocks import (
+    ANSWER_BLOCK,
+    ANSWER_MODAL,
+    MAX_POST_ID,
+    ModalContext,
+    action_from_id,
+)
 from bot import commands
 from bot.events import (
     Actor,
@@ -27,7 +33,7 @@ from bot.events import (
 PLATFORM = "slack"
 # Message subtypes that are a person writing in a thread; everything else (joins, bot
 # posts, topic changes…) is not an answer.
-_ANSWER_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
+ANSWER_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
 
 Payload = Mapping[str, Any]
 
@@ -114,7 +120,7 @@ def message_event(body: Payload, *, bot_user_id: str | None = None) -> AnswerEve
             message_id=str(event.get("deleted_ts") or previous.get("ts")),
             event_id=event_id,
         )
-    if subtype not in _ANSWER_SUBTYPES or _is_from_bot(event, bot_user_id):
+    if subtype not in ANSWER_SUBTYPES or _is_from_bot(event, bot_user_id):
         return None
     if not _is_thread_reply(event) or not event.get("user"):
         return None
@@ -209,7 +215,7 @@ def modal_context(body: Payload, action: Payload) -> ModalContext | None:
         post_id = int(str(action.get("value")))
     except ValueError:
         return None
-    if not ref.channel_id:
+    if not ref.channel_id or not 0 < post_id <= MAX_POST_ID:
         return None
     # Replies to a channel post go into its thread; ephemeral posts have no thread.
     thread = None if ref.is_ephemeral else (ref.thread_ts or ref.message_ts)

@@ -108,6 +108,41 @@ def test_raw_update_without_content_or_author_is_ignored() -> None:
     assert inbound.answer_edited_from_raw(data, 100, 200) is None
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"author": {"username": "no id"}},
+        {"author": {"id": None}},
+        {"author": {"id": "5x"}},
+        {"author": {"id": ["55"]}},
+        {"id": None},
+        {"id": {"x": 1}},
+        {"id": "9" * 40},
+        {"channel_id": None},
+        {"channel_id": True},
+        {"content": 42},
+        {"content": ["a"]},
+    ],
+)
+def test_malformed_raw_updates_are_ignored_not_raised(change: dict, caplog) -> None:
+    caplog.set_level("INFO")
+    caplog.set_level("INFO", logger="mlq")  # bolt pins "mlq" (its app name) to a level
+    data = raw_update()
+    for key, value in change.items():
+        data[key] = value
+    assert inbound.answer_edited_from_raw(data, 100, 200) is None
+    assert "malformed MESSAGE_UPDATE" in caplog.text
+
+
+@pytest.mark.parametrize("member", [None, "nick", 5, {"nick": 7}, {"nick": ""}, [{"nick": "x"}]])
+def test_odd_member_and_author_names_fall_back(member: object) -> None:
+    event = inbound.answer_edited_from_raw(raw_update(member=member), 100, 200)
+    assert event is not None and event.actor.display_name == "Ben B"
+    odd_author = {"id": "55", "global_name": 3, "username": "ben"}
+    event = inbound.answer_edited_from_raw(raw_update(author=odd_author, member=member), 100, 200)
+    assert event is not None and event.actor.display_name == "ben"
+
+
 def test_deletion_carries_the_remembered_author() -> None:
     who = inbound.actor(55, "Ben")
     event = inbound.answer_deleted(100, 200, 300, 900, who)

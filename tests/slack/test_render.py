@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from adapters.slack import blocks
 from adapters.slack.mrkdwn import ZWSP, escape, to_mrkdwn, to_plain
 from bot.messages import Action, Button, Field, Message, MessageKind
@@ -182,6 +184,26 @@ def test_modal_context_round_trips_and_the_modal_fits_slack():
     assert json.loads(view["private_metadata"])["p"] == 42
     element = view["blocks"][-1]["element"]
     assert element["type"] == "plain_text_input" and element["max_length"] == 3000
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        "[1]",
+        "null",
+        "[" * 5000,
+        '{"p": 1e400, "t": "T1", "c": "C1"}',
+        '{"p": 99999999999999999999999, "t": "T1", "c": "C1"}',
+        '{"p": 0, "t": "T1", "c": "C1"}',
+        '{"p": "7", "t": "T1", "c": "C1"}',
+        '{"p": 7, "t": 5, "c": "C1"}',
+        '{"p": 7, "t": "T1"}',
+        '{"p": 7, "t": "T1", "c": "C1", "th": {"x": 1}}',
+        '{"p": 7, "t": "T1", "c": "C1", "r": [1]}',
+    ],
+)
+def test_metadata_we_did_not_write_is_refused(metadata: str):
+    assert blocks.ModalContext.load(metadata) is None
 
 
 def test_a_huge_response_url_is_dropped_from_the_metadata_not_the_post():

@@ -51,8 +51,14 @@ async def test_serve_http_until_cancelled(db_url, fake_slack, clean_env, tmp_pat
         MLQ_HEARTBEAT_FILE=str(heartbeat),
     )
     started = asyncio.Event()
-    task = asyncio.create_task(serve(settings, mode="http", port=port, started=started))
+    task = asyncio.create_task(
+        serve(settings, mode="http", port=port, host="127.0.0.1", started=started)
+    )
     await asyncio.wait_for(started.wait(), 30)
+    # --host 127.0.0.1 binds that address only: the same port on another loopback address
+    # is still free (with the default 0.0.0.0 this bind fails).
+    with socket.socket() as other:
+        other.bind(("127.0.0.2", port))
     async with asyncio.timeout(30):  # the first tick runs at start and leaves a heartbeat
         while not heartbeat.exists():  # noqa: ASYNC110 - a file, written by the tick
             await asyncio.sleep(0.01)
@@ -88,3 +94,13 @@ async def test_a_refused_app_token_stops_socket_mode_with_one_line(
         await serve(settings, mode="socket")
     message = str(stopped.value.code)
     assert message == "mlq: SLACK_APP_TOKEN was refused by Slack: invalid_auth"
+
+
+def test_run_help_names_the_bind_address_and_its_default():
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    result = CliRunner().invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "--host" in result.output and "0.0.0.0" in result.output
