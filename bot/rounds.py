@@ -395,8 +395,12 @@ async def reveal(ctx: CoreContext, post_id: int, now: datetime) -> bool:
                 earns_quality=_earns_quality(answer.flags),
                 best=answer.best,
             )
-        await _advance_streaks(repo, row, {a.member_id for a, _ in answers if a.on_time})
+        await _advance_streaks(repo, row, post_id, {a.member_id for a, _ in answers if a.on_time})
         channel = row.channel
+        # Kept so that an answer sent in time but stored after now can still count (answers).
+        channel.team_streak_post_id = post_id
+        channel.team_streak_previous = channel.team_streak
+        channel.team_streak_post_met = sum(on_time) >= channel.team_streak_threshold
         channel.team_streak = advance_team_streak(
             channel.team_streak, sum(on_time), channel.team_streak_threshold
         )
@@ -422,7 +426,9 @@ def reveal_message(question: Question, answers: Sequence[tuple[Answer, Member]])
     return render.reveal(question, rows, excerpt)
 
 
-async def _advance_streaks(repo: Repository, row: ChannelRow, answered: set[int]) -> None:
+async def _advance_streaks(
+    repo: Repository, row: ChannelRow, post_id: int, answered: set[int]
+) -> None:
     streaks = await repo.streaks(row.channel.id)
     for member_id in answered - streaks.keys():
         fresh = MemberStreak(
@@ -438,6 +444,9 @@ async def _advance_streaks(repo: Repository, row: ChannelRow, answered: set[int]
         streaks[member_id] = fresh
     for member_id, stored in streaks.items():
         state = Streak(stored.current, stored.best, stored.freezes, stored.run, stored.freezes_used)
+        stored.previous = [state.current, state.best, state.freezes, state.run, state.freezes_used]
+        stored.settled_post_id = post_id
+        stored.settled_on_time = member_id in answered
         state = advance_streak(state, answered_on_time=member_id in answered)
         stored.current, stored.best, stored.freezes = state.current, state.best, state.freezes
         stored.run, stored.freezes_used = state.run, state.freezes_used

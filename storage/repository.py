@@ -373,8 +373,15 @@ class Repository:
             .limit(1)
         )
 
-    async def open_daily_threads(self, platform: str) -> list[tuple[str, str, str]]:
-        """(workspace, channel, thread) of the platform's daily posts still taking answers."""
+    async def open_daily_threads(
+        self, platform: str, revealed_since: datetime | None = None
+    ) -> list[tuple[str, str, str]]:
+        """(workspace, channel, thread) of the platform's daily posts still taking answers,
+        and of those revealed since ``revealed_since`` (they may hold answers sent in time
+        that we have not seen)."""
+        state = Post.state == "posted"
+        if revealed_since is not None:
+            state = or_(state, and_(Post.state == "revealed", Post.revealed_at >= revealed_since))
         rows = await self.session.execute(
             select(Workspace.external_id, Channel.external_id, Post.thread_ref)
             .join(Channel, Channel.id == Post.channel_id)
@@ -382,7 +389,7 @@ class Repository:
             .where(
                 Workspace.platform == platform,
                 Post.kind == DAILY,
-                Post.state == "posted",
+                state,
                 Post.thread_ref.is_not(None),
             )
             .order_by(Post.id)
@@ -657,6 +664,96 @@ class Repository:
         )
 
     # --- streaks ----------------------------------------------------------------------
+
+    # --- late credit: an answer sent in time, stored after the reveal -----------------------
+
+    async def turn_answer_on_time(self, answer_id: int) -> bool:
+        """Make a late or withdrawn answer an on-time one; False if it already was (so
+        whoever turned it gets to credit it, once)."""
+        result = await self.session.execute(
+            update(Answer)
+            .where(
+                Answer.id == answer_id,
+                or_(Answer.on_time.is_(False), Answer.withdrawn.is_(True)),
+            )
+            .values(on_time=True, withdrawn=False)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def revealed_after(self, post: Post) -> bool:
+        """Whether a later daily round of the post's channel has been revealed."""
+        found = await self.session.scalar(
+            select(Post.id)
+            .where(
+                Post.channel_id == post.channel_id,
+                Post.kind == DAILY,
+                Post.state == "revealed",
+                Post.id != post.id,
+                Post.reveal_at > post.reveal_at,
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def settle_streak_late(self, streak_id: int, post_id: int, state: Any) -> bool:
+        """Redo the reveal's step of one streak with the answer counted; once."""
+        result = await self.session.execute(
+            update(MemberStreak)
+            .where(
+                MemberStreak.id == streak_id,
+                MemberStreak.settled_post_id == post_id,
+                MemberStreak.settled_on_time.is_(False),
+            )
+            .values(
+                current=state.current,
+                best=state.best,
+                freezes=state.freezes,
+                run=state.run,
+                freezes_used=state.freezes_used,
+                settled_on_time=True,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def channel_for_update(self, channel_id: int) -> Channel:
+        channel = await self.session.get(Channel, channel_id, populate_existing=True)
+        assert channel is not None
+        return channel
+
+    async def on_time_count(self, post_id: int) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count(Answer.id)).where(
+                    Answer.post_id == post_id,
+                    Answer.on_time.is_(True),
+                    Answer.withdrawn.is_(False),
+                )
+            )
+            or 0
+        )
+
+    async def meet_team_streak_late(self, channel_id: int, post_id: int, value: int) -> bool:
+        """The round now has enough on-time answers: extend the team streak, once."""
+        result = await self.session.execute(
+            update(Channel)
+            .where(
+                Channel.id == channel_id,
+                Channel.team_streak_post_id == post_id,
+                Channel.team_streak_post_met.is_(False),
+            )
+            .values(team_streak=value, team_streak_post_met=True)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            await self.session.execute(
+                update(Channel)
+                .where(Channel.id == channel_id, Channel.team_streak_best < value)
+                .values(team_streak_best=value)
+                .execution_options(synchronize_session=False)
+            )
+        return result.rowcount == 1
 
     async def streaks(self, channel_id: int) -> dict[int, MemberStreak]:
         rows = await self.session.scalars(
