@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
-from bot import render
-from bot.context import CoreContext, address_of, channel_zone, log
+from bot import access, render
+from bot.context import CoreContext, address_of, channel_zone
 from bot.schedule import iso_week, local_date, local_instant, parse_hhmm, week_bounds
 from storage import unit_of_work
 from storage.repository import ChannelRow, Repository
@@ -103,10 +103,18 @@ async def digest_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
         return False
     channel = row.channel
     year, week = iso_week(local_date(due_at, channel_zone(channel)))
+    retry_at = now + ctx.lease  # if we die before it is sent, another process takes over
     async with unit_of_work(ctx.db) as repo:
-        if await repo.digest_exists(channel.id, year, week):
-            return False
-        digest_id = await repo.claim_digest(channel.id, year, week, owner=ctx.instance_id, now=now)
+        existing = await repo.digest_claim(channel.id, year, week)
+        if existing is None:
+            digest_id = await repo.claim_digest(
+                channel.id, year, week, owner=ctx.instance_id, now=now, retry_at=retry_at
+            )
+        else:
+            # Claimed before: retried like a post once its sender failed or died.
+            digest_id = await repo.retake_digest(
+                existing, owner=ctx.instance_id, now=now, retry_at=retry_at
+            )
         if digest_id is None:
             return False
         facts = await digest_facts(repo, ctx, row, due_at)
@@ -116,10 +124,15 @@ async def digest_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
             return False
     try:
         ref = await ctx.adapter.post(address_of(row), render.digest(facts))
-    except Exception:
-        log.exception("channel %s: posting the digest failed", channel.id)
+    except Exception as exc:
+        # Permanent: the channel is suspended and the digest given up. Otherwise it stays
+        # claimed and is tried again after a wait that doubles each time (this week only).
+        await access.send_failed(ctx, channel.id, exc, now, what="the weekly digest")
         async with unit_of_work(ctx.db) as repo:
-            await repo.finish_digest(digest_id, "failed", now=now)
+            if access.is_permanent(exc):
+                await repo.finish_digest(digest_id, "failed", now=now)
+            else:
+                await repo.back_off_digest(digest_id, now, ctx.lease, access.MAX_BACKOFF)
         return False
     async with unit_of_work(ctx.db) as repo:
         await repo.finish_digest(digest_id, "posted", now=now, message_ref=ref.message_id)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import render
+from bot import access, render
 from bot.choice import (
     DueToday,
     choose_for,
@@ -328,9 +328,12 @@ async def deliver(
     )
     try:
         ref = await ctx.adapter.post(address_of(row), message, open_thread=True)
-    except Exception:
-        # The claim stays; when its lease runs out the recovery pass tries again.
-        log.exception("channel %s: posting question failed; will retry", row.channel.id)
+    except Exception as exc:
+        # The claim stays: the recovery pass tries again once its (backed-off) lease runs
+        # out, unless the refusal was permanent and the channel is now suspended.
+        await access.send_failed(
+            ctx, row.channel.id, exc, now, what="the daily question", post_id=post_id
+        )
         return None
     return Delivered(post_id, ref.message_id, ref.thread_id, reveal_at)
 
@@ -456,8 +459,10 @@ async def send_reveal(ctx: CoreContext, row: ChannelRow, post: Post, message: Me
     thread = ThreadAddress(address_of(row), post.thread_ref or post.message_ref or "")
     try:
         ref = await ctx.adapter.reply_in_thread(thread, message)
-    except Exception:
-        log.exception("post %s: sending the reveal failed; will retry", post.id)
+    except Exception as exc:
+        await access.send_failed(
+            ctx, row.channel.id, exc, ctx.now(), what="the reveal", post_id=post.id
+        )
         return
     try:
         await ctx.adapter.close_thread(thread)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
@@ -195,10 +195,70 @@ class Repository:
         rows = await self.session.execute(
             select(Channel, Workspace.platform, Workspace.external_id)
             .join(Workspace, Workspace.id == Channel.workspace_id)
-            .where(Channel.subscribed.is_(True), Workspace.platform == platform)
+            .where(
+                Channel.subscribed.is_(True),
+                Channel.suspended_reason.is_(None),  # nothing is sent there until resumed
+                Workspace.platform == platform,
+            )
             .order_by(Channel.id)
         )
         return [ChannelRow(c, platform, ws) for c, platform, ws in rows]
+
+    # --- suspended channels: the platform refused the bot for good ----------------------
+
+    async def suspend_channel(self, channel_id: int, reason: str, now: datetime) -> bool:
+        """Suspend a channel; False if it already was (so one caller tells the admin)."""
+        result = await self.session.execute(
+            update(Channel)
+            .where(Channel.id == channel_id, Channel.suspended_reason.is_(None))
+            .values(suspended_reason=reason[:300], suspended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def suspended_channels(self, platform: str | None = None) -> list[ChannelRow]:
+        query = (
+            select(Channel, Workspace.platform, Workspace.external_id)
+            .join(Workspace, Workspace.id == Channel.workspace_id)
+            .where(Channel.suspended_reason.is_not(None))
+            .order_by(Channel.id)
+        )
+        if platform is not None:
+            query = query.where(Workspace.platform == platform)
+        rows = await self.session.execute(query)
+        return [ChannelRow(c, p, ws) for c, p, ws in rows]
+
+    async def retry_channel_now(self, channel_id: int, now: datetime) -> None:
+        """Make the channel's unsent posts and reveals due for a retry at once."""
+        await self.session.execute(
+            update(Post)
+            .where(
+                Post.channel_id == channel_id,
+                Post.kind == DAILY,
+                Post.lease_until > now,
+                or_(
+                    Post.state == "claimed",
+                    and_(Post.state == "revealed", Post.reveal_message_ref.is_(None)),
+                ),
+            )
+            .values(lease_until=now - timedelta(seconds=1), send_attempts=0)  # stalled now
+            .execution_options(synchronize_session=False)
+        )
+
+    async def back_off_post(
+        self, post_id: int, now: datetime, base: timedelta, cap: timedelta
+    ) -> None:
+        """A send of this post failed for a passing reason: retry it after a wait that
+        doubles with every failure, up to ``cap``."""
+        attempts = await self.session.scalar(select(Post.send_attempts).where(Post.id == post_id))
+        if attempts is None:
+            return
+        await self.session.execute(
+            update(Post)
+            .where(Post.id == post_id)
+            .values(send_attempts=attempts + 1, lease_until=now + min(base * 2**attempts, cap))
+            .execution_options(synchronize_session=False)
+        )
 
     async def channel_row(self, channel_id: int) -> ChannelRow | None:
         row = (
@@ -310,11 +370,14 @@ class Repository:
         return result.rowcount == 1
 
     async def stalled_posts(self, now: datetime) -> list[Post]:
-        """Claimed but never sent, or revealed but the reveal never delivered; lease over."""
+        """Claimed but never sent, or revealed but the reveal never delivered; lease over.
+        Suspended channels' posts wait for /mlq resume."""
         return list(
             await self.session.scalars(
                 select(Post)
+                .join(Channel, Channel.id == Post.channel_id)
                 .where(
+                    Channel.suspended_reason.is_(None),
                     Post.kind == DAILY,
                     Post.lease_until < now,
                     or_(
@@ -406,10 +469,18 @@ class Repository:
         )
 
     async def due_reveals(self, now: datetime) -> list[Post]:
+        """Rounds whose deadline has come, except in suspended channels (the reveal could
+        not be shown: the round waits, streaks untouched, until /mlq resume)."""
         return list(
             await self.session.scalars(
                 select(Post)
-                .where(Post.state == "posted", Post.kind == DAILY, Post.reveal_at <= now)
+                .join(Channel, Channel.id == Post.channel_id)
+                .where(
+                    Channel.suspended_reason.is_(None),
+                    Post.state == "posted",
+                    Post.kind == DAILY,
+                    Post.reveal_at <= now,
+                )
                 .order_by(Post.reveal_at, Post.id)
             )
         )
@@ -420,7 +491,13 @@ class Repository:
         result = await self.session.execute(
             update(Post)
             .where(Post.id == post_id, Post.state == "posted")
-            .values(state="revealed", revealed_at=now, claim_owner=owner, lease_until=lease_until)
+            .values(
+                state="revealed",
+                revealed_at=now,
+                claim_owner=owner,
+                lease_until=lease_until,
+                send_attempts=0,  # the reveal's own retries back off from the start
+            )
         )
         return result.rowcount == 1
 
@@ -880,7 +957,14 @@ class Repository:
     # --- digests ----------------------------------------------------------------------
 
     async def claim_digest(
-        self, channel_id: int, iso_year: int, iso_week: int, *, owner: str, now: datetime
+        self,
+        channel_id: int,
+        iso_year: int,
+        iso_week: int,
+        *,
+        owner: str,
+        now: datetime,
+        retry_at: datetime | None = None,
     ) -> int | None:
         values = {
             "channel_id": channel_id,
@@ -889,9 +973,51 @@ class Repository:
             "state": "claimed",
             "claim_owner": owner,
             "created_at": now,
+            "retry_at": retry_at,
+            "attempts": 0,
         }
         return await insert_ignore(
             self.session, Digest.__table__, values, ("channel_id", "iso_year", "iso_week")
+        )
+
+    async def digest_claim(self, channel_id: int, iso_year: int, iso_week: int) -> Digest | None:
+        return await self.session.scalar(
+            select(Digest).where(
+                Digest.channel_id == channel_id,
+                Digest.iso_year == iso_year,
+                Digest.iso_week == iso_week,
+            )
+        )
+
+    async def retake_digest(
+        self, digest: Digest, *, owner: str, now: datetime, retry_at: datetime
+    ) -> int | None:
+        """Take over a claimed, unsent digest whose wait is over; the compare-and-set on
+        ``retry_at`` lets one process win. None when it is not ours to send."""
+        if digest.state != "claimed" or digest.retry_at is None or digest.retry_at > now:
+            return None
+        result = await self.session.execute(
+            update(Digest)
+            .where(
+                Digest.id == digest.id,
+                Digest.state == "claimed",
+                Digest.retry_at == digest.retry_at,
+            )
+            .values(claim_owner=owner, retry_at=retry_at)
+            .execution_options(synchronize_session=False)
+        )
+        return digest.id if result.rowcount == 1 else None
+
+    async def back_off_digest(
+        self, digest_id: int, now: datetime, base: timedelta, cap: timedelta
+    ) -> None:
+        attempts = await self.session.scalar(select(Digest.attempts).where(Digest.id == digest_id))
+        attempts = attempts or 0
+        await self.session.execute(
+            update(Digest)
+            .where(Digest.id == digest_id)
+            .values(attempts=attempts + 1, retry_at=now + min(base * 2**attempts, cap))
+            .execution_options(synchronize_session=False)
         )
 
     async def digest_exists(self, channel_id: int, iso_year: int, iso_week: int) -> bool:
