@@ -73,6 +73,8 @@ class FakeSlack:
         self.users: dict[tuple[str, str], dict[str, Any]] = {}
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.not_in_channel: set[str] = set()
+        # channel -> the error chat.postMessage answers there, every time (a dead channel)
+        self.dead_channels: dict[str, str] = {}
         self.per_channel_interval = per_channel_interval
         self.inject_429 = inject_429
         self.auto_users = auto_users  # users.info knows everyone (benchmarks)
@@ -246,6 +248,8 @@ class FakeSlack:
         channel = str(params.get("channel"))
         key = f"{team.team_id}:{channel}"
         self._attempts[key] += 1
+        if channel in self.dead_channels:
+            return _ok(False, error=self.dead_channels[channel])
         now = time.monotonic()
         if self.inject_429 is not None:
             wait = self.inject_429(channel, self._attempts[key])
