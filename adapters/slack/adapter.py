@@ -35,7 +35,8 @@ _NOT_A_PROBLEM = {"already_reacted"}
 # Web API errors that trying again cannot fix until a person acts: the bot is out of the
 # channel, the channel is gone or archived, the token or a scope is gone. The core
 # suspends the channel on these (bot/access); everything else (ratelimited, 5xx,
-# internal_error, the network) is transient.
+# internal_error, the network) is transient. ``token_expired`` is left transient: with
+# token rotation a refreshed token fixes it without anyone acting.
 PERMANENT_ERRORS = frozenset(
     {
         "not_in_channel",
@@ -45,7 +46,6 @@ PERMANENT_ERRORS = frozenset(
         "invalid_auth",
         "not_authed",
         "token_revoked",
-        "token_expired",
         "missing_scope",
         "no_permission",
         "not_allowed_token_type",
