@@ -102,7 +102,8 @@ async def _run(ctx: CoreContext, c: CommandContext, command: cmd.Command) -> lis
             return [await _streak(c)]
         case cmd.Leaderboard(scope=scope):
             return [await _leaderboard(c, scope)]
-        case cmd.Resume() if c.channel.suspended_reason:
+        case cmd.Resume():
+            # Also what was held back or given up: posts and reveals are tried again now.
             await c.repo.retry_channel_now(c.channel.id, c.now)
             return [_admin(c, command)]
         case _:

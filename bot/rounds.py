@@ -461,7 +461,13 @@ async def send_reveal(ctx: CoreContext, row: ChannelRow, post: Post, message: Me
         ref = await ctx.adapter.reply_in_thread(thread, message)
     except Exception as exc:
         await access.send_failed(
-            ctx, row.channel.id, exc, ctx.now(), what="the reveal", post_id=post.id
+            ctx,
+            row.channel.id,
+            exc,
+            ctx.now(),
+            what="the reveal",
+            post_id=post.id,
+            give_up_after=access.MAX_REVEAL_ATTEMPTS,
         )
         return
     try:

@@ -235,7 +235,7 @@ class Repository:
             .where(
                 Post.channel_id == channel_id,
                 Post.kind == DAILY,
-                Post.lease_until > now,
+                or_(Post.lease_until > now, Post.lease_until.is_(None)),  # waiting or given up
                 or_(
                     Post.state == "claimed",
                     and_(Post.state == "revealed", Post.reveal_message_ref.is_(None)),
@@ -246,19 +246,30 @@ class Repository:
         )
 
     async def back_off_post(
-        self, post_id: int, now: datetime, base: timedelta, cap: timedelta
-    ) -> None:
+        self,
+        post_id: int,
+        now: datetime,
+        base: timedelta,
+        cap: timedelta,
+        give_up_after: int | None = None,
+    ) -> bool:
         """A send of this post failed for a passing reason: retry it after a wait that
-        doubles with every failure, up to ``cap``."""
+        doubles with every failure, up to ``cap``; after ``give_up_after`` failures, never
+        (no lease: the recovery pass stops picking it). True when given up."""
         attempts = await self.session.scalar(select(Post.send_attempts).where(Post.id == post_id))
         if attempts is None:
-            return
+            return False
+        give_up = give_up_after is not None and attempts + 1 >= give_up_after
         await self.session.execute(
             update(Post)
             .where(Post.id == post_id)
-            .values(send_attempts=attempts + 1, lease_until=now + min(base * 2**attempts, cap))
+            .values(
+                send_attempts=attempts + 1,
+                lease_until=None if give_up else now + min(base * 2**attempts, cap),
+            )
             .execution_options(synchronize_session=False)
         )
+        return give_up
 
     async def channel_row(self, channel_id: int) -> ChannelRow | None:
         row = (

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
+from bot import access
 from bot.cli import app
 from bot.messages import MessageKind
 from storage import unit_of_work
@@ -64,7 +65,7 @@ async def test_a_permanent_refusal_suspends_the_channel_and_stops_every_retry(h:
     await h.subscribe_all(ADMIN, ["C2"])
     h.adapter.dead_channels["C1"] = "not_in_channel"
     caplog.set_level(logging.WARNING, logger="mlq")
-    await h.run_until(NINE + timedelta(days=4), step=timedelta(minutes=1))
+    await h.run_until(NINE + timedelta(days=4), step=timedelta(minutes=10))
     # One attempt in four days, then silence; the other channel is served every day.
     assert [c for _, c in calls.posts if c == "C1"] == ["C1"]
     assert len(questions(h, "C2")) == 5
@@ -210,3 +211,21 @@ async def test_health_lists_suspended_channels(h: Harness, tmp_path, monkeypatch
     assert "suspended: memory W1/C1" in result.output and "not_in_channel" in result.output
     strict = await asyncio.to_thread(CliRunner().invoke, app, ["health", "--fail-on-suspended"])
     assert strict.exit_code == 1
+
+
+async def test_a_reveal_that_keeps_failing_is_given_up_and_resume_brings_it_back(h: Harness):
+    calls = Counting(h)
+    await h.run_until(NINE)
+    await h.answer(ANA, "bias and variance", message_id="a1")
+    h.adapter.failing_channels.add("C1")
+    await h.run_until(NINE + timedelta(days=2), step=timedelta(minutes=30))
+    tried = len(calls.replies)
+    assert tried == access.MAX_REVEAL_ATTEMPTS
+    await h.run_until(NINE + timedelta(days=3), step=timedelta(minutes=30))
+    assert len(calls.replies) == tried  # given up: no more attempts
+    h.adapter.failing_channels.clear()
+    await h.command("resume", ADMIN)
+    h.clock.advance(timedelta(minutes=1))
+    await h.core.tick()
+    reveals = [s for s in h.adapter.of("thread") if s.message.kind == MessageKind.REVEAL]
+    assert len(reveals) == 1

@@ -8,6 +8,7 @@ transient one is retried later, each wait twice the last, up to a cap.
 
 from bot.access.failures import (
     MAX_BACKOFF,
+    MAX_REVEAL_ATTEMPTS,
     back_off_post,
     is_permanent,
     reason_of,
@@ -17,6 +18,7 @@ from bot.access.failures import (
 
 __all__ = [
     "MAX_BACKOFF",
+    "MAX_REVEAL_ATTEMPTS",
     "back_off_post",
     "is_permanent",
     "reason_of",

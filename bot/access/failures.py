@@ -12,6 +12,9 @@ from storage import unit_of_work
 # Transient failures are retried after the lease, then after twice as long each time, but
 # never more than this apart: a channel that comes back is served within the hour.
 MAX_BACKOFF = timedelta(hours=1)
+# A reveal has no day's end to stop at: after this many passing failures (about a day at
+# the cap) it is given up, logged once; /mlq resume makes it due again.
+MAX_REVEAL_ATTEMPTS = 30
 
 
 def is_permanent(exc: BaseException) -> bool:
@@ -32,6 +35,7 @@ async def send_failed(
     *,
     what: str,
     post_id: int | None = None,
+    give_up_after: int | None = None,
 ) -> None:
     """A send to the channel failed: suspend the channel if the failure is permanent,
     else let the post's next retry wait longer. Logs one line, no traceback for the
@@ -44,15 +48,25 @@ async def send_failed(
     else:
         log.error("channel %s: %s failed; will retry", channel_id, what, exc_info=exc)
     if post_id is not None:
-        await back_off_post(ctx, post_id, now)
+        await back_off_post(ctx, post_id, now, give_up_after=give_up_after, what=what)
 
 
-async def back_off_post(ctx: CoreContext, post_id: int, now: datetime) -> None:
+async def back_off_post(
+    ctx: CoreContext,
+    post_id: int,
+    now: datetime,
+    *,
+    give_up_after: int | None = None,
+    what: str = "a send",
+) -> None:
     try:
         async with unit_of_work(ctx.db) as repo:
-            await repo.back_off_post(post_id, now, ctx.lease, MAX_BACKOFF)
+            gave_up = await repo.back_off_post(post_id, now, ctx.lease, MAX_BACKOFF, give_up_after)
     except Exception:
         log.exception("post %s: recording the retry wait failed", post_id)
+        return
+    if gave_up:
+        log.error("post %s: %s failed %d times; given up", post_id, what, give_up_after)
 
 
 async def suspend(
