@@ -3,6 +3,11 @@
 The delivery is recorded and the answer stored in one transaction, so a platform retry
 finds the delivery already taken and changes nothing. One answer per (post, member):
 a later reply or an edit before the reveal replaces the text and is graded again.
+
+On time means sent before the deadline (``sent_time``), however late the bot gets to it:
+a Retry-After, an inbox resumed after a crash or a catch-up after an outage can hand an
+answer over after the reveal. Such an answer is credited then (``credit_late``): points,
+streak and team streak, once, by conditional updates.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import render
 from bot.context import CoreContext, log
@@ -28,9 +33,10 @@ from bot.grading import Grade, grade_answer
 from bot.grading.learned import ACCEPTED_PER_QUESTION
 from bot.messages import Message, Reaction
 from bot.review import record_review
+from bot.scoring import Streak, advance_streak, round_points
 from bot.text import MAX_GRADED_CHARS, is_blank
 from storage import unit_of_work
-from storage.models import Answer, Member, Post
+from storage.models import Answer, Member, MemberStreak, Post
 from storage.repository import DAILY, PRACTICE, Repository
 
 EMPTY_HINT = "Your reply looks empty, so it was not counted. Write your answer in the thread."
@@ -70,6 +76,31 @@ def is_open(post: Post, now: datetime) -> bool:
     return post.state == "posted" and (post.reveal_at is None or now < post.reveal_at)
 
 
+# A sent-time older than this at receipt is not believed (a wrong clock, not a delay:
+# reveals come at most 7 days after a post); a sent-time in the future is not either.
+# Either way the answer is judged by when we received it, so no clock can be gamed.
+MAX_SENT_AGE = timedelta(days=7)
+
+
+def sent_time(sent_at: datetime | None, received: datetime) -> datetime:
+    """When the answer counts as sent: the event's own time if believable, else receipt."""
+    if sent_at is None or sent_at > received or received - sent_at > MAX_SENT_AGE:
+        return received
+    return sent_at
+
+
+def sent_in_time(post: Post, sent: datetime) -> bool:
+    """Whether an answer sent at ``sent`` is on time. A daily round counts what was sent
+    before its deadline even once revealed (``credit_late`` credits it then)."""
+    if post.kind == PRACTICE or post.reveal_at is None:
+        return is_open(post, sent)
+    return post.state in ("posted", "revealed") and sent < post.reveal_at
+
+
+def earns_quality(flags: list[str]) -> bool:
+    return "near_copy" not in flags
+
+
 def grade_for(
     ctx: CoreContext,
     post: Post,
@@ -99,7 +130,7 @@ def grade_values(grade: Grade) -> dict[str, object]:
     }
 
 
-async def _store(
+async def store_answer(
     ctx: CoreContext,
     repo: Repository,
     post: Post,
@@ -107,13 +138,20 @@ async def _store(
     text: str,
     message_id: str | None,
     now: datetime,
+    sent: datetime | None = None,
 ) -> Outcome:
-    """Insert or replace this member's answer to ``post`` and grade it."""
+    """Insert or replace this member's answer to ``post`` and grade it; ``sent`` (default
+    ``now``) is when the member sent it."""
     existing = await repo.answer_for(post.id, member.id)
-    on_time = is_open(post, now)
+    on_time = sent_in_time(post, sent or now)
     practice = post.kind == PRACTICE
+    revealed = post.kind == DAILY and post.state == "revealed"
     refused = refusal(
-        existing, on_time=on_time, practice=practice, cancelled=post.state == CANCELLED
+        existing,
+        on_time=on_time,
+        practice=practice,
+        cancelled=post.state == CANCELLED,
+        revealed=revealed,
     )
     if refused is not None:
         return refused
@@ -121,6 +159,16 @@ async def _store(
     accepted = await repo.accepted_texts([post.id], ACCEPTED_PER_QUESTION)
     grade, truncated = grade_for(ctx, post, text, others, accepted.get(post.id, ()))
     replaced = existing is not None
+    # Sent in time but reaching us after the reveal: its points are final at once.
+    late_credit = on_time and revealed
+    points = (
+        round_points(
+            on_time=True, score=grade.score, earns_quality=earns_quality(grade.flags), best=False
+        )
+        if late_credit
+        else 0
+    )
+    credited = False
     if existing is None:
         # A new answer goes in whole, grade included: one statement, no read-back.
         answer_id = await repo.insert_answer(
@@ -135,14 +183,20 @@ async def _store(
                 "received_at": now,
                 "on_time": on_time,
                 "withdrawn": False,
-                "points": 0,
+                "points": points,
                 "best": False,
                 **grade_values(grade),
             }
         )
         if answer_id is None:  # a concurrent twin stored one a moment ago: replace it
             existing = await repo.answer_for(post.id, member.id)
+        else:
+            credited = late_credit
     if existing is not None:
+        if late_credit:
+            # The database decides: only the write that turns it on time credits it.
+            credited = await repo.turn_answer_on_time(existing.id)
+            existing.points, existing.best = points, False
         existing.text = text
         existing.message_ref = message_id or existing.message_ref
         existing.edited_at = now
@@ -152,21 +206,34 @@ async def _store(
             setattr(existing, name, value)
     if on_time:
         await record_review(repo, member.id, post.question_id, post.id, grade.score, now)
+    if credited:
+        await credit_late(repo, post, member.id)
     if practice:
         await repo.set_post_state(post.id, "revealed", revealed_at=now)
     return graded_outcome(ctx, post, grade, on_time=on_time, replaced=replaced, truncated=truncated)
 
 
 def refusal(
-    existing: Answer | None, *, on_time: bool, practice: bool, cancelled: bool = False
+    existing: Answer | None,
+    *,
+    on_time: bool,
+    practice: bool,
+    cancelled: bool = False,
+    revealed: bool = False,
 ) -> Outcome | None:
-    """Why a new reply is not stored at all, or None when it is."""
+    """Why a new reply is not stored at all, or None when it is. After the reveal an
+    on-time answer stands: a reply sent in time but reaching us late does not replace it."""
     if cancelled:
         return Outcome(
             None,
             render.info("This round was cancelled (`/mlq skip`), so your reply was not counted."),
         )
-    if existing is not None and existing.on_time and not on_time and not existing.withdrawn:
+    if (
+        existing is not None
+        and existing.on_time
+        and not existing.withdrawn
+        and (not on_time or revealed)
+    ):
         return Outcome(
             Reaction.LATE,
             render.info(
@@ -203,6 +270,49 @@ def graded_outcome(
         truncated=truncated,
     )
     return Outcome(Reaction.UPDATED if replaced else Reaction.RECEIVED, feedback)
+
+
+async def credit_late(repo: Repository, post: Post, member_id: int) -> None:
+    """Credit a member's streak and the team streak for an answer to ``post`` that was sent
+    in time but stored after its reveal, as if the reveal had seen it.
+
+    The reveal kept each streak's state before it (``MemberStreak.previous``) and the team
+    streak's; the credit redoes that step with the answer counted. Conditional updates make
+    it happen once. Once a later round has been revealed the streaks have moved on, so only
+    the points stand."""
+    stored = await repo.streak_for(post.channel_id, member_id)
+    if stored is None:
+        if await repo.revealed_after(post):
+            log.info("post %s: a later round is revealed; late answer earns points only", post.id)
+        else:
+            state = advance_streak(Streak(), answered_on_time=True)
+            repo.add(
+                MemberStreak(
+                    channel_id=post.channel_id,
+                    member_id=member_id,
+                    current=state.current,
+                    best=state.best,
+                    freezes=state.freezes,
+                    run=state.run,
+                    freezes_used=state.freezes_used,
+                    settled_post_id=post.id,
+                    settled_on_time=True,
+                    previous=[0, 0, 0, 0, 0],
+                )
+            )
+    elif stored.settled_post_id == post.id and stored.previous is not None:
+        state = advance_streak(Streak(*stored.previous), answered_on_time=True)
+        await repo.settle_streak_late(stored.id, post.id, state)
+    else:
+        log.info("post %s: a later round is revealed; late answer earns points only", post.id)
+    await repo.flush()
+    channel = await repo.channel_for_update(post.channel_id)
+    if (
+        channel.team_streak_post_id == post.id
+        and not channel.team_streak_post_met
+        and await repo.on_time_count(post.id) >= channel.team_streak_threshold
+    ):
+        await repo.meet_team_streak_late(channel.id, post.id, channel.team_streak_previous + 1)
 
 
 async def deliver(
@@ -259,7 +369,8 @@ async def on_answer_posted(ctx: CoreContext, event: AnswerPosted) -> list[Messag
     async def handle(repo: Repository, post: Post, member: Member, now: datetime) -> Outcome:
         if is_blank(event.text):
             return Outcome(None, render.info(EMPTY_HINT))
-        return await _store(ctx, repo, post, member, event.text, event.message_id, now)
+        sent = sent_time(event.sent_at, now)
+        return await store_answer(ctx, repo, post, member, event.text, event.message_id, now, sent)
 
     key = delivery_key("msg", event.where, event.message_id)
     return await _in_question_thread(ctx, event, key, handle)
@@ -286,7 +397,8 @@ async def on_private_answer(ctx: CoreContext, event: PrivateAnswerSubmitted) -> 
             return []
         if is_blank(event.text):
             return [render.info("Your answer was empty, so it was not counted.")]
-        outcome = await _store(ctx, repo, post, member, event.text, None, now)
+        sent = sent_time(event.sent_at, now)
+        outcome = await store_answer(ctx, repo, post, member, event.text, None, now, sent)
     return [outcome.private] if outcome.private else []
 
 
@@ -295,7 +407,9 @@ async def on_answer_edited(ctx: CoreContext, event: AnswerEdited) -> list[Messag
         answer = await repo.answer_for(post.id, member.id)
         if answer is None or answer.message_ref != event.message_id:
             return None  # an edit to a reply that is not the member's current answer
-        if not is_open(post, now):
+        # An edit made in time counts until the reveal has scored the round.
+        sent = sent_time(event.sent_at, now)
+        if post.state != "posted" or not sent_in_time(post, sent):
             return Outcome(
                 None,
                 render.info(
@@ -304,7 +418,7 @@ async def on_answer_edited(ctx: CoreContext, event: AnswerEdited) -> list[Messag
             )
         if is_blank(event.text):
             return Outcome(None, render.info(EMPTY_HINT))
-        return await _store(ctx, repo, post, member, event.text, event.message_id, now)
+        return await store_answer(ctx, repo, post, member, event.text, event.message_id, now, sent)
 
     # An edit is keyed by its new text: the same edit redelivered counts once, a new one counts.
     digest = hashlib.sha256(event.text.encode("utf-8", "replace")).hexdigest()[:16]

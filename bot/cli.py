@@ -245,9 +245,14 @@ def health(
     heartbeat_file: Path | None = typer.Option(
         None, help="The file `mlq run` touches (overrides MLQ_HEARTBEAT_FILE)."
     ),
+    fail_on_suspended: bool = typer.Option(
+        False, help="Also fail when a channel is suspended (the platform refused the bot)."
+    ),
 ) -> None:
-    """Exit 0 if the bot's scheduler ticked recently (reads MLQ_HEARTBEAT_FILE)."""
-    path = heartbeat_file or _settings().heartbeat_file
+    """Exit 0 if the bot's scheduler ticked recently (reads MLQ_HEARTBEAT_FILE); lists the
+    channels suspended because the platform refused the bot there."""
+    settings = _settings()
+    path = heartbeat_file or settings.heartbeat_file
     if path is None:
         typer.echo("MLQ_HEARTBEAT_FILE is not set; nothing to check", err=True)
         raise typer.Exit(2)
@@ -261,6 +266,42 @@ def health(
         typer.echo(f"last tick {age:.0f}s ago (limit {max_age}s)", err=True)
         raise typer.Exit(1)
     typer.echo(f"ok: last tick {age:.0f}s ago")
+    suspended = _suspended_channels(settings.database_url)
+    for line in suspended:
+        typer.echo(line)
+    if suspended and fail_on_suspended:
+        raise typer.Exit(1)
+
+
+def _suspended_channels(url: str) -> list[str]:
+    """One line per suspended channel (restarting the bot would not help them, so they only
+    fail the check with --fail-on-suspended); unreadable database: a note, no failure."""
+    from storage import Database, unit_of_work
+
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite") and (
+        not parsed.database or not Path(parsed.database).exists()
+    ):
+        return []  # no database yet (and the check must not create one)
+
+    async def read() -> list[str]:
+        db = Database(url)
+        try:
+            async with unit_of_work(db) as repo:
+                rows = await repo.suspended_channels()
+        finally:
+            await db.dispose()
+        return [
+            f"suspended: {r.platform} {r.workspace_external_id}/{r.channel.external_id} since "
+            f"{r.channel.suspended_at:%Y-%m-%d %H:%M} UTC: {r.channel.suspended_reason} "
+            "(fix access, then /mlq resume there)"
+            for r in rows
+        ]
+
+    try:
+        return asyncio.run(asyncio.wait_for(read(), timeout=10))
+    except Exception as exc:
+        return [f"note: could not read suspended channels: {type(exc).__name__}"]
 
 
 def main() -> None:

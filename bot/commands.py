@@ -67,6 +67,11 @@ class Help:
 
 
 @dataclass(frozen=True)
+class Status:
+    """The channel's schedule and state: active, paused, unsubscribed or suspended."""
+
+
+@dataclass(frozen=True)
 class Schedule:
     at: time
     timezone: str
@@ -121,6 +126,7 @@ Command = (
     | StreakInfo
     | Leaderboard
     | Help
+    | Status
     | Schedule
     | RevealAfter
     | DigestAt
@@ -168,6 +174,7 @@ USAGE: dict[str, Usage] = {
     "streak": Usage("/mlq streak", "your streak, freezes and the team streak"),
     "leaderboard": Usage("/mlq leaderboard [week|all]", "the channel's leaderboard"),
     "help": Usage("/mlq help", "this list"),
+    "status": Usage("/mlq status", "this channel's schedule, and whether mlq can post here"),
     "schedule": Usage(
         "/mlq schedule HH:MM TZ [days]",
         "e.g. /mlq schedule 09:30 Europe/Berlin mon-fri",
@@ -181,7 +188,9 @@ USAGE: dict[str, Usage] = {
         admin=True,
     ),
     "pause": Usage("/mlq pause", "stop daily posts here", admin=True),
-    "resume": Usage("/mlq resume", "start daily posts again", admin=True),
+    "resume": Usage(
+        "/mlq resume", "start daily posts again, also after a suspension is fixed", admin=True
+    ),
     "skip": Usage(
         "/mlq skip",
         "no daily question today (cancels today's round if already posted)",
@@ -239,6 +248,8 @@ def parse_command(
     match name:
         case "help" | "?":
             return _no_args("help", args, Help())
+        case "status":
+            return _no_args("status", args, Status())
         case "topics":
             if not args:
                 return Topics()

@@ -44,6 +44,8 @@ class TickReport:
 # Platforms retry a delivery within minutes; a month is far past any retry.
 DELIVERY_MEMORY = timedelta(days=30)
 PRUNE_EVERY = timedelta(hours=1)
+# Threads revealed this recently are still read back after an outage.
+CATCH_UP_WINDOW = timedelta(days=1)
 
 
 class MlqCore:
@@ -175,9 +177,12 @@ class MlqCore:
         return "paused" if channel.paused else "active"
 
     async def open_threads(self) -> list[ThreadAddress]:
-        """Every thread of this platform whose daily question is still taking answers."""
+        """Every thread of this platform whose daily question is still taking answers, or
+        was revealed within ``CATCH_UP_WINDOW``: a catch-up after an outage reads them back,
+        and answers sent before the deadline still count (bot/answers.py)."""
+        since = self.ctx.now() - CATCH_UP_WINDOW
         async with unit_of_work(self.ctx.db) as repo:
-            rows = await repo.open_daily_threads(self.ctx.platform)
+            rows = await repo.open_daily_threads(self.ctx.platform, revealed_since=since)
         return [
             ThreadAddress(ChannelAddress(self.ctx.platform, workspace, channel), thread)
             for workspace, channel, thread in rows

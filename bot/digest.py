@@ -3,9 +3,11 @@
 It covers the rounds revealed in the seven days before the digest time, so every round
 lands in exactly one digest even when a Friday round is revealed after Friday's digest.
 
-The claim has a lease. A digest whose sender died is taken over by ``recover_digests``
-once the lease runs out, and is sent again only if the channel holds no message carrying
-its key (``digest_key``), as for posts and reveals (bot/rounds.py).
+The claim has a lease. A digest whose sender died, or whose send failed for a passing
+reason (the lease is then pushed out by a wait that doubles each time), is taken over by
+``recover_digests`` once the lease runs out, and is sent again only if the channel holds
+no message carrying its key (``digest_key``), as for posts and reveals (bot/rounds.py).
+A permanent refusal suspends the channel (bot/access) and gives the digest up.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot import render
+from bot import access, render
 from bot.context import CoreContext, address_of, channel_zone, log
 from bot.ports import DeliveryError
 from bot.schedule import iso_week, local_date, local_instant, parse_hhmm, week_bounds
@@ -115,6 +117,8 @@ async def digest_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
     channel = row.channel
     year, week = iso_week(local_date(due_at, channel_zone(channel)))
     async with unit_of_work(ctx.db) as repo:
+        # Claimed before (a send failed or its sender died): ``recover_digests`` retries it
+        # once its lease is over, after looking for it on the platform.
         if await repo.digest_exists(channel.id, year, week):
             return False
         digest_id = await repo.claim_digest(
@@ -141,10 +145,15 @@ async def _send(
     channel = row.channel
     try:
         ref = await ctx.adapter.post(address_of(row), replace(render.digest(facts), key=key))
-    except Exception:
-        log.exception("channel %s: posting the digest failed", channel.id)
+    except Exception as exc:
+        # Permanent: the channel is suspended and the digest given up. Otherwise it stays
+        # claimed and is tried again after a wait that doubles each time (this week only).
+        await access.send_failed(ctx, channel.id, exc, now, what="the weekly digest")
         async with unit_of_work(ctx.db) as repo:
-            await repo.finish_digest(digest_id, "failed", now=now)
+            if access.is_permanent(exc):
+                await repo.finish_digest(digest_id, "failed", now=now)
+            else:
+                await repo.back_off_digest(digest_id, now, ctx.lease, access.MAX_BACKOFF)
         return False
     async with unit_of_work(ctx.db) as repo:
         await repo.finish_digest(digest_id, "posted", now=now, message_ref=ref.message_id)
@@ -175,6 +184,12 @@ async def recover_digests(ctx: CoreContext, now: datetime) -> int:
         try:
             found = await ctx.adapter.find_sent(address_of(row), key, digest.created_at)
         except DeliveryError as exc:
+            if access.is_permanent(exc):
+                # The channel refuses us for good: suspend it and give the digest up.
+                await access.send_failed(ctx, row.channel.id, exc, now, what="the weekly digest")
+                async with unit_of_work(ctx.db) as repo:
+                    await repo.finish_digest(digest.id, "failed", now=now)
+                continue
             log.warning("digest %s: could not check what was sent (%s); will retry", key, exc)
             continue
         if found is not None:

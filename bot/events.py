@@ -3,12 +3,17 @@
 Every event names where it happened (platform, workspace, channel) and who did it. An
 ``event_id`` that the platform guarantees unique (Slack's event_id, Discord's message id)
 lets the core process each delivery once, however often the platform retries it.
+
+Answers carry ``sent_at``, when the person sent them by the platform's own clock (Slack's
+``ts``, a Discord snowflake's time) or, for a form, when our edge received it: whether an
+answer is on time is judged by it, not by when the core gets round to it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.text import storable
@@ -58,12 +63,14 @@ class AnswerPosted(ThreadMessageEvent):
 
     text: str
     event_id: str | None = None
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class AnswerEdited(ThreadMessageEvent):
     text: str
     event_id: str | None = None
+    sent_at: datetime | None = None  # when the edit was made
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,7 @@ class PrivateAnswerSubmitted:
     post_id: int
     text: str
     event_id: str | None = None
+    sent_at: datetime | None = None
 
 
 InboundEvent = (

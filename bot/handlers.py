@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot import commands as cmd
@@ -95,7 +96,14 @@ async def _run(ctx: CoreContext, c: CommandContext, command: cmd.Command) -> lis
     match command:
         case cmd.Help():
             forms = getattr(ctx.adapter, "command_forms", None)
-            return [render.help_message(c.actor.is_admin, forms)]
+            shown = render.help_message(c.actor.is_admin, forms)
+            if c.actor.is_admin and c.channel.suspended_reason:
+                # The admin is who can fix it: say so before the list.
+                warning = render.suspension_line(c.channel.suspended_reason, c.channel.suspended_at)
+                shown = replace(shown, body=f"{warning}\n\n{shown.body}")
+            return [shown]
+        case cmd.Status():
+            return [_status(c)]
         case cmd.Topics():
             return [_topics(ctx)]
         case cmd.Practice(topic=topic):
@@ -108,6 +116,10 @@ async def _run(ctx: CoreContext, c: CommandContext, command: cmd.Command) -> lis
             return [await _leaderboard(c, scope)]
         case cmd.Skip():
             return [await _skip(c)]
+        case cmd.Resume():
+            # Also what was held back or given up: posts and reveals are tried again now.
+            await c.repo.retry_channel_now(c.channel.id, c.now)
+            return [_admin(c, command)]
         case _:
             return [_admin(c, command)]
 
@@ -253,13 +265,24 @@ async def _skip(c: CommandContext) -> Message:
 
 
 def _schedule_summary(channel: Channel) -> str:
-    state = "paused" if channel.paused else "active"
+    state = "suspended" if channel.suspended_reason else "paused" if channel.paused else "active"
     return (
         f"Daily question at {channel.post_time} {channel.timezone} on "
         f"{format_weekdays(channel.weekdays)}; answers revealed after "
         f"{_duration(channel.reveal_after_minutes)}; digest "
         f"{format_weekdays(str(channel.digest_weekday))} {channel.digest_time}. ({state})"
     )
+
+
+def _status(c: CommandContext) -> Message:
+    channel = c.channel
+    if not channel.subscribed:
+        body = "This channel is not subscribed. An admin can run `/mlq subscribe`."
+    else:
+        body = _schedule_summary(channel)
+    if channel.suspended_reason:
+        body += "\n\n" + render.suspension_line(channel.suspended_reason, channel.suspended_at)
+    return render.info(body, title="Status")
 
 
 def _duration(minutes: int) -> str:
@@ -274,6 +297,7 @@ def _admin(c: CommandContext, command: cmd.Command) -> Message:
             if not channel.subscribed:
                 channel.subscribed = True
                 channel.subscribed_at = c.now
+            channel.subscribed_by = c.actor.user_id  # told if the channel gets suspended
             channel.paused = False
             return public("This channel is subscribed. " + _schedule_summary(channel), title="mlq")
         case cmd.Unsubscribe():
@@ -316,8 +340,23 @@ def _admin(c: CommandContext, command: cmd.Command) -> Message:
             return public("Daily questions are paused here. `/mlq resume` starts them again.")
         case cmd.Resume():
             channel.paused = False
-            return public("Daily questions resume. " + _schedule_summary(channel))
+            return public(_resume(c))
     raise AssertionError(f"unhandled command {command!r}")
+
+
+def _resume(c: CommandContext) -> str:
+    """Clear a pause and a suspension. A suspended channel's unsent posts and reveals are
+    tried again at the next tick; if the platform still refuses, it is suspended again."""
+    channel = c.channel
+    reason = channel.suspended_reason
+    channel.suspended_reason = None
+    channel.suspended_at = None
+    if reason is None:
+        return "Daily questions resume. " + _schedule_summary(channel)
+    return (
+        f"mlq will try this channel again (it was suspended: `{reason}`). If the problem "
+        f"is fixed, what was held back goes out within a minute. " + _schedule_summary(channel)
+    )
 
 
 async def on_button(ctx: CoreContext, event: ButtonPressed) -> list[Message]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.answers import delivery_key
@@ -86,6 +86,9 @@ def encode(event: DurableEvent, context: Mapping[str, Any] | None = None) -> dic
     payload["where"] = dict(vars(event.where))
     payload["actor"] = dict(vars(event.actor))
     payload["_context"] = dict(context or {})
+    sent_at = payload.get("sent_at")
+    if sent_at is not None:
+        payload["sent_at"] = sent_at.isoformat()  # the payload column is JSON
     return payload
 
 
@@ -99,6 +102,8 @@ def decode(kind: str, payload: Mapping[str, Any]) -> tuple[DurableEvent, dict[st
     try:
         data["where"] = ChannelAddress(**data["where"])
         data["actor"] = Actor(**data["actor"])
+        if data.get("sent_at") is not None:
+            data["sent_at"] = datetime.fromisoformat(data["sent_at"])
         return cls(**data), context
     except (KeyError, TypeError) as exc:
         raise ValueError(f"unreadable {kind} payload: {exc}") from exc

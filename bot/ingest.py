@@ -7,7 +7,9 @@ written wait in a queue and go in together with a handful of bulk statements. Un
 load a batch is a single reply, so nothing waits on a timer.
 
 The rules are those of ``bot.answers`` (same delivery keys, same refusals, same grading and
-outcomes); only the statements are shared across the batch.
+outcomes); only the statements are shared across the batch. Reactions and private feedback
+go out after the batch has committed, each from its own submitter: a slow platform call
+(a ``reactions.add`` waiting out a Retry-After) never holds up the next batch.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from bot.answers import (
     grade_for,
     grade_values,
     graded_outcome,
-    is_open,
     on_answer_posted,
     refusal,
+    sent_in_time,
+    sent_time,
+    store_answer,
 )
 from bot.batching import GroupCommit
 from bot.context import CoreContext, log
@@ -60,15 +64,20 @@ class _Planned:
 class AnswerIngester:
     def __init__(self, ctx: CoreContext, *, max_batch: int = MAX_BATCH) -> None:
         self.ctx = ctx
-        self._batches: GroupCommit[AnswerPosted, None] = GroupCommit(
-            self._store_and_deliver, max_batch=max_batch
+        self._batches: GroupCommit[AnswerPosted, _Planned | None] = GroupCommit(
+            self._store_batch, max_batch=max_batch
         )
 
     async def submit(self, event: AnswerPosted) -> None:
-        """Store one reply (with its batch) and deliver its reaction and feedback."""
-        await self._batches.submit(event)
+        """Store one reply (with its batch), then deliver its reaction and feedback."""
+        planned = await self._batches.submit(event)
+        if planned is not None:
+            try:
+                await self._deliver(planned)
+            except Exception:
+                log.exception("answer delivery failed")
 
-    async def _store_and_deliver(self, events: list[AnswerPosted]) -> list[None]:
+    async def _store_batch(self, events: list[AnswerPosted]) -> list[_Planned | None]:
         try:
             planned = await store_batch(self.ctx, events)
         except Exception:
@@ -76,8 +85,9 @@ class AnswerIngester:
             log.exception("batch of %d answers failed; storing them one by one", len(events))
             await for_each(events, self._store_alone, limit=1, what="answer")
             return [None] * len(events)
-        await for_each(planned, self._deliver, limit=self.ctx.concurrency, what="answer delivery")
-        return [None] * len(events)
+        # Each planned reply goes to one submitter; a twin of it (a retry) gets None.
+        by_event = {id(p.event): p for p in planned}
+        return [by_event.pop(id(event), None) for event in events]
 
     async def _store_alone(self, event: AnswerPosted) -> bool:
         await on_answer_posted(self.ctx, event)
@@ -156,7 +166,7 @@ async def _pregrade(ctx: CoreContext, events: Sequence[AnswerPosted], now: datet
                 ctx, post, event.text, list(others), accepted.get(post.id, ())
             )
             graded[id(event)] = (others, grade, truncated)
-            if is_open(post, now):
+            if post.state == "posted" and sent_in_time(post, sent_time(event.sent_at, now)):
                 rounds.setdefault(post.id, []).append((author, event.text))
     return graded
 
@@ -183,12 +193,28 @@ async def _store_group(
             fresh.discard(keys[id(event)])  # a twin later in the same batch is a retry
             firsts.append((event, post))
     members = await _members(repo, platform, workspace, [e for e, _ in firsts], now)
+    result: list[_Planned] = []
+    # Sent in time to a round revealed meanwhile: rare, so through the one-answer path,
+    # which credits it (points and streaks) once.
+    late = [
+        (e, p)
+        for e, p in firsts
+        if p.state == "revealed" and not is_blank(e.text) and _sent_in_time(e, p, now)
+    ]
+    for event, post in late:
+        member = members[event.actor.user_id]
+        sent = sent_time(event.sent_at, now)
+        outcome = await store_answer(
+            ctx, repo, post, member, event.text, event.message_id, now, sent
+        )
+        result.append(_Planned(event, outcome))
+    taken = {id(e) for e, _ in late}
+    firsts = [(e, p) for e, p in firsts if id(e) not in taken]
     pairs = [(post.id, members[e.actor.user_id].id) for e, post in firsts]
     existing = await repo.answers_for_pairs(pairs)
     rounds = await repo.round_texts_for([post.id for _, post in firsts])
     accepted = await repo.accepted_texts([post.id for _, post in firsts], ACCEPTED_PER_QUESTION)
     new_rows: dict[tuple[int, int], _Planned] = {}
-    result: list[_Planned] = []
     for event, post in firsts:
         member = members[event.actor.user_id]
         item = _plan(
@@ -209,6 +235,10 @@ async def _store_group(
     await _write(repo, list(new_rows.values()), now)
     await _record_reviews(repo, [p for p in result if p.score is not None], now)
     return result
+
+
+def _sent_in_time(event: AnswerPosted, post: Post, now: datetime) -> bool:
+    return sent_in_time(post, sent_time(event.sent_at, now))
 
 
 async def _members(
@@ -243,10 +273,8 @@ def _plan(
     """Decide one reply: the same rules as ``bot.answers`` for a single reply."""
     if is_blank(event.text):
         return _Planned(event, Outcome(None, render.info(EMPTY_HINT)))
-    on_time = is_open(post, now)
-    refused = refusal(
-        existing, on_time=on_time, practice=False, cancelled=post.state == CANCELLED
-    )
+    on_time = post.state == "posted" and _sent_in_time(event, post, now)
+    refused = refusal(existing, on_time=on_time, practice=False, cancelled=post.state == CANCELLED)
     if refused is not None:
         return _Planned(event, refused)
     others = [text for author, text in rounds.get(post.id, []) if author != member.id]

@@ -19,7 +19,20 @@ class PostedRef:
 
 
 class DeliveryError(Exception):
-    """A platform refused or failed a send; the core logs it and carries on."""
+    """A platform refused or failed a send; the core logs it and carries on.
+
+    The adapter says what kind of failure it was (it knows the platform's codes; what to
+    do about it is the core's business, bot/access): ``permanent`` when trying again cannot
+    help until a person acts (the bot was removed from the channel, the channel is gone or
+    archived, the app was uninstalled, a permission is missing), else it is transient (a
+    rate limit, a server error, the network). ``reason`` is a short code for people, e.g.
+    Slack's ``not_in_channel`` or Discord's ``missing_permissions``.
+    """
+
+    def __init__(self, message: str = "", *, permanent: bool = False, reason: str = "") -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.reason = reason or message
 
 
 class ChatAdapter(Protocol):
@@ -31,6 +44,9 @@ class ChatAdapter(Protocol):
     Optional: an attribute ``send_concurrency: int``, how many sends the platform connection
     carries at once (its HTTP pool); fan-outs then keep that many in flight instead of the
     core's default.
+    Optional: ``async def send_direct(self, where: ChannelAddress, user_id: str, message:
+    Message) -> None``, a direct message to a person of ``where``'s workspace, used to tell
+    an admin that a channel was suspended.
     """
 
     platform: str

@@ -9,6 +9,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.commands import USAGE
+from bot.events import ChannelAddress
 from bot.grading import Grade
 from bot.messages import Action, Button, Field, Message, MessageKind, Visibility
 from bot.text import plural, quote_user_text, shorten
@@ -189,6 +190,51 @@ def info(text: str, title: str | None = None) -> Message:
 
 def error(text: str) -> Message:
     return Message(body=text, kind=MessageKind.ERROR, visibility=Visibility.PRIVATE)
+
+
+# What an admin can do about the reasons platforms give most often (Slack error codes, and
+# the Discord adapter's names for Discord's codes).
+_FIXES = {
+    "not_in_channel": "invite the bot to the channel (Slack: `/invite @mlq`)",
+    "channel_not_found": "the channel is gone or private to the bot: invite the bot",
+    "is_archived": "unarchive the channel",
+    "unknown_channel": "the channel was deleted: subscribe another one",
+    "unknown_guild": "the bot was removed from the server: add it again",
+    "missing_access": "give the bot View Channel and Send Messages in the channel",
+    "missing_permissions": (
+        "give the bot Send Messages, Embed Links, Create Public Threads, Send Messages in "
+        "Threads, Add Reactions and Read Message History in the channel"
+    ),
+    "missing_scope": "reinstall the app so that it gets the permissions it asks for",
+    "invalid_auth": "reinstall the app (its token is no longer valid)",
+    "token_revoked": "reinstall the app (its token was revoked)",
+    "account_inactive": "reinstall the app (its token was deactivated)",
+    "workspace_not_installed": "reinstall the app in this workspace",
+}
+
+
+def suspension_fix(reason: str) -> str:
+    """What an admin should do about a suspension, in a few words."""
+    return _FIXES.get(reason, "give the bot access to the channel again")
+
+
+def suspension_line(reason: str, since: datetime | None) -> str:
+    when = f" since {since:%Y-%m-%d %H:%M} UTC" if since else ""
+    return (
+        f"Suspended{when}: the platform refused the bot here ({reason}). Nothing is posted, "
+        f"revealed or sent until an admin fixes it ({suspension_fix(reason)}) and runs "
+        "`/mlq resume`."
+    )
+
+
+def suspended_notice(where: ChannelAddress, reason: str) -> Message:
+    """The direct message to the admin who subscribed a channel that got suspended."""
+    return info(
+        f"I can no longer post in <#{where.channel}>: the platform says `{reason}`. I have "
+        f"stopped trying, so daily questions, reveals and digests there are on hold. To fix "
+        f"it: {suspension_fix(reason)}, then run `/mlq resume` in that channel.",
+        title="mlq is suspended in a channel",
+    )
 
 
 def help_message(is_admin: bool, forms: Mapping[str, str] | None = None) -> Message:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot import render
+from bot import access, render
 from bot.choice import (
     DueToday,
     choose_for,
@@ -362,9 +362,12 @@ async def deliver(
     message = replace(message, key=key)
     try:
         ref = await ctx.adapter.post(address_of(row), message, open_thread=True)
-    except Exception:
-        # The claim stays; when its lease runs out the recovery pass tries again.
-        log.exception("channel %s: posting question failed; will retry", row.channel.id)
+    except Exception as exc:
+        # The claim stays: the recovery pass tries again once its (backed-off) lease runs
+        # out, unless the refusal was permanent and the channel is now suspended.
+        await access.send_failed(
+            ctx, row.channel.id, exc, now, what="the daily question", post_id=post_id
+        )
         return None
     return Delivered(post_id, ref.message_id, ref.thread_id, reveal_at)
 
@@ -431,8 +434,12 @@ async def reveal(ctx: CoreContext, post_id: int, now: datetime) -> bool:
                 best=answer.best,
             )
         await repo.accept_answers(_accepted_rows(row, post, answers, now))
-        await _advance_streaks(repo, row, {a.member_id for a, _ in answers if a.on_time})
+        await _advance_streaks(repo, row, post_id, {a.member_id for a, _ in answers if a.on_time})
         channel = row.channel
+        # Kept so that an answer sent in time but stored after now can still count (answers).
+        channel.team_streak_post_id = post_id
+        channel.team_streak_previous = channel.team_streak
+        channel.team_streak_post_met = sum(on_time) >= channel.team_streak_threshold
         channel.team_streak = advance_team_streak(
             channel.team_streak, sum(on_time), channel.team_streak_threshold
         )
@@ -457,14 +464,16 @@ def _accepted_rows(
             score=answer.score, best=answer.best, on_time=answer.on_time, flags=answer.flags
         )
         if reason is not None:
-            rows.append({
-                "workspace_id": row.channel.workspace_id,
-                "question_id": post.question_id,
-                "answer_id": answer.id,
-                "text": answer.text,
-                "reason": reason,
-                "accepted_at": now,
-            })
+            rows.append(
+                {
+                    "workspace_id": row.channel.workspace_id,
+                    "question_id": post.question_id,
+                    "answer_id": answer.id,
+                    "text": answer.text,
+                    "reason": reason,
+                    "accepted_at": now,
+                }
+            )
     return rows
 
 
@@ -482,7 +491,9 @@ def reveal_message(question: Question, answers: Sequence[tuple[Answer, Member]])
     return render.reveal(question, rows, excerpt)
 
 
-async def _advance_streaks(repo: Repository, row: ChannelRow, answered: set[int]) -> None:
+async def _advance_streaks(
+    repo: Repository, row: ChannelRow, post_id: int, answered: set[int]
+) -> None:
     streaks = await repo.streaks(row.channel.id)
     for member_id in answered - streaks.keys():
         fresh = MemberStreak(
@@ -498,6 +509,9 @@ async def _advance_streaks(repo: Repository, row: ChannelRow, answered: set[int]
         streaks[member_id] = fresh
     for member_id, stored in streaks.items():
         state = Streak(stored.current, stored.best, stored.freezes, stored.run, stored.freezes_used)
+        stored.previous = [state.current, state.best, state.freezes, state.run, state.freezes_used]
+        stored.settled_post_id = post_id
+        stored.settled_on_time = member_id in answered
         state = advance_streak(state, answered_on_time=member_id in answered)
         stored.current, stored.best, stored.freezes = state.current, state.best, state.freezes
         stored.run, stored.freezes_used = state.run, state.freezes_used
@@ -511,8 +525,18 @@ async def send_reveal(ctx: CoreContext, row: ChannelRow, post: Post, message: Me
     thread = reveal_thread(row, post)
     try:
         ref = await ctx.adapter.reply_in_thread(thread, replace(message, key=reveal_key(post)))
-    except Exception:
-        log.exception("post %s: sending the reveal failed; will retry", post.id)
+    except Exception as exc:
+        # Permanent: the channel is suspended. Otherwise the lease is pushed out by a wait
+        # that doubles each time, and recovery looks for the reveal before sending again.
+        await access.send_failed(
+            ctx,
+            row.channel.id,
+            exc,
+            ctx.now(),
+            what="the reveal",
+            post_id=post.id,
+            give_up_after=access.MAX_REVEAL_ATTEMPTS,
+        )
         return
     await _finish_reveal(ctx, post, thread, ref)
 
@@ -562,8 +586,17 @@ async def _recover(ctx: CoreContext, post: Post, now: datetime) -> bool:
             return await _give_up_unless_found(ctx, row, post)
         return await recover_post(ctx, row, post, question, now)
     except DeliveryError as exc:
-        # Not knowing whether it went out, we keep the lease and ask again next time.
-        log.warning("post %s: could not check what was sent (%s); will retry", post.id, exc)
+        # Not knowing whether it went out, we keep the claim and ask again once the lease
+        # (backed off like a failed send) runs out; a permanent refusal suspends the channel.
+        await access.send_failed(
+            ctx,
+            row.channel.id,
+            exc,
+            now,
+            what="checking what was sent",
+            post_id=post.id,
+            give_up_after=access.MAX_REVEAL_ATTEMPTS if post.state != "claimed" else None,
+        )
         return False
 
 
@@ -574,6 +607,10 @@ async def _give_up_unless_found(ctx: CoreContext, row: ChannelRow, post: Post) -
     except DeliveryError as exc:
         # Nothing will be sent either way; a channel we cannot read must not keep it open.
         log.warning("post %s: could not check what was sent (%s)", post.id, exc)
+        if access.is_permanent(exc):
+            await access.suspend(
+                ctx, row.channel.id, access.reason_of(exc), ctx.now(), what="checking a past post"
+            )
         found = None
     if found is not None:
         log.info("post %s: found on the platform as %s; marked", post.id, found)

@@ -67,6 +67,17 @@ class Channel(Base):
     team_streak_best: Mapped[int] = mapped_column(Integer, default=0)
     skip_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     subscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Who ran /mlq subscribe (a platform user id): told once if the channel is suspended.
+    subscribed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Set when the platform refused the bot for good (no access, archived...): nothing is
+    # sent here until an admin runs /mlq resume.
+    suspended_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The last revealed post that moved the team streak, the value before it and whether
+    # it met the threshold: an answer credited after that reveal can still count (once).
+    team_streak_post_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    team_streak_previous: Mapped[int] = mapped_column(Integer, default=0)
+    team_streak_post_met: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -114,6 +125,9 @@ class Post(Base):
     reveal_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reveal_message_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Sends refused for a passing reason (429, 5xx, network) so far: the next retry waits
+    # exponentially longer, up to a cap (bot/access).
+    send_attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Answer(Base):
@@ -184,6 +198,12 @@ class MemberStreak(Base):
     freezes: Mapped[int] = mapped_column(Integer, default=0)
     run: Mapped[int] = mapped_column(Integer, default=0)  # answers in a row, toward a freeze
     freezes_used: Mapped[int] = mapped_column(Integer, default=0)
+    # The post whose reveal last advanced this streak, whether it counted as answered, and
+    # the state before it ([current, best, freezes, run, freezes_used]): an answer sent in
+    # time but processed after that reveal is credited from it, once.
+    settled_post_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    settled_on_time: Mapped[bool] = mapped_column(Boolean, default=False)
+    previous: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
 
 
 class ReviewCard(Base):
@@ -234,6 +254,8 @@ class Digest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     message_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Passing send failures so far; each one doubles the wait (``lease_until``) before a retry.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class InboxEvent(Base):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, or_, select, tuple_, update
@@ -197,10 +197,81 @@ class Repository:
         rows = await self.session.execute(
             select(Channel, Workspace.platform, Workspace.external_id)
             .join(Workspace, Workspace.id == Channel.workspace_id)
-            .where(Channel.subscribed.is_(True), Workspace.platform == platform)
+            .where(
+                Channel.subscribed.is_(True),
+                Channel.suspended_reason.is_(None),  # nothing is sent there until resumed
+                Workspace.platform == platform,
+            )
             .order_by(Channel.id)
         )
         return [ChannelRow(c, platform, ws) for c, platform, ws in rows]
+
+    # --- suspended channels: the platform refused the bot for good ----------------------
+
+    async def suspend_channel(self, channel_id: int, reason: str, now: datetime) -> bool:
+        """Suspend a channel; False if it already was (so one caller tells the admin)."""
+        result = await self.session.execute(
+            update(Channel)
+            .where(Channel.id == channel_id, Channel.suspended_reason.is_(None))
+            .values(suspended_reason=reason[:300], suspended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def suspended_channels(self, platform: str | None = None) -> list[ChannelRow]:
+        query = (
+            select(Channel, Workspace.platform, Workspace.external_id)
+            .join(Workspace, Workspace.id == Channel.workspace_id)
+            .where(Channel.suspended_reason.is_not(None))
+            .order_by(Channel.id)
+        )
+        if platform is not None:
+            query = query.where(Workspace.platform == platform)
+        rows = await self.session.execute(query)
+        return [ChannelRow(c, p, ws) for c, p, ws in rows]
+
+    async def retry_channel_now(self, channel_id: int, now: datetime) -> None:
+        """Make the channel's unsent posts and reveals due for a retry at once."""
+        await self.session.execute(
+            update(Post)
+            .where(
+                Post.channel_id == channel_id,
+                Post.kind == DAILY,
+                or_(Post.lease_until > now, Post.lease_until.is_(None)),  # waiting or given up
+                or_(
+                    Post.state == "claimed",
+                    and_(Post.state == "revealed", Post.reveal_message_ref.is_(None)),
+                ),
+            )
+            .values(lease_until=now - timedelta(seconds=1), send_attempts=0)  # stalled now
+            .execution_options(synchronize_session=False)
+        )
+
+    async def back_off_post(
+        self,
+        post_id: int,
+        now: datetime,
+        base: timedelta,
+        cap: timedelta,
+        give_up_after: int | None = None,
+    ) -> bool:
+        """A send of this post failed for a passing reason: retry it after a wait that
+        doubles with every failure, up to ``cap``; after ``give_up_after`` failures, never
+        (no lease: the recovery pass stops picking it). True when given up."""
+        attempts = await self.session.scalar(select(Post.send_attempts).where(Post.id == post_id))
+        if attempts is None:
+            return False
+        give_up = give_up_after is not None and attempts + 1 >= give_up_after
+        await self.session.execute(
+            update(Post)
+            .where(Post.id == post_id)
+            .values(
+                send_attempts=attempts + 1,
+                lease_until=None if give_up else now + min(base * 2**attempts, cap),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return give_up
 
     async def channel_row(self, channel_id: int) -> ChannelRow | None:
         row = (
@@ -327,11 +398,14 @@ class Repository:
         return result.rowcount == 1
 
     async def stalled_posts(self, now: datetime) -> list[Post]:
-        """Claimed but never sent, or revealed but the reveal never delivered; lease over."""
+        """Claimed but never sent, or revealed but the reveal never delivered; lease over.
+        Suspended channels' posts wait for /mlq resume."""
         return list(
             await self.session.scalars(
                 select(Post)
+                .join(Channel, Channel.id == Post.channel_id)
                 .where(
+                    Channel.suspended_reason.is_(None),
                     Post.kind == DAILY,
                     Post.lease_until < now,
                     or_(
@@ -390,8 +464,15 @@ class Repository:
             .limit(1)
         )
 
-    async def open_daily_threads(self, platform: str) -> list[tuple[str, str, str]]:
-        """(workspace, channel, thread) of the platform's daily posts still taking answers."""
+    async def open_daily_threads(
+        self, platform: str, revealed_since: datetime | None = None
+    ) -> list[tuple[str, str, str]]:
+        """(workspace, channel, thread) of the platform's daily posts still taking answers,
+        and of those revealed since ``revealed_since`` (they may hold answers sent in time
+        that we have not seen)."""
+        state = Post.state == "posted"
+        if revealed_since is not None:
+            state = or_(state, and_(Post.state == "revealed", Post.revealed_at >= revealed_since))
         rows = await self.session.execute(
             select(Workspace.external_id, Channel.external_id, Post.thread_ref)
             .join(Channel, Channel.id == Post.channel_id)
@@ -399,7 +480,7 @@ class Repository:
             .where(
                 Workspace.platform == platform,
                 Post.kind == DAILY,
-                Post.state == "posted",
+                state,
                 Post.thread_ref.is_not(None),
             )
             .order_by(Post.id)
@@ -416,10 +497,18 @@ class Repository:
         )
 
     async def due_reveals(self, now: datetime) -> list[Post]:
+        """Rounds whose deadline has come, except in suspended channels (the reveal could
+        not be shown: the round waits, streaks untouched, until /mlq resume)."""
         return list(
             await self.session.scalars(
                 select(Post)
-                .where(Post.state == "posted", Post.kind == DAILY, Post.reveal_at <= now)
+                .join(Channel, Channel.id == Post.channel_id)
+                .where(
+                    Channel.suspended_reason.is_(None),
+                    Post.state == "posted",
+                    Post.kind == DAILY,
+                    Post.reveal_at <= now,
+                )
                 .order_by(Post.reveal_at, Post.id)
             )
         )
@@ -430,7 +519,13 @@ class Repository:
         result = await self.session.execute(
             update(Post)
             .where(Post.id == post_id, Post.state == "posted")
-            .values(state="revealed", revealed_at=now, claim_owner=owner, lease_until=lease_until)
+            .values(
+                state="revealed",
+                revealed_at=now,
+                claim_owner=owner,
+                lease_until=lease_until,
+                send_attempts=0,  # the reveal's own retries back off from the start
+            )
         )
         return result.rowcount == 1
 
@@ -711,6 +806,96 @@ class Repository:
 
     # --- streaks ----------------------------------------------------------------------
 
+    # --- late credit: an answer sent in time, stored after the reveal -----------------------
+
+    async def turn_answer_on_time(self, answer_id: int) -> bool:
+        """Make a late or withdrawn answer an on-time one; False if it already was (so
+        whoever turned it gets to credit it, once)."""
+        result = await self.session.execute(
+            update(Answer)
+            .where(
+                Answer.id == answer_id,
+                or_(Answer.on_time.is_(False), Answer.withdrawn.is_(True)),
+            )
+            .values(on_time=True, withdrawn=False)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def revealed_after(self, post: Post) -> bool:
+        """Whether a later daily round of the post's channel has been revealed."""
+        found = await self.session.scalar(
+            select(Post.id)
+            .where(
+                Post.channel_id == post.channel_id,
+                Post.kind == DAILY,
+                Post.state == "revealed",
+                Post.id != post.id,
+                Post.reveal_at > post.reveal_at,
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def settle_streak_late(self, streak_id: int, post_id: int, state: Any) -> bool:
+        """Redo the reveal's step of one streak with the answer counted; once."""
+        result = await self.session.execute(
+            update(MemberStreak)
+            .where(
+                MemberStreak.id == streak_id,
+                MemberStreak.settled_post_id == post_id,
+                MemberStreak.settled_on_time.is_(False),
+            )
+            .values(
+                current=state.current,
+                best=state.best,
+                freezes=state.freezes,
+                run=state.run,
+                freezes_used=state.freezes_used,
+                settled_on_time=True,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def channel_for_update(self, channel_id: int) -> Channel:
+        channel = await self.session.get(Channel, channel_id, populate_existing=True)
+        assert channel is not None
+        return channel
+
+    async def on_time_count(self, post_id: int) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count(Answer.id)).where(
+                    Answer.post_id == post_id,
+                    Answer.on_time.is_(True),
+                    Answer.withdrawn.is_(False),
+                )
+            )
+            or 0
+        )
+
+    async def meet_team_streak_late(self, channel_id: int, post_id: int, value: int) -> bool:
+        """The round now has enough on-time answers: extend the team streak, once."""
+        result = await self.session.execute(
+            update(Channel)
+            .where(
+                Channel.id == channel_id,
+                Channel.team_streak_post_id == post_id,
+                Channel.team_streak_post_met.is_(False),
+            )
+            .values(team_streak=value, team_streak_post_met=True)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            await self.session.execute(
+                update(Channel)
+                .where(Channel.id == channel_id, Channel.team_streak_best < value)
+                .values(team_streak_best=value)
+                .execution_options(synchronize_session=False)
+            )
+        return result.rowcount == 1
+
     async def streaks(self, channel_id: int) -> dict[int, MemberStreak]:
         rows = await self.session.scalars(
             select(MemberStreak).where(MemberStreak.channel_id == channel_id)
@@ -853,9 +1038,24 @@ class Repository:
             "claim_owner": owner,
             "lease_until": lease_until,
             "created_at": now,
+            "attempts": 0,
         }
         return await insert_ignore(
             self.session, Digest.__table__, values, ("channel_id", "iso_year", "iso_week")
+        )
+
+    async def back_off_digest(
+        self, digest_id: int, now: datetime, base: timedelta, cap: timedelta
+    ) -> None:
+        """A send of this digest failed for a passing reason: the recovery pass
+        (``stalled_digests``) tries it again once a wait that doubles each time is over."""
+        attempts = await self.session.scalar(select(Digest.attempts).where(Digest.id == digest_id))
+        attempts = attempts or 0
+        await self.session.execute(
+            update(Digest)
+            .where(Digest.id == digest_id)
+            .values(attempts=attempts + 1, lease_until=now + min(base * 2**attempts, cap))
+            .execution_options(synchronize_session=False)
         )
 
     async def digest_exists(self, channel_id: int, iso_year: int, iso_week: int) -> bool:

@@ -41,13 +41,33 @@ def claim_nonce(key: str | None) -> str | None:
     return "mlq" + hashlib.blake2b(key.encode(), digest_size=11).hexdigest()
 
 
+# Discord's JSON error codes that mean the bot cannot reach the channel until a person acts
+# (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json): the core
+# suspends the channel on them. Everything else (429, 5xx, the network) is transient.
+PERMANENT_CODES = {
+    10003: "unknown_channel",
+    10004: "unknown_guild",
+    50001: "missing_access",
+    50013: "missing_permissions",
+}
+
+
+def delivery_error(what: str, exc: Exception) -> DeliveryError:
+    """A discord.py failure as the core's DeliveryError, permanent for the codes above."""
+    code = getattr(exc, "code", 0) if isinstance(exc, discord.HTTPException) else 0
+    status = getattr(exc, "status", 0) if isinstance(exc, discord.HTTPException) else 0
+    if status in (403, 404) and code in PERMANENT_CODES:
+        return DeliveryError(f"{what}: {exc}", permanent=True, reason=PERMANENT_CODES[code])
+    return DeliveryError(f"{what}: {exc}", reason=f"http_{status}" if status else "")
+
+
 @contextmanager
 def delivery(what: str) -> Iterator[None]:
     """Turn Discord's failures into the core's DeliveryError, naming what failed."""
     try:
         yield
     except DISCORD_ERRORS as exc:
-        raise DeliveryError(f"{what}: {exc}") from exc
+        raise delivery_error(what, exc) from exc
 
 
 async def send_continuations(
@@ -126,7 +146,11 @@ class DiscordAdapter:
         with delivery(f"posting in channel {channel.channel}"):
             target = await self.channel(int(channel.channel))
             if not isinstance(target, discord.abc.Messageable):
-                raise DeliveryError(f"channel {channel.channel} cannot hold messages")
+                raise DeliveryError(
+                    f"channel {channel.channel} cannot hold messages",
+                    permanent=True,
+                    reason="not_a_text_channel",
+                )
             first = (await send_rendered(target, parts[:1], nonce=claim_nonce(message.key)))[0]
         thread_id = first.id
         if open_thread:
@@ -238,6 +262,13 @@ class DiscordAdapter:
                 await send_rendered(await user.create_dm(), parts)
             except discord.Forbidden:
                 log.info("user %s does not accept DMs; feedback stays in My feedback", user_id)
+
+    async def send_direct(self, where: ChannelAddress, user_id: str, message: Message) -> None:
+        """A direct message (e.g. to the admin of a suspended channel)."""
+        parts = [outbound.Rendered(p.embeds) for p in outbound.render(message)]
+        with delivery(f"messaging user {user_id}"):
+            user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
+            await send_rendered(await user.create_dm(), parts)
 
     async def close_thread(self, thread: ThreadAddress) -> None:
         with delivery(f"archiving thread {thread.thread_id}"):

@@ -178,6 +178,10 @@ class MlqGroup(app_commands.Group):
     async def help(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "help")
 
+    @app_commands.command(name="status", description=summary("status"))
+    async def status(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "status")
+
     # --- for admins (Manage Server) -----------------------------------------------------
 
     @app_commands.command(name="schedule", description=summary("schedule"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -87,6 +88,15 @@ def looks_censored(m: ThreadMessage) -> bool:
     return not m.content and not m.has_media
 
 
+def sent_at(snowflake: int | str) -> datetime | None:
+    """When Discord created the message or interaction: its id's timestamp, assigned by
+    Discord's servers, so a catch-up after an outage still knows when it was sent."""
+    try:
+        return discord.utils.snowflake_time(int(snowflake))
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
 def answer_posted(m: ThreadMessage) -> AnswerPosted:
     return AnswerPosted(
         where=address(m.guild_id, m.parent_id),
@@ -95,6 +105,7 @@ def answer_posted(m: ThreadMessage) -> AnswerPosted:
         message_id=str(m.message_id),
         text=m.content,
         event_id=str(m.message_id),
+        sent_at=sent_at(m.message_id),
     )
 
 
@@ -142,7 +153,15 @@ def answer_edited_from_raw(
         message_id=str(data["id"]),
         text=content or "",
         event_id=str(data["id"]),
+        sent_at=_edited_at(data.get("edited_timestamp")),
     )
+
+
+def _edited_at(value: object) -> datetime | None:
+    try:
+        return discord.utils.parse_time(str(value))
+    except (TypeError, ValueError):
+        return None
 
 
 def answer_deleted(
@@ -191,4 +210,11 @@ def button_pressed(
 def private_answer(
     where: ChannelAddress, who: Actor, post_id: str, text: str, interaction_id: int
 ) -> PrivateAnswerSubmitted:
-    return PrivateAnswerSubmitted(where, who, int(post_id), text, event_id=str(interaction_id))
+    return PrivateAnswerSubmitted(
+        where,
+        who,
+        int(post_id),
+        text,
+        event_id=str(interaction_id),
+        sent_at=sent_at(interaction_id),
+    )

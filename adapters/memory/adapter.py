@@ -16,7 +16,7 @@ from bot.ports import DeliveryError, PostedRef
 class Sent:
     """One thing the core asked the platform to do."""
 
-    verb: str  # post | thread | react | private | close
+    verb: str  # post | thread | react | private | direct | close
     channel: ChannelAddress
     message: Message | None = None
     ref: str | None = None  # the new message id, or the message reacted to
@@ -33,10 +33,16 @@ class MemoryAdapter:
         self.clock = clock
         self.posted_at: dict[str, datetime] = {}  # message id -> when it was sent
         self.sent: list[Sent] = []
-        self.failing_channels: set[str] = set()
+        self.failing_channels: set[str] = set()  # transient failures
+        self.dead_channels: dict[str, str] = {}  # channel -> reason of a permanent refusal
         self._ids = itertools.count(1)
 
     def _check(self, channel: ChannelAddress) -> None:
+        if channel.channel in self.dead_channels:
+            reason = self.dead_channels[channel.channel]
+            raise DeliveryError(
+                f"channel {channel.channel}: {reason}", permanent=True, reason=reason
+            )
         if channel.channel in self.failing_channels:
             raise DeliveryError(f"channel {channel.channel} refuses messages")
 
@@ -118,6 +124,9 @@ class MemoryAdapter:
                 user_id=user_id,
             )
         )
+
+    async def send_direct(self, where: ChannelAddress, user_id: str, message: Message) -> None:
+        self.sent.append(Sent("direct", where, message, None, user_id=user_id))
 
     async def close_thread(self, thread: ThreadAddress) -> None:
         self.sent.append(Sent("close", thread.channel, None, None, thread.thread_id))

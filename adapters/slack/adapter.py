@@ -58,6 +58,41 @@ def claim_key_of(message: dict[str, Any]) -> str | None:
     return key if isinstance(key, str) else None
 
 
+# Web API errors that trying again cannot fix until a person acts: the bot is out of the
+# channel, the channel is gone or archived, the token or a scope is gone. The core
+# suspends the channel on these (bot/access); everything else (ratelimited, 5xx,
+# internal_error, the network) is transient. ``token_expired`` is left transient: with
+# token rotation a refreshed token fixes it without anyone acting.
+PERMANENT_ERRORS = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "account_inactive",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "missing_scope",
+        "no_permission",
+        "not_allowed_token_type",
+        "team_access_not_granted",
+        "team_not_found",
+        "ekm_access_denied",
+        "org_login_required",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+        "channel_is_archived",
+        "workspace_not_installed",
+    }
+)
+
+
+def delivery_error(method: str, code: str) -> DeliveryError:
+    return DeliveryError(f"{method}: {code}", permanent=code in PERMANENT_ERRORS, reason=code)
+
+
 def _error_code(exc: SlackApiError) -> str:
     try:
         return str(exc.response.get("error") or exc.response.status_code)
@@ -91,7 +126,8 @@ class SlackAdapter:
         try:
             token = await self.tokens.token_for(team_id)
         except UnknownWorkspace as exc:
-            raise DeliveryError(str(exc)) from exc
+            # No installation for the workspace (uninstalled): as dead as a revoked token.
+            raise DeliveryError(str(exc), permanent=True, reason="workspace_not_installed") from exc
         clean = {k: v for k, v in params.items() if v is not None}
         # slack-sdk's typed methods know each method's encoding (JSON, form or query).
         typed = getattr(self.client, method.replace(".", "_"))
@@ -103,7 +139,7 @@ class SlackAdapter:
         try:
             return await self.call(team_id, method, **params)
         except SlackApiError as exc:
-            raise DeliveryError(f"{method}: {_error_code(exc)}") from exc
+            raise delivery_error(method, _error_code(exc)) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"{method}: {type(exc).__name__}") from exc
 
@@ -173,7 +209,7 @@ class SlackAdapter:
             except SlackApiError as exc:
                 if _error_code(exc) == "thread_not_found":
                     return None  # the question was deleted, and with it any reply
-                raise DeliveryError(f"{method}: {_error_code(exc)}") from exc
+                raise delivery_error(method, _error_code(exc)) from exc
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise DeliveryError(f"{method}: {type(exc).__name__}") from exc
             for found in data.get("messages") or []:
@@ -197,7 +233,7 @@ class SlackAdapter:
             )
         except SlackApiError as exc:
             if _error_code(exc) not in _NOT_A_PROBLEM:
-                raise DeliveryError(f"reactions.add: {_error_code(exc)}") from exc
+                raise delivery_error("reactions.add", _error_code(exc)) from exc
 
     async def send_private(
         self,
@@ -220,7 +256,7 @@ class SlackAdapter:
             return
         except SlackApiError as exc:
             if _error_code(exc) not in _EPHEMERAL_FALLBACK:
-                raise DeliveryError(f"chat.postEphemeral: {_error_code(exc)}") from exc
+                raise delivery_error("chat.postEphemeral", _error_code(exc)) from exc
             log.info("ephemeral to %s failed (%s); sending a DM", user_id, _error_code(exc))
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError(f"chat.postEphemeral: {type(exc).__name__}") from exc
@@ -230,6 +266,11 @@ class SlackAdapter:
 
     async def close_thread(self, thread: ThreadAddress) -> None:
         """Slack threads cannot be locked; late replies are kept as late by the core."""
+
+    async def send_direct(self, where: ChannelAddress, user_id: str, message: Message) -> None:
+        """A direct message from the app (posting to a user id opens the DM)."""
+        direct = ChannelAddress(where.platform, where.workspace, user_id)
+        await self._post_message(direct, render(message))
 
     # --- Slack extras used by the listeners ---------------------------------------------
 

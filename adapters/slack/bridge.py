@@ -262,6 +262,8 @@ class SlackBridge:
         if parsed is None:
             return
         event, context = parsed
+        # A form has no platform timestamp: its time is when our edge received it.
+        event = dataclasses.replace(event, sent_at=self.core.ctx.now())
         key = ("view", event.event_id) if event.event_id else None
         if not self.seen.claim(key):
             return

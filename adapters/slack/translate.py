@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.slack.blocks import (
@@ -68,6 +69,15 @@ def _is_thread_reply(message: Payload) -> bool:
     return bool(thread_ts) and thread_ts != message.get("ts")
 
 
+def ts_time(ts: object) -> datetime | None:
+    """A Slack ``ts`` ("1712345678.123456", seconds since the epoch, assigned by Slack's
+    servers) as an instant; None when it is not one."""
+    try:
+        return datetime.fromtimestamp(float(str(ts)), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
 def _profile_name(message: Payload) -> str:
     profile = message.get("user_profile") or {}
     return str(profile.get("display_name") or profile.get("real_name") or profile.get("name") or "")
@@ -106,6 +116,7 @@ def message_event(body: Payload, *, bot_user_id: str | None = None) -> AnswerEve
             message_id=str(message["ts"]),
             text=str(message.get("text") or ""),
             event_id=event_id,
+            sent_at=ts_time((message.get("edited") or {}).get("ts") or event.get("event_ts")),
         )
     if subtype == "message_deleted":
         previous = event.get("previous_message") or {}
@@ -131,6 +142,7 @@ def message_event(body: Payload, *, bot_user_id: str | None = None) -> AnswerEve
         message_id=str(event["ts"]),
         text=str(event.get("text") or ""),
         event_id=event_id,
+        sent_at=ts_time(event["ts"]),
     )
 
 

@@ -84,6 +84,9 @@ class FakeSlack:
         self.users: dict[tuple[str, str], dict[str, Any]] = {}
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.not_in_channel: set[str] = set()
+        # channel -> the error chat.postMessage answers there, every time (a dead channel);
+        # digits are an HTTP status instead (e.g. "500")
+        self.dead_channels: dict[str, str] = {}
         self.per_channel_interval = per_channel_interval
         self.inject_429 = inject_429
         self.auto_users = auto_users  # users.info knows everyone (benchmarks)
@@ -270,6 +273,11 @@ class FakeSlack:
         channel = str(params.get("channel"))
         key = f"{team.team_id}:{channel}"
         self._attempts[key] += 1
+        if channel in self.dead_channels:
+            error = self.dead_channels[channel]
+            if error.isdigit():  # an HTTP status, e.g. "500"
+                return self._failure(Failure(int(error)))
+            return _ok(False, error=error)
         now = time.monotonic()
         if self.inject_429 is not None:
             wait = self.inject_429(channel, self._attempts[key])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from adapters.slack import translate
 from adapters.slack.blocks import ModalContext, answer_modal
 from bot.events import (
@@ -29,8 +31,17 @@ def test_a_thread_reply_is_an_answer():
         message_id=reply["ts"],
         text="my answer",
         event_id="Ev1",
+        sent_at=datetime.fromtimestamp(float(reply["ts"]), UTC),  # Slack's own clock
     )
     assert event.actor.user_id == "U7" and not event.actor.is_admin
+
+
+def test_a_ts_that_is_not_a_time_gives_no_sent_time():
+    assert translate.ts_time("1712345678.000200") == datetime(
+        2024, 4, 5, 19, 34, 38, 200, tzinfo=UTC
+    )
+    for bad in (None, "", "soon", "1e400"):
+        assert translate.ts_time(bad) is None
 
 
 def test_a_broadcast_reply_is_an_answer():
