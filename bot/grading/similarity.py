@@ -35,6 +35,7 @@ class Vocabulary:
 
     weights: tuple[tuple[str, float, tuple[str, ...]], ...]
     total: float
+    terms: frozenset[str]  # the terms of ``weights``, for the typo check's exclusions
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ def vocabulary(prompt: str, reference: str) -> Vocabulary:
     weights = tuple(
         (term, PROMPT_WEIGHT if term in given else 1.0, keys[term]) for term in sorted(keys)
     )
-    return Vocabulary(weights, sum(w for _, w, _ in weights))
+    return Vocabulary(weights, sum(w for _, w, _ in weights), frozenset(keys))
 
 
 def _max_edits(word: str) -> int:
@@ -98,8 +99,7 @@ def recall(said: Said, vocab: Vocabulary) -> float:
         if not keys:
             continue
         if spare is None:
-            reference = {t for t, _, _ in vocab.weights}
-            spare = [w for w, t in said.words if t not in reference]
+            spare = [w for w, t in said.words if t not in vocab.terms]
         if spare and any(
             extractOne(key, spare, scorer=OSA.distance, score_cutoff=_max_edits(key))
             for key in keys
