@@ -8,16 +8,19 @@ from question_bank.loader import (
     parse_bank_file,
     validate_paths,
 )
-from question_bank.schema import TOPICS, KeyPoint, Kind, Question
+from question_bank.schema import TOPICS, Format, KeyPoint, Kind, NumericAnswer, Option, Question
 from question_bank.selection import NoEligibleQuestion, choose_question, eligible_questions
 
 __all__ = [
     "TOPICS",
     "BankError",
     "BankProblem",
+    "Format",
     "KeyPoint",
     "Kind",
     "NoEligibleQuestion",
+    "NumericAnswer",
+    "Option",
     "Question",
     "QuestionBank",
     "choose_question",

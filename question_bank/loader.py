@@ -27,7 +27,11 @@ from question_bank.schema import (
     MAX_FOLLOW_UPS,
     SEED_QUESTION_COUNTS,
     TOPICS,
+    Format,
+    KeyPoint,
     Kind,
+    NumericAnswer,
+    Option,
     Question,
     seed_refs,
 )
@@ -203,6 +207,12 @@ _TYPE_NAMES = {
 }
 _FIELDS = tuple(Question.model_fields)
 _WRITABLE_FIELDS = tuple(f for f in _FIELDS if f != "bank")
+# Fields of the mappings nested in an entry, for "did you mean" on a misspelt one.
+_NESTED_FIELDS: dict[str, tuple[str, ...]] = {
+    "key_points": tuple(KeyPoint.model_fields),
+    "options": tuple(Option.model_fields),
+    "numeric": tuple(NumericAnswer.model_fields),
+}
 
 
 def _got(value: Any) -> str:
@@ -227,7 +237,7 @@ def describe_error(error: Mapping[str, Any]) -> str:
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
-        allowed = ("text", "alternatives") if "key_points" in loc else _WRITABLE_FIELDS
+        allowed = _NESTED_FIELDS.get(str(loc[0]) if loc else "", _WRITABLE_FIELDS)
         return f"is not a known field{_did_you_mean(name, allowed)}; known: {', '.join(allowed)}"
     if name == "difficulty" and kind in {
         "less_than_equal",
@@ -238,7 +248,8 @@ def describe_error(error: Mapping[str, Any]) -> str:
     }:
         return f"must be 1 (easy), 2 (medium) or 3 (hard), got {_got(value)}"
     if kind == "enum":
-        return f"must be one of {', '.join(k.value for k in Kind)}, got {_got(value)}"
+        choices = Format if name == "format" else Kind
+        return f"must be one of {', '.join(k.value for k in choices)}, got {_got(value)}"
     if kind == "string_type":
         return f"should be text, got {_got(value)}"
     if kind in {"tuple_type", "list_type"}:

@@ -32,6 +32,14 @@ TOPICS: dict[str, str] = {
     "sql-data-engineering": "SQL and data engineering",
     "coding-cs": "Coding and CS fundamentals",
     "behavioural": "Behavioural",
+    "generative-ai": "Generative AI: LLM training, inference, RAG and agents",
+    "computer-vision": "Computer vision",
+    "reinforcement-learning": "Reinforcement learning and bandits",
+    "math-foundations": "Linear algebra, calculus and probability puzzles",
+    "experimentation-causal": "Experimentation and causal inference",
+    "time-series": "Time series and forecasting",
+    "ml-infrastructure": "Distributed training, memory sizing and compression",
+    "responsible-ai": "Privacy, fairness and responsible AI",
 }
 CUSTOM_TOPIC = "custom"
 BUILTIN_BANK = "builtin"
@@ -53,6 +61,17 @@ class Kind(StrEnum):
     CODING = "coding"
     DESIGN = "design"
     BEHAVIOURAL = "behavioural"
+
+
+class Format(StrEnum):
+    """How a question is answered: free text graded on the rubric, or a quiz graded exactly."""
+
+    OPEN = "open"
+    CHOICE = "choice"  # pick one or several options (several when more than one is correct)
+    NUMERIC = "numeric"  # a number, right within a tolerance
+
+
+MIN_OPTIONS, MAX_OPTIONS = 2, 6
 
 
 def _one_item_list(value: Any) -> Any:
@@ -86,6 +105,37 @@ class KeyPoint(BaseModel):
         return (self.text, *self.alternatives)
 
 
+class Option(BaseModel):
+    """One option of a multiple-choice question; ``why`` is shown at the reveal."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    text: Annotated[str, Field(min_length=1, max_length=300)]
+    correct: bool = False
+    why: Annotated[str, Field(min_length=3, max_length=600)]
+
+
+class NumericAnswer(BaseModel):
+    """The expected number of a numeric question and how far off an answer may be.
+
+    Give exactly one of ``tolerance`` (absolute, in ``unit``) and ``relative_tolerance``
+    (a fraction of ``value``, e.g. 0.05 for 5%).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    value: float
+    tolerance: Annotated[float, Field(gt=0)] | None = None
+    relative_tolerance: Annotated[float, Field(gt=0, lt=1)] | None = None
+    unit: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+
+    @model_validator(mode="after")
+    def _one_tolerance(self) -> NumericAnswer:
+        if (self.tolerance is None) == (self.relative_tolerance is None):
+            raise ValueError("give exactly one of tolerance and relative_tolerance")
+        return self
+
+
 class Question(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -96,6 +146,9 @@ class Question(BaseModel):
     topic: str = CUSTOM_TOPIC
     difficulty: Annotated[int, Field(ge=1, le=3)] = 2
     kind: Kind = Kind.CONCEPT
+    format: Format = Format.OPEN
+    options: tuple[Option, ...] = ()
+    numeric: NumericAnswer | None = None
     key_points: tuple[KeyPoint, ...] = ()
     follow_ups: Annotated[tuple[str, ...], Field(max_length=MAX_FOLLOW_UPS)] = ()
     tags: tuple[str, ...] = ()
@@ -141,6 +194,33 @@ class Question(BaseModel):
             raise ValueError("lists the same key point twice")
         return value
 
+    @field_validator("options")
+    @classmethod
+    def _check_options(cls, value: tuple[Option, ...]) -> tuple[Option, ...]:
+        if not value:
+            return value
+        if not MIN_OPTIONS <= len(value) <= MAX_OPTIONS:
+            raise ValueError(f"has {len(value)} options; give {MIN_OPTIONS} to {MAX_OPTIONS}")
+        if not any(option.correct for option in value):
+            raise ValueError("marks no option correct: set `correct: true` on at least one")
+        texts = [option.text.casefold() for option in value]
+        if len(set(texts)) != len(texts):
+            raise ValueError("lists the same option twice")
+        return value
+
+    @model_validator(mode="after")
+    def _check_format_fields(self) -> Question:
+        # Each format needs its own field and no other's, so a typo in `format` is caught.
+        if self.format == Format.CHOICE and not self.options:
+            raise ValueError("format choice needs `options` (2 to 6, at least one correct)")
+        if self.format == Format.NUMERIC and self.numeric is None:
+            raise ValueError("format numeric needs `numeric` (value and a tolerance)")
+        if self.format != Format.CHOICE and self.options:
+            raise ValueError(f"`options` only goes with format choice, not {self.format.value}")
+        if self.format != Format.NUMERIC and self.numeric is not None:
+            raise ValueError(f"`numeric` only goes with format numeric, not {self.format.value}")
+        return self
+
     @field_validator("sources")
     @classmethod
     def _check_sources(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -151,6 +231,16 @@ class Question(BaseModel):
                     "(e.g. 000_49013d5f2da82ec6.txt#5)"
                 )
         return value
+
+    @property
+    def is_quiz(self) -> bool:
+        """Graded exactly (choice or numeric) rather than on a rubric."""
+        return self.format != Format.OPEN
+
+    @property
+    def correct_options(self) -> tuple[int, ...]:
+        """Indexes of the correct options (empty unless format is choice)."""
+        return tuple(i for i, option in enumerate(self.options) if option.correct)
 
     @property
     def topic_title(self) -> str:
