@@ -22,6 +22,7 @@ MIN_WORDS, MAX_WORDS = 60, 200
 # Slack for answers with a ``` code block: code is dense, so the prose may be shorter
 # (from 40 words) and prose plus code may run 25% over the limit.
 MIN_PROSE_WORDS_WITH_CODE, MAX_WORDS_WITH_CODE = 40, 250
+MIN_QUIZ_WORDS = 15
 MODEL_ANSWER_MIN_SCORE = 0.9
 VAGUE_ANSWER = "It depends on the data and the model."
 VAGUE_MAX_SCORE = 0.3
@@ -82,13 +83,25 @@ def test_every_seed_question_is_covered(bank: QuestionBank) -> None:
     assert not missing, f"seed questions without an entry: {', '.join(missing)}"
 
 
+def open_entries(bank: QuestionBank) -> list[Question]:
+    """Entries graded on their rubric; quiz entries (choice, numeric) are graded exactly."""
+    return [q for q in bank if not q.is_quiz]
+
+
 def test_every_entry_has_three_to_six_key_points(bank: QuestionBank) -> None:
-    bad = [f"{q.id}: {len(q.key_points)}" for q in bank if not 3 <= len(q.key_points) <= 6]
+    bad = [
+        f"{q.id}: {len(q.key_points)}"
+        for q in open_entries(bank)
+        if not 3 <= len(q.key_points) <= 6
+    ]
     assert not bad, offenders(bad)
 
 
 def answer_length_problem(q: Question) -> str | None:
     total = words(q.answer)
+    if q.is_quiz:  # the explanation shown at the reveal, next to each option's why
+        ok = MIN_QUIZ_WORDS <= total <= MAX_WORDS
+        return None if ok else f"{q.id}: {total} words (quiz)"
     if "```" not in q.answer:
         ok = MIN_WORDS <= total <= MAX_WORDS
         return None if ok else f"{q.id}: {total} words"
@@ -131,7 +144,7 @@ def test_no_near_duplicate_prompts_unless_variants(bank: QuestionBank) -> None:
 
 def test_every_model_answer_scores_high_on_its_own_rubric(bank: QuestionBank) -> None:
     bad = []
-    for q in bank:
+    for q in open_entries(bank):
         grade = grade_answer(q, q.answer)
         if grade.score < MODEL_ANSWER_MIN_SCORE:
             missed = "; ".join(p.text for p in grade.missed)
@@ -141,7 +154,7 @@ def test_every_model_answer_scores_high_on_its_own_rubric(bank: QuestionBank) ->
 
 def test_a_vague_answer_scores_low_everywhere(bank: QuestionBank) -> None:
     bad = []
-    for q in bank:
+    for q in open_entries(bank):
         vague = grade_answer(q, VAGUE_ANSWER).score
         model = grade_answer(q, q.answer).score
         if vague > VAGUE_MAX_SCORE or vague >= model:
