@@ -4,6 +4,7 @@ through the in-memory adapter and a real database."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -274,3 +275,44 @@ async def test_report_and_retire_for_one_workspace_only(db_url: str):
     finally:
         await first.close()
         await other.close()
+
+
+# --- what maintainers get -------------------------------------------------------------------
+
+ZED = Actor("U-SECRET-ZED-7731", "Zorblax Quux")
+YAN = Actor("U-SECRET-YAN-4410", "Yanniq Vorp")
+
+
+async def test_export_feedback_and_reports_carry_no_user_ids(h: Harness):
+    from typer.testing import CliRunner
+
+    from bot.cli_bank import bank_app
+
+    await h.run_until(NINE)
+    await h.answer(ZED, model_answer(h), message_id="z1")
+    await h.answer(YAN, partial_answer(h), message_id="y1")
+    await h.run_until(REVEALED)
+    await h.command("dispute it says the same", YAN)
+    await h.command("dispute", ZED)
+    await h.command("resolve 1 score 100 fine", ADMIN)
+    await h.command("resolve 2 score 10 pasted", ADMIN)
+    await h.command("report the wording is ambiguous", YAN)
+    # The CLI runs its own event loop, as from a shell: in a thread here.
+    result = await asyncio.to_thread(
+        CliRunner().invoke, bank_app, ["export-feedback", "--database", h.db.url]
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    [entry] = lines
+    assert entry["question"] == current_question(h).qualified_id
+    assert partial_answer(h) in entry["accepted"] and model_answer(h) in entry["rejected"]
+    assert {d["outcome"] for d in entry["disputes"]} == {"raised", "lowered"}
+    assert "it says the same" in {d["reason"] for d in entry["disputes"]}
+    for secret in (ZED.user_id, YAN.user_id, ZED.display_name, YAN.display_name, ADMIN.user_id):
+        assert secret not in result.stdout
+    reports = await asyncio.to_thread(
+        CliRunner().invoke, bank_app, ["reports", "--database", h.db.url]
+    )
+    assert reports.exit_code == 0, reports.output
+    assert "1 report, retired in 0 workspace(s): the wording is ambiguous" in reports.stdout
+    assert YAN.user_id not in reports.stdout and YAN.display_name not in reports.stdout
