@@ -283,6 +283,8 @@ class DigestFacts:
     participation: float | None
     hardest: tuple[str, float] | None  # (prompt, mean score)
     most_missed: tuple[str, int] | None  # (key point, how many missed it)
+    # Grades admins changed since the last digest (bot/disputes), one line each.
+    corrections: str = ""
 
 
 def digest(facts: DigestFacts) -> Message:
@@ -302,6 +304,8 @@ def digest(facts: DigestFacts) -> Message:
     if facts.most_missed:
         point, count = facts.most_missed
         fields.append(Field("Most-missed key point", f"{point} (missed {count}×)"))
+    if facts.corrections:
+        fields.append(Field("Corrections (disputed grades an admin changed)", facts.corrections))
     return Message(
         title=f"Weekly digest · {facts.iso_year}-W{facts.iso_week:02d}",
         body=f"{plural(facts.posts, 'question')} this week.",

@@ -20,6 +20,7 @@ from adapters.slack import translate
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.blocks import ModalContext, answer_modal, home_view
 from adapters.slack.dedupe import RecentKeys
+from adapters.slack.installers import Installers
 from adapters.slack.people import People
 from adapters.slack.work import WorkQueue
 from bot.core import MlqCore
@@ -90,6 +91,7 @@ class SlackBridge:
         self.adapter = adapter
         self.work = work or WorkQueue()
         self.people = people or People(adapter.users_info)
+        self.installers = Installers()  # OAuth: runtime attaches the installation store
         self.seen = seen or RecentKeys()
         self.last_channels = LastChannels()
         self.answer_retry_pauses: tuple[float, ...] = ANSWER_RETRY_PAUSES
@@ -222,6 +224,10 @@ class SlackBridge:
         # Admin subcommands trust a users.info answer only while it is fresh.
         fresh = ADMIN_CHECK_MAX_AGE if translate.needs_admin_check(event.text) else None
         actor = await self._actor(event.where.workspace, event.actor, max_age=fresh)
+        if not actor.is_admin and actor.user_id == await self.installers.installer_of(
+            event.where.workspace
+        ):
+            actor = dataclasses.replace(actor, is_admin=True)  # who installed mlq configures it
         event = dataclasses.replace(event, actor=actor)
         self.last_channels.note(event.where.workspace, event.actor.user_id, event.where.channel)
         replies = await self.core.dispatch(event)

@@ -38,7 +38,11 @@ MAX_CLOCK_SKEW = 5 * 60  # seconds, as Slack documents (and bolt checks)
 MAX_ID_CHARS = 128  # Slack ids and timestamps are far shorter; the columns hold 128
 JSON_TYPE = "application/json"
 # The buttons with a listener (adapters/slack/listeners.py) whose value is a post id.
-POST_BUTTONS = frozenset({action_id(Action.ANSWER_PRIVATELY), action_id(Action.MY_FEEDBACK)})
+# Buttons whose value is a post id: on the daily question, and on the private feedback.
+POST_BUTTONS = frozenset(
+    action_id(a)
+    for a in (Action.ANSWER_PRIVATELY, Action.MY_FEEDBACK, Action.DISPUTE, Action.REPORT)
+)
 
 
 class Rejected(Exception):

@@ -59,7 +59,10 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
         bridge.on_answer_button(body, action)
 
     @app.action(action_id(Action.MY_FEEDBACK))
+    @app.action(action_id(Action.DISPUTE))
+    @app.action(action_id(Action.REPORT))
     async def my_feedback(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        # "My feedback", and the "Dispute grade" / "Report a problem" buttons it carries.
         await ack()
         bridge.on_feedback_button(body, action)
 

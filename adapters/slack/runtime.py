@@ -243,6 +243,7 @@ async def build_runtime(
         if work_limit is None:
             work_limit = SQLITE_WORK_LIMIT if app.db.is_sqlite else SERVER_DB_WORK_LIMIT
         bridge = SlackBridge(app.core, adapter, work=WorkQueue(work_limit))
+        bridge.installers.store = store
         register(bolt, bridge)
     except BaseException:
         await session.close()

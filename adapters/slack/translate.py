@@ -162,7 +162,7 @@ def needs_admin_check(text: str) -> bool:
         parsed = commands.parse_command(text, known_topics=frozenset())
     except commands.CommandError:
         return False
-    return isinstance(parsed, commands.ADMIN_COMMANDS)
+    return commands.needs_admin(parsed)
 
 
 @dataclass(frozen=True)
