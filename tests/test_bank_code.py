@@ -228,6 +228,41 @@ ref = PCA(n_components=2).fit(X)
 assert np.allclose(ratio, ref.explained_variance_ratio_)
 assert np.allclose(np.abs(projected), np.abs(ref.transform(X)))
 """,
+    # computer-vision, reinforcement-learning and math-foundations entries (h-bank2)
+    "non-max-suppression-coding": """
+assert np.isclose(iou(np.array([0.0, 0, 2, 2]), np.array([[1.0, 1, 3, 3]]))[0], 1 / 7)
+assert np.isclose(iou(np.array([10.0, 10, 50, 50]), np.array([[30.0, 20, 70, 60]]))[0], 600 / 2600)
+# A overlaps B (IoU 7/13) and B overlaps C (7/13), A and C less (1/4): greedy keeps A and C.
+chain = np.array([[0, 0, 10, 10], [3, 0, 13, 10], [6, 0, 16, 10]], float)
+assert nms(chain, np.array([0.9, 0.8, 0.7]), threshold=0.5) == [0, 2]
+assert nms(chain, np.array([0.9, 0.8, 0.7]), threshold=0.9) == [0, 1, 2]
+assert nms(chain, np.array([0.1, 0.9, 0.2]), threshold=0.5) == [1]
+assert nms(np.zeros((0, 4)), np.zeros(0)) == []
+""",
+    "thompson-sampling-bernoulli-coding": """
+for seed in range(5):
+    pulls = thompson([0.05, 0.04, 0.10], steps=5000, seed=seed)
+    assert pulls.sum() == 5000 and pulls.argmax() == 2 and pulls[2] > 0.6 * 5000
+    assert (pulls > 0).all()                    # every arm is tried while posteriors are wide
+""",
+    "power-iteration-top-eigenvector": """
+rng = np.random.default_rng(1)
+Q, _ = np.linalg.qr(rng.normal(size=(5, 5)))
+A = Q @ np.diag([10.0, 4.0, 2.0, 1.0, 0.5]) @ Q.T
+lam, v = power_iteration(A)
+values, vectors = np.linalg.eigh(A)
+assert np.isclose(lam, values[-1]) and np.isclose(abs(v @ vectors[:, -1]), 1, atol=1e-6)
+""",
+    "sample-correlated-gaussians-cholesky": """
+cov3 = np.array([[2.0, 0.6, -0.4], [0.6, 1.0, 0.2], [-0.4, 0.2, 0.5]])
+x3 = correlated_normals(np.zeros(3), cov3, n=300_000, seed=1)
+assert np.allclose(np.cov(x3, rowvar=False), cov3, atol=0.02)
+try:
+    correlated_normals(np.zeros(2), np.array([[1.0, 2.0], [2.0, 1.0]]), n=10)
+    raise AssertionError("an indefinite covariance was accepted")
+except np.linalg.LinAlgError:
+    pass
+""",
 }
 
 
