@@ -105,6 +105,24 @@ async def send_rendered(
     return sent
 
 
+# Every permission mlq uses in a subscribed channel, with the name Discord's settings show:
+# the question (send, embed), its answer thread (create, talk in it, archive it at the
+# reveal), the reactions on answers, and reading back answers after an outage.
+REQUIRED_PERMISSIONS = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+    ("create_public_threads", "Create Public Threads"),
+    ("send_messages_in_threads", "Send Messages in Threads"),
+    ("add_reactions", "Add Reactions"),
+    ("read_message_history", "Read Message History"),
+)
+
+
+def missing_permissions(permissions: discord.Permissions) -> list[str]:
+    return [label for name, label in REQUIRED_PERMISSIONS if not getattr(permissions, name)]
+
+
 class DiscordAdapter:
     platform = "discord"
     # Discord subcommands need names; /mlq help shows these where the core's spelling differs.
@@ -138,6 +156,25 @@ class DiscordAdapter:
     def _messageable(self, channel_id: int, guild_id: str) -> discord.PartialMessageable:
         guild = int(guild_id) if guild_id.isdigit() else None
         return self.client.get_partial_messageable(channel_id, guild_id=guild)
+
+    async def access_problems(self, where: ChannelAddress) -> list[str]:
+        """What keeps mlq from working in the channel (before /mlq subscribe or resume, and
+        for ``mlq doctor``): every permission it uses that its role lacks there."""
+        with delivery(f"checking channel {where.channel}"):
+            channel = await self.channel(int(where.channel))
+        if isinstance(channel, discord.Thread):
+            return ["this is a thread: run the command in the channel itself"]
+        guild = getattr(channel, "guild", None)
+        me = guild.me if guild is not None else None
+        if me is None or not isinstance(channel, discord.abc.Messageable):
+            return ["mlq cannot post in this kind of channel: use a text channel"]
+        missing = missing_permissions(channel.permissions_for(me))
+        if not missing:
+            return []
+        return [
+            f"mlq's role lacks {', '.join(missing)} here: allow them for mlq in the "
+            "channel's (or its category's) permission settings"
+        ]
 
     async def post(
         self, channel: ChannelAddress, message: Message, *, open_thread: bool = False

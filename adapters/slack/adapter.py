@@ -272,6 +272,18 @@ class SlackAdapter:
         direct = ChannelAddress(where.platform, where.workspace, user_id)
         await self._post_message(direct, render(message))
 
+    async def access_problems(self, where: ChannelAddress) -> list[str]:
+        """Before /mlq subscribe or resume. Whether the bot is in the channel is left to
+        the confirmation post (it needs no extra scope and cannot be wrong); what a post
+        would not show is a direct message (Slack's ids for them start with D), where a
+        daily question has no team to go to."""
+        if where.channel.startswith("D"):
+            return [
+                "this is a direct message: run the command in the team's channel "
+                "(invite me there first with `/invite @mlq`)"
+            ]
+        return []
+
     # --- Slack extras used by the listeners ---------------------------------------------
 
     async def respond(
