@@ -20,8 +20,16 @@ from adapters.discord.adapter import DiscordAdapter, send_rendered
 from adapters.discord.components import AnswerModal, view_for
 from adapters.discord.intent_notice import ContentIntentNotice
 from adapters.discord.outbound import NO_MENTIONS
+from bot.access import lifecycle
 from bot.core import MlqCore
-from bot.events import Actor, ChannelAddress, InboundEvent, ThreadAddress
+from bot.events import (
+    Actor,
+    ChannelAddress,
+    ChannelChanged,
+    InboundEvent,
+    ThreadAddress,
+    WorkspaceRemoved,
+)
 from bot.messages import Action, Message, Visibility
 
 log = logging.getLogger("mlq.discord")
@@ -296,6 +304,20 @@ class DiscordBot:
             return await self.client.fetch_channel(channel_id)
         except discord.HTTPException:
             return None
+
+    # --- servers and channels going away -----------------------------------------------
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Kicked, banned or the server deleted (discord.py reports a server that is only
+        unavailable as ``on_guild_unavailable`` instead): every channel there stops."""
+        log.warning("removed from server %s (%s)", guild.id, guild.name)
+        await self.core.dispatch(
+            WorkspaceRemoved(inbound.PLATFORM, str(guild.id), "removed_from_server")
+        )
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        where = inbound.address(channel.guild.id, channel.id)
+        await self.core.dispatch(ChannelChanged(where, lifecycle.DELETED))
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         if payload.guild_id is None or not self.client.intents.message_content:

@@ -102,6 +102,12 @@ class _MlqEvents:
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         await self.mlq.on_raw_message_edit(payload)
 
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.mlq.on_guild_remove(guild)
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        await self.mlq.on_guild_channel_delete(channel)
+
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         await self.mlq.on_raw_message_delete(payload)
 
