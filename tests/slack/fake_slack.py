@@ -59,6 +59,9 @@ class Team:
     bot_user_id: str
     bot_id: str
     name: str = "Test team"
+    # The token's granted scopes, sent as Slack does in the X-OAuth-Scopes header of every
+    # Web API answer; None sends no header.
+    scopes: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -147,8 +150,15 @@ class FakeSlack:
 
     # --- set-up -----------------------------------------------------------------------------
 
-    def add_team(self, token: str, team_id: str, bot_user_id: str = "UBOT") -> Team:
-        team = Team(team_id, bot_user_id, "B" + bot_user_id)
+    def add_team(
+        self,
+        token: str,
+        team_id: str,
+        bot_user_id: str = "UBOT",
+        *,
+        scopes: tuple[str, ...] | None = None,
+    ) -> Team:
+        team = Team(team_id, bot_user_id, "B" + bot_user_id, scopes=scopes)
         self.teams[token] = team
         return team
 
@@ -232,7 +242,11 @@ class FakeSlack:
         if isinstance(result, web.Response):
             return result
         call.result = result
-        return web.json_response(result)
+        team = self.teams.get(token or "")
+        headers = {}
+        if team is not None and team.scopes is not None:
+            headers["X-OAuth-Scopes"] = ",".join(team.scopes)
+        return web.json_response(result, headers=headers)
 
     def _failure(self, failure: Failure) -> web.Response:
         if failure.status == 429:
@@ -327,6 +341,26 @@ class FakeSlack:
             if m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast"
         ]
         return _page(params, _window(params, timeline)[::-1])
+
+    async def _m_conversations_info(self, params: dict[str, Any], team: Team) -> Any:
+        """A channel as the bot sees it: whether it is a member, whether it is archived.
+        ``dead_channels`` decides (``channel_not_found``: a channel the bot cannot see)."""
+        if team.scopes is not None and not {"channels:read", "groups:read"} & set(team.scopes):
+            return _ok(False, error="missing_scope", needed="channels:read")
+        channel = str(params.get("channel") or "")
+        error = self.dead_channels.get(channel)
+        if not channel or error == "channel_not_found":
+            return _ok(False, error="channel_not_found")
+        if error is not None and error.isdigit():
+            return self._failure(Failure(int(error)))
+        return _ok(
+            channel={
+                "id": channel,
+                "is_im": channel.startswith("D"),
+                "is_archived": error == "is_archived",
+                "is_member": error != "not_in_channel" and channel not in self.not_in_channel,
+            }
+        )
 
     async def _m_conversations_replies(self, params: dict[str, Any], team: Team) -> Any:
         channel, parent_ts = str(params.get("channel") or ""), str(params.get("ts") or "")
