@@ -85,15 +85,22 @@ DISCORD_ERRORS = (discord.HTTPException, discord.RateLimited, discord.ClientExce
 
 
 async def send_rendered(
-    target: discord.abc.Messageable, parts: list[outbound.Rendered], *, nonce: str | None = None
+    target: discord.abc.Messageable,
+    parts: list[outbound.Rendered],
+    *,
+    nonce: str | None = None,
+    reference: discord.MessageReference | None = None,
 ) -> list[discord.Message]:
-    """Send the parts in order; ``nonce`` goes on the first, the one the core records."""
+    """Send the parts in order; ``nonce`` (and ``reference``, a reply to a message) go on
+    the first, the one the core records."""
     sent = []
     for index, part in enumerate(parts):
         view = view_for(part.buttons)
         kwargs: dict[str, object] = {"view": view} if view is not None else {}
         if nonce is not None and index == 0:
             kwargs["nonce"] = nonce
+        if reference is not None and index == 0:
+            kwargs["reference"] = reference
         sent.append(
             await target.send(
                 content=part.content,
@@ -117,6 +124,17 @@ REQUIRED_PERMISSIONS = (
     ("add_reactions", "Add Reactions"),
     ("read_message_history", "Read Message History"),
 )
+
+
+# A question's thread that cannot take the reveal: never opened (the thread id is then the
+# question's message id, which no channel has), deleted (both 10003 Unknown Channel),
+# archived and not reopenable (50083), or locked (160005). The reveal then replies to the
+# question in the channel instead of failing, or suspending the channel, for ever.
+THREAD_GONE_CODES = {10003, 50083, 160005}
+
+
+def thread_unusable(exc: BaseException | None) -> bool:
+    return isinstance(exc, discord.HTTPException) and exc.code in THREAD_GONE_CODES
 
 
 def missing_permissions(permissions: discord.Permissions) -> list[str]:
@@ -219,10 +237,41 @@ class DiscordAdapter:
     async def reply_in_thread(self, thread: ThreadAddress, message: Message) -> str:
         target = self._messageable(int(thread.thread_id), thread.channel.workspace)
         parts = outbound.render(message)
-        with delivery(f"replying in thread {thread.thread_id}"):
-            [first] = await send_rendered(target, parts[:1], nonce=claim_nonce(message.key))
+        try:
+            with delivery(f"replying in thread {thread.thread_id}"):
+                [first] = await send_rendered(target, parts[:1], nonce=claim_nonce(message.key))
+        except DeliveryError as exc:
+            if not thread_unusable(exc.__cause__):
+                raise
+            return await self._reply_to_question(thread, message, parts, exc)
         if parts[1:]:
             await send_continuations(target, parts[1:])
+        return str(first.id)
+
+    async def _reply_to_question(
+        self,
+        thread: ThreadAddress,
+        message: Message,
+        parts: list[outbound.Rendered],
+        exc: DeliveryError,
+    ) -> str:
+        """The thread cannot take it: reply to the question message in the channel (a
+        thread started from a message has the message's id). If the question is gone too,
+        the reply stands on its own; if the channel is gone, that is the channel's
+        refusal, and the core suspends it."""
+        log.info("thread %s cannot take a reply (%s); replying in the channel", thread, exc)
+        channel = self._messageable(int(thread.channel.channel), thread.channel.workspace)
+        reference = discord.MessageReference(
+            message_id=int(thread.thread_id),
+            channel_id=int(thread.channel.channel),
+            fail_if_not_exists=False,
+        )
+        with delivery(f"replying to question {thread.thread_id} in the channel"):
+            [first] = await send_rendered(
+                channel, parts[:1], nonce=claim_nonce(message.key), reference=reference
+            )
+        if parts[1:]:
+            await send_continuations(channel, parts[1:])
         return str(first.id)
 
     async def find_sent(
@@ -262,6 +311,12 @@ class DiscordAdapter:
                         return self._ref(found, thread)
             except discord.Forbidden:
                 log.warning("cannot read the history of %s to check for %s", where, key)
+            except discord.HTTPException as exc:
+                if thread is None or not thread_unusable(exc):
+                    raise
+                # No thread to look in (never opened, or deleted): a reveal sent instead
+                # as a reply in the channel still meets the nonce when it is sent again.
+                log.info("thread %s is gone; nothing found in it for %s", where, key)
         return None
 
     @staticmethod
@@ -309,6 +364,9 @@ class DiscordAdapter:
 
     async def close_thread(self, thread: ThreadAddress) -> None:
         with delivery(f"archiving thread {thread.thread_id}"):
-            target = await self.channel(int(thread.thread_id))
+            try:
+                target = await self.channel(int(thread.thread_id))
+            except discord.NotFound:
+                return  # no thread to archive: never opened, or deleted
             if isinstance(target, discord.Thread) and not target.archived:
                 await target.edit(archived=True)
