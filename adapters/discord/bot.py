@@ -259,9 +259,7 @@ class DiscordBot:
             return
         facts = inbound.facts_from_message(message, parent)
         if inbound.looks_censored(facts) and not self.client.intents.message_content:
-            await self.intent_notice.handle(
-                self.client, message.guild, message.channel, message.channel.id, parent
-            )
+            await self.intent_notice.handle(message.channel, message.channel.id)
             return
         event = inbound.answer_posted(facts)
         thread = ThreadAddress(event.where, event.thread_id)
