@@ -109,6 +109,18 @@ class DiscordBot:
                 if result is not None:
                     await result
 
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """One shard of a sharded client began a new session (after a disconnect it could
+        not resume). discord.py then says ``on_ready`` only when every shard did, so this
+        shard's threads are read back here. At start-up ``on_ready``'s catch-up covers
+        all shards; a resumed session needs none (Discord replays what was missed)."""
+        if not self._ready_seen or len(getattr(self.client, "shard_ids", None) or ()) <= 1:
+            return  # start-up, or one shard: on_ready comes as well
+        try:
+            await self.catch_up(shard_id=shard_id)
+        except Exception:
+            log.exception("catching up on shard %s's open threads failed", shard_id)
+
     # --- who and where ------------------------------------------------------------------
 
     @staticmethod
@@ -265,7 +277,7 @@ class DiscordBot:
         thread = ThreadAddress(event.where, event.thread_id)
         await self._dispatch_answer(event, thread)
 
-    async def catch_up(self) -> int:
+    async def catch_up(self, *, shard_id: int | None = None) -> int:
         """Read back the open question threads of this client's servers; returns how many
         messages were looked at.
 
@@ -274,8 +286,11 @@ class DiscordBot:
         the core records every delivery, so a repeat is a no-op."""
         seen = 0
         for address in await self.core.open_threads():
-            if self.client.get_guild(int(address.channel.workspace)) is None:
-                continue  # another shard's server
+            guild = self.client.get_guild(int(address.channel.workspace))
+            if guild is None:
+                continue  # another process's shard's server
+            if shard_id is not None and guild.shard_id != shard_id:
+                continue  # this process's, but another shard's
             thread = await self._thread(int(address.thread_id))
             if thread is None or thread.parent_id is None:
                 continue

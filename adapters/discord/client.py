@@ -96,6 +96,9 @@ class _MlqEvents:
     async def on_ready(self) -> None:
         await self.mlq.on_ready()
 
+    async def on_shard_ready(self, shard_id: int) -> None:
+        await self.mlq.on_shard_ready(shard_id)
+
     async def on_message(self, message: discord.Message) -> None:
         await self.mlq.on_message(message)
 
