@@ -197,6 +197,15 @@ class MlqCore:
             for workspace, channel, thread in rows
         ]
 
+    async def remembered(self, key: str) -> str | None:
+        """A fact an adapter kept between starts (``remember``), or None."""
+        async with unit_of_work(self.ctx.db) as repo:
+            return await repo.app_state(key)
+
+    async def remember(self, key: str, value: str) -> None:
+        async with unit_of_work(self.ctx.db) as repo:
+            await repo.set_app_state(key, value, self.ctx.now())
+
     async def latest_post_time(self) -> datetime | None:
         """When this platform's most recent question went out, if any."""
         async with unit_of_work(self.ctx.db) as repo:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     AcceptedAnswer,
     Answer,
+    AppState,
     Channel,
     Digest,
     Member,
@@ -26,7 +27,7 @@ from storage.models import (
     ReviewCard,
     Workspace,
 )
-from storage.upsert import insert_ignore, insert_many_ignore
+from storage.upsert import insert_ignore, insert_many_ignore, upsert
 
 DAILY = "daily"
 PRACTICE = "practice"
@@ -319,6 +320,19 @@ class Repository:
             )
         ).first()
         return ChannelRow(row[0], row[1], row[2]) if row else None
+
+    # --- small facts kept between starts ------------------------------------------------
+
+    async def app_state(self, key: str) -> str | None:
+        return await self.session.scalar(select(AppState.value).where(AppState.key == key))
+
+    async def set_app_state(self, key: str, value: str, now: datetime) -> None:
+        await upsert(
+            self.session,
+            AppState.__table__,
+            {"key": key[:200], "value": value[:500], "updated_at": now},
+            ("key",),
+        )
 
     # --- events -----------------------------------------------------------------------
 
