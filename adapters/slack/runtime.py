@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.bridge import SlackBridge
 from adapters.slack.http_mode import build_web_app
+from adapters.slack.installs import callback_options
 from adapters.slack.listeners import register
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.retry import retry_handlers
@@ -225,6 +226,7 @@ async def build_runtime(
                     installation_store_bot_only=True,
                     state_store=states,
                     authorization_url=authorize_url(api_url),
+                    callback_options=callback_options(store),
                 ),
                 installation_store=store,
                 installation_store_bot_only=True,

@@ -411,19 +411,34 @@ class FakeSlack:
     async def _m_apps_connections_open(self, params: dict[str, Any], team: Team | None) -> Any:
         return _ok(url=f"ws://127.0.0.1:{self.port}/socket")
 
-    def add_oauth_code(self, code: str, token: str, team_id: str, bot_user_id: str) -> None:
-        """A code that ``oauth.v2.access`` exchanges for an installation in ``team_id``."""
+    def add_oauth_code(
+        self,
+        code: str,
+        token: str,
+        team_id: str,
+        bot_user_id: str,
+        *,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+        refresh_token: str | None = None,
+    ) -> None:
+        """A code that ``oauth.v2.access`` exchanges for an installation in ``team_id``;
+        ``enterprise_id`` puts the workspace in an Enterprise Grid organisation (``org_wide``:
+        installed for the whole organisation, no team), ``refresh_token`` answers as an app
+        with token rotation on does (the token then expires in 12 hours)."""
         self.add_team(token, team_id, bot_user_id)
+        rotation = {"refresh_token": refresh_token, "expires_in": 43200} if refresh_token else {}
         self.oauth_codes[code] = {
+            **rotation,
             "app_id": "A0MLQ",
             "authed_user": {"id": "UINSTALLER"},
             "scope": "commands,chat:write",
             "token_type": "bot",
             "access_token": token,
             "bot_user_id": bot_user_id,
-            "team": {"id": team_id, "name": f"Team {team_id}"},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "team": None if org_wide else {"id": team_id, "name": f"Team {team_id}"},
+            "enterprise": {"id": enterprise_id, "name": "Org"} if enterprise_id else None,
+            "is_enterprise_install": org_wide,
         }
 
     async def _stats(self, request: web.Request) -> web.Response:
