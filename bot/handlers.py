@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from bot import commands as cmd
 from bot import render
+from bot.access import checks
 from bot.context import CoreContext, channel_zone
 from bot.disputes import admins as feedback_admins
 from bot.disputes import grammar as feedback_grammar
@@ -17,6 +18,7 @@ from bot.disputes import service as feedback_service
 from bot.disputes.filing import Notices
 from bot.events import Actor, ButtonPressed, ChannelAddress, CommandInvoked, ThreadAddress
 from bot.messages import Action, Message, Visibility
+from bot.ports import DeliveryError
 from bot.schedule import (
     format_hhmm,
     format_weekdays,
@@ -68,6 +70,8 @@ async def on_command(ctx: CoreContext, event: CommandInvoked) -> list[Message]:
         )
     except cmd.CommandError as exc:
         return [render.error(str(exc))]
+    if isinstance(command, cmd.Subscribe | cmd.Resume):
+        return await _confirmed(ctx, event, command)
     now = ctx.now()
     async with unit_of_work(ctx.db) as repo:
         c = await _resolve(repo, event.where, event.actor, now)
@@ -85,6 +89,43 @@ async def on_command(ctx: CoreContext, event: CommandInvoked) -> list[Message]:
         except Exception:
             log.exception("closing the thread of a cancelled round failed")
     return replies
+
+
+async def _confirmed(
+    ctx: CoreContext, event: CommandInvoked, command: cmd.Subscribe | cmd.Resume
+) -> list[Message]:
+    """Subscribe and resume: the channel changes only once the bot has shown it can work
+    there. The adapter's checks come first (bot/access/checks.py); then the confirmation
+    is posted in the channel, and only if it landed is the change stored. The post is
+    made between two transactions, not inside one: no write lock waits on the platform."""
+    what = "subscribed" if isinstance(command, cmd.Subscribe) else "resumed"
+    now = ctx.now()
+    async with unit_of_work(ctx.db) as repo:
+        preview = await _resolve(repo, event.where, event.actor, now)
+        if not preview.actor.is_admin:
+            return [render.error(feedback_admins.NOT_ADMIN)]
+        if event.event_id and not await repo.first_delivery(
+            event.where.platform, f"cmd:{event.event_id}", now
+        ):
+            return []
+    problems = await checks.access_problems(ctx, event.where)
+    if problems:
+        return [checks.refused(what, problems)]
+    # The session is closed: changing its channel object changes nothing stored, and gives
+    # the confirmation exactly as the channel will be.
+    confirmation = _admin(preview, command)
+    try:
+        await ctx.adapter.post(event.where, confirmation)
+    except DeliveryError as exc:
+        log.info("%s in %s refused: %s", what, event.where.channel, exc)
+        return [checks.not_posted(what, exc)]
+    async with unit_of_work(ctx.db) as repo:
+        c = await _resolve(repo, event.where, event.actor, now)
+        _admin(c, command)
+        if isinstance(command, cmd.Resume):
+            # Also what was held back or given up: posts and reveals are tried again now.
+            await repo.retry_channel_now(c.channel.id, now)
+    return []
 
 
 async def _resolve(
@@ -122,10 +163,6 @@ async def _run(ctx: CoreContext, c: CommandContext, command: cmd.Command) -> lis
             return [await _leaderboard(c, scope)]
         case cmd.Skip():
             return [await _skip(c)]
-        case cmd.Resume():
-            # Also what was held back or given up: posts and reveals are tried again now.
-            await c.repo.retry_channel_now(c.channel.id, c.now)
-            return [_admin(c, command)]
         case _ if isinstance(command, feedback_grammar.FEEDBACK_COMMANDS):
             return await feedback_service.run_command(ctx, c, command, c.notices)
         case _:

@@ -611,7 +611,11 @@ async def _give_up_unless_found(ctx: CoreContext, row: ChannelRow, post: Post) -
         log.warning("post %s: could not check what was sent (%s)", post.id, exc)
         if access.is_permanent(exc):
             await access.suspend(
-                ctx, row.channel.id, access.reason_of(exc), ctx.now(), what="checking a past post"
+                ctx,
+                row.channel.id,
+                access.reason_of(exc),
+                ctx.now(),
+                what="checking a past post was refused for good",
             )
         found = None
     if found is not None:

@@ -374,3 +374,14 @@ class RetiredQuestion(Base):
     retired_by: Mapped[str] = mapped_column(String(128))
     reason: Mapped[str] = mapped_column(Text, default="")
     retired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AppState(Base):
+    """Small facts a platform adapter keeps between starts, e.g. the hash of the Discord
+    command tree last synced (so an unchanged tree is not synced again on every start)."""
+
+    __tablename__ = "app_state"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -469,6 +469,7 @@ async def test_replies_in_threads_that_are_not_questions_write_nothing(h: Harnes
 
     from storage.models import Member, ProcessedEvent
 
+    h.adapter.clear()  # the subscription's confirmation
     await h.answer(ANA, "chatting in some other thread", message_id="x1", thread_id="other")
     async with h.db.session() as session:
         ana = select(func.count()).select_from(Member).where(Member.external_id == ANA.user_id)

@@ -32,6 +32,7 @@ from bot.events import (
     InboundEvent,
     PrivateAnswerSubmitted,
     ThreadAddress,
+    WorkspaceRemoved,
 )
 from bot.messages import Message, MessageKind, Visibility
 from bot.ports import DeliveryError
@@ -211,6 +212,24 @@ class SlackBridge:
         resumed: bool = False,
     ) -> Callable[[], Awaitable[None]]:
         return lambda: self._private_answer(event, context, inbox_id, resumed=resumed)
+
+    # --- the bot's channels and workspace come and go --------------------------------------
+
+    async def on_lifecycle(self, body: Mapping[str, Any], *, bot_user_id: str | None) -> None:
+        """A channel left, archived, unarchived or deleted; the app uninstalled or its
+        token revoked. Handled before bolt acknowledges (they are rare, and the database
+        decides once however often Slack sends one): if it fails, ``NotStored`` makes
+        bolt answer 500 and Slack sends it again."""
+        event = translate.lifecycle_event(body, bot_user_id=bot_user_id)
+        if event is None:
+            return
+        if isinstance(event, WorkspaceRemoved):
+            forget = getattr(self.adapter.tokens, "forget", None)
+            if forget is not None:
+                forget(event.workspace)  # no cached token may outlive the installation
+        replies = await self.core.dispatch(event)
+        if any(r.kind == MessageKind.ERROR for r in replies):
+            raise NotStored(f"lifecycle event {event.event_id}")
 
     # --- /mlq -----------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from alembic import op
 import storage.types
 
 revision = "0010_disputes_reports"
-down_revision = "0007"
+down_revision = "0009_channel_lifecycle"
 branch_labels = None
 depends_on = None
 
