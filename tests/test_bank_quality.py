@@ -33,6 +33,10 @@ STAR_CUES = {  # each STAR part must be named by some key point
     "result": ("result", "outcome"),
 }
 CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
+# A line may end where the next one starts a list item, a table row, a heading, a quote or
+# a code fence; anywhere else a single newline is a hard break in running text, which Slack
+# and Discord show as a ragged line.
+BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|\||#|>|```)")
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +164,46 @@ def test_a_vague_answer_scores_low_everywhere(bank: QuestionBank) -> None:
         if vague > VAGUE_MAX_SCORE or vague >= model:
             bad.append(f"{q.id}: vague {vague:.2f} vs model {model:.2f}")
     assert not bad, offenders(bad)
+
+
+def mid_sentence_breaks(text: str) -> list[str]:
+    """The places where running text is broken across lines (code blocks are left alone)."""
+    found = []
+    in_code = False
+    lines = text.split("\n")
+    for line, following in zip(lines, [*lines[1:], ""], strict=True):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code or not line.strip() or not following.strip():
+            continue
+        if not BLOCK_START.match(following):
+            found.append(f"{line[-30:]!r} / {following[:30]!r}")
+    return found
+
+
+def bank_texts(q: Question) -> list[tuple[str, str]]:
+    texts = [("prompt", q.prompt), ("answer", q.answer)]
+    texts += [("key_points", p) for point in q.key_points for p in point.phrasings]
+    texts += [("follow_ups", f) for f in q.follow_ups]
+    texts += [("options", t) for option in q.options for t in (option.text, option.why)]
+    return texts
+
+
+def test_no_line_break_in_the_middle_of_a_sentence(bank: QuestionBank) -> None:
+    bad = [
+        f"{q.id}: {name}: {where}"
+        for q in bank
+        for name, text in bank_texts(q)
+        for where in mid_sentence_breaks(text)
+    ]
+    assert not bad, offenders(bad)
+
+
+def test_the_line_break_check_allows_paragraphs_lists_and_code() -> None:
+    fine = "Intro:\n- one\n- two\n\nNext paragraph.\n```python\nx = 1\ny = 2\n```\n| a |\n| b |"
+    assert mid_sentence_breaks(fine) == []
+    assert mid_sentence_breaks("A sentence broken\nin the middle.") == [
+        "'A sentence broken' / 'in the middle.'"
+    ]
+    assert len(mid_sentence_breaks("- an item whose text\n  runs on")) == 1
