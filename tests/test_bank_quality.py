@@ -146,6 +146,19 @@ def test_no_near_duplicate_prompts_unless_variants(bank: QuestionBank) -> None:
     assert not bad, offenders(bad)
 
 
+def test_every_entry_has_one_to_three_follow_ups(bank: QuestionBank) -> None:
+    # An interviewer always has a next question; it must be a real one, not the prompt again.
+    bad = []
+    for q in bank:
+        if not 1 <= len(q.follow_ups) <= 3:
+            bad.append(f"{q.id}: {len(q.follow_ups)} follow-ups")
+        elif len({f.casefold() for f in q.follow_ups}) != len(q.follow_ups):
+            bad.append(f"{q.id}: the same follow-up twice")
+        elif any(words(f) < 4 or f.casefold() == q.prompt.casefold() for f in q.follow_ups):
+            bad.append(f"{q.id}: a follow-up under 4 words or repeating the prompt")
+    assert not bad, offenders(bad)
+
+
 def test_every_model_answer_scores_high_on_its_own_rubric(bank: QuestionBank) -> None:
     bad = []
     for q in open_entries(bank):
