@@ -23,6 +23,10 @@ MIN_WORDS, MAX_WORDS = 60, 200
 # (from 40 words) and prose plus code may run 25% over the limit.
 MIN_PROSE_WORDS_WITH_CODE, MAX_WORDS_WITH_CODE = 40, 250
 MIN_QUIZ_WORDS = 15
+# A design case's model answer walks through the whole shared rubric, about 350 words.
+MIN_DESIGN_WORDS, MAX_DESIGN_WORDS = 280, 450
+MIN_DESIGN_CASES = 25
+DESIGN_RUBRIC = ("Requirements", "Data", "Model", "Serving", "Evaluation", "Monitoring")
 MODEL_ANSWER_MIN_SCORE = 0.9
 VAGUE_ANSWER = "It depends on the data and the model."
 VAGUE_MAX_SCORE = 0.3
@@ -106,6 +110,9 @@ def answer_length_problem(q: Question) -> str | None:
     if q.is_quiz:  # the explanation shown at the reveal, next to each option's why
         ok = MIN_QUIZ_WORDS <= total <= MAX_WORDS
         return None if ok else f"{q.id}: {total} words (quiz)"
+    if q.kind == Kind.DESIGN:
+        ok = MIN_DESIGN_WORDS <= total <= MAX_DESIGN_WORDS
+        return None if ok else f"{q.id}: {total} words (design)"
     if "```" not in q.answer:
         ok = MIN_WORDS <= total <= MAX_WORDS
         return None if ok else f"{q.id}: {total} words"
@@ -129,6 +136,22 @@ def test_behavioural_entries_have_a_star_rubric(bank: QuestionBank) -> None:
         if absent:
             bad.append(f"{q.id}: no key point for {', '.join(absent)}")
     assert any(q.kind == Kind.BEHAVIOURAL for q in bank), "no behavioural entries"
+    assert not bad, offenders(bad)
+
+
+def test_design_cases_share_one_rubric(bank: QuestionBank) -> None:
+    # Six key points, one per part, each opening with its part's name; the model answer
+    # has a section for each, so the grader and a reader can see what is covered.
+    designs = [q for q in bank if q.kind == Kind.DESIGN]
+    assert len(designs) >= MIN_DESIGN_CASES
+    bad = []
+    for q in designs:
+        parts = tuple(point.text.split(":", 1)[0] for point in q.key_points)
+        if parts != DESIGN_RUBRIC:
+            bad.append(f"{q.id}: key points open with {parts}")
+        absent = [part for part in DESIGN_RUBRIC if f"**{part}**" not in q.answer]
+        if absent:
+            bad.append(f"{q.id}: no section for {', '.join(absent)}")
     assert not bad, offenders(bad)
 
 
