@@ -24,7 +24,7 @@ MIN_WORDS, MAX_WORDS = 60, 200
 MIN_PROSE_WORDS_WITH_CODE, MAX_WORDS_WITH_CODE = 40, 250
 MIN_QUIZ_WORDS = 15
 # A design case's model answer walks through the whole shared rubric, about 350 words.
-MIN_DESIGN_WORDS, MAX_DESIGN_WORDS = 280, 450
+MIN_DESIGN_WORDS, MAX_DESIGN_WORDS = 300, 450
 MIN_DESIGN_CASES = 25
 DESIGN_RUBRIC = ("Requirements", "Data", "Model", "Serving", "Evaluation", "Monitoring")
 MODEL_ANSWER_MIN_SCORE = 0.9
