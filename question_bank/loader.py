@@ -3,9 +3,9 @@
 Two kinds of problem: errors (the entry or file cannot be used: bad YAML, a missing or
 mistyped field, a duplicate id, an unknown built-in topic) and warnings (the bank works but
 should be fixed: near-duplicate prompts, two entries about the same thing in other words,
-a dangling ``variant_of``). At start-up a built-in
-error raises, a custom file with an error is skipped, and warnings are only logged;
-``mlq bank validate`` prints both and fails on either.
+a dangling ``variant_of``). At start-up a built-in error raises, a custom file with an
+error is skipped, and warnings are only logged; ``mlq bank validate`` prints both and
+fails on either.
 """
 
 from __future__ import annotations
