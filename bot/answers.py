@@ -32,6 +32,7 @@ from bot.events import (
 from bot.grading import Grade, grade_answer
 from bot.grading.learned import ACCEPTED_PER_QUESTION
 from bot.messages import Message, Reaction
+from bot.quiz import render as quiz_render
 from bot.review import record_review
 from bot.scoring import Streak, advance_streak, round_points
 from bot.text import MAX_GRADED_CHARS, is_blank
@@ -210,7 +211,9 @@ async def store_answer(
         await credit_late(repo, post, member.id)
     if practice:
         await repo.set_post_state(post.id, "revealed", revealed_at=now)
-    return graded_outcome(ctx, post, grade, on_time=on_time, replaced=replaced, truncated=truncated)
+    return graded_outcome(
+        ctx, post, grade, on_time=on_time, replaced=replaced, truncated=truncated, text=text
+    )
 
 
 def refusal(
@@ -252,9 +255,25 @@ def refusal(
 
 
 def graded_outcome(
-    ctx: CoreContext, post: Post, grade: Grade, *, on_time: bool, replaced: bool, truncated: bool
+    ctx: CoreContext,
+    post: Post,
+    grade: Grade,
+    *,
+    on_time: bool,
+    replaced: bool,
+    truncated: bool,
+    text: str = "",
 ) -> Outcome:
     """What the member is told once the answer is stored."""
+    question = ctx.bank.get(post.question_id)
+    if on_time and question is not None and question.is_quiz:
+        # A daily quiz says only what was recorded: right or wrong waits for the reveal.
+        told = (
+            quiz_render.verdict(question, grade, practice=True)
+            if post.kind == PRACTICE
+            else quiz_render.confirmation(question, text, grade, replaced=replaced)
+        )
+        return Outcome(Reaction.UPDATED if replaced else Reaction.RECEIVED, told)
     if not on_time:
         return Outcome(
             Reaction.LATE,

@@ -286,7 +286,7 @@ def _plan(
         rounds.setdefault(post.id, []).append((member.id, event.text))
     replaced = existing is not None or pending is not None
     outcome = graded_outcome(
-        ctx, post, grade, on_time=on_time, replaced=replaced, truncated=truncated
+        ctx, post, grade, on_time=on_time, replaced=replaced, truncated=truncated, text=event.text
     )
     score = grade.score if on_time else None
     if existing is not None:

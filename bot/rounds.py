@@ -41,6 +41,8 @@ from bot.grading.learned import accept_reason
 from bot.lookahead import PickPlan
 from bot.messages import Message
 from bot.ports import DeliveryError, PostedRef
+from bot.quiz import render as quiz_render
+from bot.quiz.votes import tally
 from bot.schedule import local_date
 from bot.scoring import (
     Streak,
@@ -486,6 +488,10 @@ def reveal_message(question: Question, answers: Sequence[tuple[Answer, Member]])
         )
         for a, m in kept
     ]
+    if question.is_quiz:
+        # Everyone's pick is a letter or a number: the votes say more than an excerpt.
+        base = render.reveal(question, rows, None)
+        return quiz_render.reveal(question, base, tally(question, [a.text for a, _ in kept]))
     best = next((a for a, _ in kept if a.best), None)
     excerpt = render.quote_user_text(best.text, 280) if best else None
     return render.reveal(question, rows, excerpt)
