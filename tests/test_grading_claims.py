@@ -59,13 +59,9 @@ def covered(grade) -> set[str]:
 
 
 def test_reversed_direction_contradicts_the_point():
-    wrong = grade_answer(
-        TRADEOFF, "More model complexity increases bias and reduces variance."
-    )
+    wrong = grade_answer(TRADEOFF, "More model complexity increases bias and reduces variance.")
     assert "More complexity reduces bias but increases variance" in contradicted(wrong)
-    right = grade_answer(
-        TRADEOFF, "A more complex model has lower bias and higher variance."
-    )
+    right = grade_answer(TRADEOFF, "A more complex model has lower bias and higher variance.")
     assert "More complexity reduces bias but increases variance" in covered(right)
     assert right.score > wrong.score + 0.3
 
@@ -139,8 +135,10 @@ def test_words_scattered_over_a_long_answer_do_not_make_a_point():
     )
     scattered = grade_answer(
         TRADEOFF,
-        "Complexity is something we talk about a lot. " + filler * 3
-        + "Bias is a word people use loosely. " + filler * 3
+        "Complexity is something we talk about a lot. "
+        + filler * 3
+        + "Bias is a word people use loosely. "
+        + filler * 3
         + "Variance reduction is nice to have.",
     )
     together = grade_answer(
