@@ -30,6 +30,7 @@ from bot.events import (
     ThreadAddress,
 )
 from bot.grading import Grade, grade_answer
+from bot.grading.exact import UNREADABLE, WRONG_UNIT
 from bot.grading.learned import ACCEPTED_PER_QUESTION
 from bot.messages import Message, Reaction
 from bot.quiz import render as quiz_render
@@ -209,7 +210,7 @@ async def store_answer(
         await record_review(repo, member.id, post.question_id, post.id, grade.score, now)
     if credited:
         await credit_late(repo, post, member.id)
-    if practice:
+    if practice and not unreadable(grade.flags):
         await repo.set_post_state(post.id, "revealed", revealed_at=now)
     return graded_outcome(
         ctx, post, grade, on_time=on_time, replaced=replaced, truncated=truncated, text=text
@@ -244,7 +245,12 @@ def refusal(
                 "stands."
             ),
         )
-    if existing is not None and practice and not existing.withdrawn:
+    if (
+        existing is not None
+        and practice
+        and not existing.withdrawn
+        and not unreadable(existing.flags)  # a quiz answer we could not read may be retried
+    ):
         return Outcome(
             None,
             render.info(
@@ -252,6 +258,12 @@ def refusal(
             ),
         )
     return None
+
+
+def unreadable(flags: Sequence[str] | None) -> bool:
+    """A quiz answer naming no option or no number in the right unit: kept, scoring 0,
+    and replaceable even where one answer is the rule (practice)."""
+    return bool(flags) and bool(set(flags) & {UNREADABLE, WRONG_UNIT})
 
 
 def graded_outcome(
@@ -268,11 +280,11 @@ def graded_outcome(
     question = ctx.bank.get(post.question_id)
     if on_time and question is not None and question.is_quiz:
         # A daily quiz says only what was recorded: right or wrong waits for the reveal.
-        told = (
-            quiz_render.verdict(question, grade, practice=True)
-            if post.kind == PRACTICE
-            else quiz_render.confirmation(question, text, grade, replaced=replaced)
-        )
+        if post.kind == PRACTICE and not unreadable(grade.flags):
+            told = quiz_render.verdict(question, grade, practice=True)
+        else:
+            retry = post.id if post.kind == PRACTICE else None
+            told = quiz_render.confirmation(question, text, grade, replaced=replaced, retry=retry)
         return Outcome(Reaction.UPDATED if replaced else Reaction.RECEIVED, told)
     if not on_time:
         return Outcome(

@@ -19,7 +19,7 @@ from bot.grading.exact import (
     letter,
     letters,
 )
-from bot.messages import ChoiceMenu, Field, Message, MessageKind, Visibility
+from bot.messages import Action, Button, ChoiceMenu, Field, Message, MessageKind, Visibility
 from bot.quiz.votes import Tally
 from bot.text import plural
 from question_bank.schema import Format, Question
@@ -75,13 +75,22 @@ def how_to_answer(question: Question, *, practice: bool) -> str:
     return f"Answer {where} with a number" + (f" in {unit}." if unit else ".")
 
 
-def confirmation(question: Question, text: str, grade: Grade, *, replaced: bool) -> Message:
-    """The private note for a daily quiz answer before the reveal: what was recorded."""
+def confirmation(
+    question: Question, text: str, grade: Grade, *, replaced: bool, retry: int | None = None
+) -> Message:
+    """The private note for a daily quiz answer before the reveal: what was recorded.
+    An answer that could not be read says why; ``retry`` (a practice post) puts the menu
+    or the answer button on the note, since that question stays open for another try."""
     if UNREADABLE in grade.flags or WRONG_UNIT in grade.flags:
+        again = ()
+        if retry is not None and question.format != Format.CHOICE:
+            again = (Button(Action.ANSWER_PRIVATELY, "Answer privately", str(retry)),)
         return Message(
             title="Not counted yet",
             body=grade.feedback
             + "\n\nYour reply is kept, but it scores nothing until you answer again.",
+            buttons=again,
+            choices=menu(question, retry) if retry is not None else None,
             kind=MessageKind.FEEDBACK,
             visibility=Visibility.PRIVATE,
         )
