@@ -19,26 +19,16 @@ any answer, so replying again replaces it.
 from __future__ import annotations
 
 import re
-import string
 
 from bot.grading.result import Grade, PointResult
 from bot.grading.units import FAMILY_NAMES, SCALES, Reading, Unit, Unreadable, lookup, read_number
+from bot.quiz.show import expected_text, letter, letters, show_number
 from question_bank.schema import Format, NumericAnswer, Question
 
-LETTERS = string.ascii_uppercase
 UNREADABLE = "unreadable"  # flag: nothing in the answer could be read as a pick or number
 WRONG_UNIT = "wrong_unit"  # flag: a number with a unit of another kind
 
 _FILLER = re.compile(r"\b(?:and|or|options?|answers?|choices?|picks?|i|my|is|are|pick)\b", re.I)
-
-
-def letter(index: int) -> str:
-    return LETTERS[index]
-
-
-def letters(picks: tuple[int, ...]) -> str:
-    """Picks as the text an answer stores and shows: ``(0, 2)`` -> ``"A, C"``."""
-    return ", ".join(letter(i) for i in picks)
 
 
 def parse_picks(question: Question, text: str) -> tuple[int, ...] | None:
@@ -126,19 +116,6 @@ def _within(value: float, target: NumericAnswer) -> bool:
         else abs(target.value) * (target.relative_tolerance or 0.0)
     )
     return abs(value - target.value) <= allowed + 1e-12 * max(1.0, abs(target.value))
-
-
-def show_number(value: float, unit: str | None) -> str:
-    shown = f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.4g}"
-    return f"{shown} {unit}".strip() if unit and unit != "%" else f"{shown}{unit or ''}"
-
-
-def expected_text(target: NumericAnswer) -> str:
-    if target.tolerance is not None:
-        margin = f"± {show_number(target.tolerance, target.unit)}"
-    else:
-        margin = f"± {round((target.relative_tolerance or 0) * 100, 4):g}%"
-    return f"{show_number(target.value, target.unit)} ({margin})"
 
 
 def read_answer(target: NumericAnswer, text: str) -> tuple[float, str] | Grade:
