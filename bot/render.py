@@ -262,7 +262,7 @@ def help_message(is_admin: bool, forms: Mapping[str, str] | None = None) -> Mess
         ""
         if is_admin
         else "\n\nAdmins also have schedule, reveal-after, digest, topic and bank limits, "
-        "pause, resume, skip, subscribe and unsubscribe."
+        "formats, pause, resume, skip, subscribe and unsubscribe."
     )
     body = "Answer the daily question in its thread. Commands:\n" + "\n".join(lines) + note
     return info(body, title="mlq help")

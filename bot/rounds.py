@@ -435,7 +435,8 @@ async def reveal(ctx: CoreContext, post_id: int, now: datetime) -> bool:
                 earns_quality=_earns_quality(answer.flags),
                 best=answer.best,
             )
-        await repo.accept_answers(_accepted_rows(row, post, answers, now))
+        if question is None or not question.is_quiz:  # a pick is no wording to learn
+            await repo.accept_answers(_accepted_rows(row, post, answers, now))
         await _advance_streaks(repo, row, post_id, {a.member_id for a, _ in answers if a.on_time})
         channel = row.channel
         # Kept so that an answer sent in time but stored after now can still count (answers).
