@@ -160,6 +160,9 @@ async def store_answer(
     others = await repo.round_texts(post.id, member.id)
     accepted = await repo.accepted_texts([post.id], ACCEPTED_PER_QUESTION)
     grade, truncated = grade_for(ctx, post, text, others, accepted.get(post.id, ()))
+    kept = keeps_earlier(ctx, post, grade, existing.text if existing else None, existing)
+    if kept is not None:
+        return kept
     replaced = existing is not None
     # Sent in time but reaching us after the reveal: its points are final at once.
     late_credit = on_time and revealed
@@ -258,6 +261,25 @@ def refusal(
             ),
         )
     return None
+
+
+def keeps_earlier(
+    ctx: CoreContext, post: Post, grade: Grade, earlier: str | None, stored: Answer | None
+) -> Outcome | None:
+    """A quiz reply naming no option or number ("nice one!", "why not B?") does not replace
+    a readable answer: talk in the thread must not erase a pick. ``earlier`` is the text of
+    the member's current answer (None when there is none)."""
+    question = ctx.bank.get(post.question_id)
+    if (
+        question is None
+        or not question.is_quiz
+        or earlier is None
+        or (stored is not None and stored.withdrawn)
+        or not unreadable(grade.flags)
+        or unreadable(grade_for(ctx, post, earlier, [])[0].flags)
+    ):
+        return None
+    return Outcome(None, quiz_render.not_replaced(question, earlier, grade))
 
 
 def unreadable(flags: Sequence[str] | None) -> bool:

@@ -107,6 +107,10 @@ async def test_a_numeric_round_reads_units_in_the_thread_and_keeps_odd_replies(d
         assert "could not read a number" in told[DIA.user_id].body
         # Kept, not lost: Cai fixes the answer by replying again.
         await h.answer(CAI, "0.25 GiB", message_id="c2")
+        # Talk in the thread does not erase a readable answer.
+        await h.answer(ANA, "nice one, took me a while", message_id="a2")
+        (chat,) = [s.message for s in h.adapter.of("private") if s.user_id == ANA.user_id][-1:]
+        assert chat.title == "Not counted" and "**0.5 GiB** stands" in chat.body
         await h.run_until(FIVE_PM)
         shown = reveal(h).plain_text()
         assert "0.5 GiB (± 2%)" in shown

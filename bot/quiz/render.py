@@ -107,6 +107,17 @@ def confirmation(
     )
 
 
+def not_replaced(question: Question, earlier: str, grade: Grade) -> Message:
+    """A reply that is no pick or number, from someone who already answered."""
+    shown = answer_summary(question, earlier)
+    return Message(
+        title="Not counted",
+        body=f"{grade.feedback}\n\nYour answer **{shown}** stands; this reply did not change it.",
+        kind=MessageKind.FEEDBACK,
+        visibility=Visibility.PRIVATE,
+    )
+
+
 def verdict(question: Question, grade: Grade, *, practice: bool) -> Message:
     """Right or wrong with the whys: a practice answer at once, a daily one after the reveal."""
     if grade.score >= 1.0:
