@@ -187,3 +187,25 @@ async def test_a_number_typed_in_the_thread_is_read_with_its_unit(slack_quiz: Sl
     assert "0.5 GiB" in ephemerals(s, "U1")[0]
     assert "a duration" in ephemerals(s, "U2")[0]
     assert sorted(a.text for a in await answers(s)) == ["300 ms", "512 MiB"]  # both kept
+
+
+async def test_a_practice_quiz_is_picked_in_its_ephemeral_message(slack_quiz: SlackHttp):
+    s = slack_quiz
+    assert await s.command("quiz", user="U2") == 200
+    await s.settle()
+    ((_, practice),) = s.fake.responses
+    assert practice["response_type"] == "ephemeral"
+    menu = next(b for b in practice["blocks"] if b.get("block_id") == "mlq_quiz")["elements"][0]
+    press = pick(menu, [2], user="U2", ts="1700000000.999999")
+    press["container"]["is_ephemeral"] = True
+    press["response_url"] = s.fake.response_url("practice")
+    s.fake.clear()
+    assert (await s.interactive(press))[0] == 200
+    await s.settle()
+    # No thread for an ephemeral question: the verdict comes back through its response_url.
+    ((hook, graded),) = s.fake.responses
+    assert hook == "practice" and graded["response_type"] == "ephemeral"
+    shown = json.dumps(graded["blocks"], ensure_ascii=False)
+    assert "Right" in shown and "Explanation" in shown and "✗" in shown
+    (stored,) = await answers(s)
+    assert stored.kind == "practice" and stored.text == "C" and stored.score == 1.0
