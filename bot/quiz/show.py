@@ -21,7 +21,12 @@ def letters(picks: tuple[int, ...]) -> str:
 
 
 def show_number(value: float, unit: str | None) -> str:
-    shown = f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.4g}"
+    """A number as people write it: 0.5 GiB, 2,048 tokens, 8.389 million parameters."""
+    if 1e6 <= abs(value) < 1e15:
+        scale, word = (1e9, "billion") if abs(value) >= 1e9 else (1e6, "million")
+        shown = f"{value / scale:.4g} {word}"
+    else:
+        shown = f"{value:,.6g}"
     return f"{shown} {unit}".strip() if unit and unit != "%" else f"{shown}{unit or ''}"
 
 
