@@ -32,7 +32,9 @@ async def test_the_demo_stops_at_the_first_broken_pipe():
     out = ClosesAfter(12)
     finished = await run_demo(3, 2, out)
     assert finished is False
-    assert out.getvalue().count("\n") == 12
+    # Whole messages are written at once, so the reader may have got a few lines more
+    # than it wanted (how many depends on the day's question), never a write after.
+    assert out.getvalue().count("\n") >= 12
     # One failed write, then nothing: no retried posts, no simulated clock running on.
     assert out.writes_after_close == 1
 
