@@ -95,8 +95,16 @@ def eligible_questions(
     *,
     topics: Collection[str] | None = None,
     banks: Collection[str] | None = None,
+    formats: Collection[str] | None = None,
 ) -> list[Question]:
-    return [q for q in bank if (not topics or q.topic in topics) and (not banks or q.bank in banks)]
+    """``formats`` holds ``Format`` values (open, choice, numeric); None allows all."""
+    return [
+        q
+        for q in bank
+        if (not topics or q.topic in topics)
+        and (not banks or q.bank in banks)
+        and (not formats or q.format.value in formats)
+    ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,7 +118,7 @@ class _Eligible:
     factor_of: dict[str, float]  # within its topic: 1, or less for trivia
 
 
-_ELIGIBLE: dict[tuple[int, int, frozenset[str], frozenset[str], frozenset[str]], _Eligible] = {}
+_ELIGIBLE: dict[tuple[object, ...], _Eligible] = {}
 _ELIGIBLE_MAX = 256
 
 
@@ -119,17 +127,25 @@ def _eligible(
     topics: Collection[str] | None,
     banks: Collection[str] | None,
     exclude: Collection[str] = (),
+    formats: Collection[str] | None = None,
 ) -> _Eligible:
     """The eligible set for a filter, computed once per bank and filter: a daily fan-out
     asks for it once per channel, and most channels share a handful of filters. A bank is
     not changed after loading; its size is part of the key all the same. ``exclude`` holds
     questions retired for the channel's workspace (bot/disputes)."""
-    key = (id(bank), len(bank), frozenset(topics or ()), frozenset(banks or ()), frozenset(exclude))
+    key = (
+        id(bank),
+        len(bank),
+        frozenset(topics or ()),
+        frozenset(banks or ()),
+        frozenset(exclude),
+        frozenset(formats or ()),
+    )
     found = _ELIGIBLE.get(key)
     if found is None or found.bank is not bank:
         by_id = {
             q.qualified_id: q
-            for q in eligible_questions(bank, topics=topics, banks=banks)
+            for q in eligible_questions(bank, topics=topics, banks=banks, formats=formats)
             if q.qualified_id not in exclude
         }
         found = _Eligible(
@@ -261,15 +277,20 @@ def choose_question(
     topic_scores: Mapping[str, float] | None = None,
     exclude: Collection[str] = (),
     topic_weights: Mapping[str, float] | None = None,
+    formats: Collection[str] | None = None,
 ) -> Question:
     """Pick the next question for a channel whose past questions are ``history``.
 
     ``history`` holds qualified ids, oldest first; ids no longer in the bank are ignored.
     ``topic_scores`` maps a topic to the team's mean grade in it (0..1); ``topic_weights``
     replaces ``TOPIC_WEIGHTS``, the interview emphasis of each topic. ``exclude``: ids
-    never to pick (retired for the channel's workspace).
+    never to pick (retired for the channel's workspace). ``formats`` (``Format`` values)
+    keeps only questions of those formats; if none of them is left it is ignored, so a
+    channel set to quizzes still gets a question from an open-only bank.
     """
-    cached = _eligible(bank, topics, banks, exclude)
+    cached = _eligible(bank, topics, banks, exclude, formats)
+    if formats and not cached.by_id:
+        cached = _eligible(bank, topics, banks, exclude)
     if not cached.by_id:
         raise NoEligibleQuestion("no question matches this channel's topic and bank filter")
     topic_of = cached.topic_of

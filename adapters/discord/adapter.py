@@ -95,7 +95,7 @@ async def send_rendered(
     the first, the one the core records."""
     sent = []
     for index, part in enumerate(parts):
-        view = view_for(part.buttons)
+        view = view_for(part.buttons, part.menu)
         kwargs: dict[str, object] = {"view": view} if view is not None else {}
         if nonce is not None and index == 0:
             kwargs["nonce"] = nonce

@@ -31,6 +31,8 @@ log = logging.getLogger("mlq.discord")
 MAX_CHOICES = 25  # Discord's cap on autocomplete suggestions
 ADMIN_PERMISSION = "Manage Channels"
 DAYS = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+FORMAT_MODES = Literal["open", "mixed", "quiz"]
+PRACTICE_FORMATS = Literal["quiz", "open", "choice", "numeric"]
 
 
 # Grammar entries whose name is not a valid single subcommand name on Discord.
@@ -142,9 +144,17 @@ class MlqGroup(app_commands.Group):
     # --- for everyone ---------------------------------------------------------------
 
     @app_commands.command(name="practice", description=summary(""))
-    @app_commands.describe(topic="A topic to practise; leave empty for any")
-    async def practice(self, interaction: discord.Interaction, topic: str | None = None) -> None:
-        await self._run(interaction, "practice", topic)
+    @app_commands.describe(
+        topic="A topic to practise; leave empty for any",
+        format="quiz (multiple choice or a number), open, choice or numeric",
+    )
+    async def practice(
+        self,
+        interaction: discord.Interaction,
+        topic: str | None = None,
+        format: PRACTICE_FORMATS | None = None,
+    ) -> None:
+        await self._run(interaction, "practice", topic, format)
 
     @practice.autocomplete("topic")
     async def _practice_topic(
@@ -243,6 +253,11 @@ class MlqGroup(app_commands.Group):
         self, interaction: discord.Interaction, answers: app_commands.Range[int, 1, 50]
     ) -> None:
         await self._run(interaction, "team-streak", str(answers))
+
+    @app_commands.command(name="formats", description=summary("formats"))
+    @app_commands.describe(mode="open questions only, mixed with quizzes, or quizzes only")
+    async def formats(self, interaction: discord.Interaction, mode: FORMAT_MODES) -> None:
+        await self._run(interaction, "formats", mode)
 
     @app_commands.command(name="pause", description=summary("pause"))
     async def pause(self, interaction: discord.Interaction) -> None:
