@@ -149,6 +149,7 @@ class DiscordAdapter:
             "": "/mlq practice [topic]",
             "topics only": "/mlq limit-topics T1,T2 | all",
             "banks only": "/mlq limit-banks B1,B2 | all",
+            "retire": "/mlq reports retire:#N why:…",
         }
     )
 
