@@ -34,6 +34,7 @@ from question_bank.schema import (
     BUILTIN_BANK,
     SEED_QUESTION_COUNTS,
     TOPICS,
+    Format,
     Kind,
     Option,
     Question,
@@ -244,6 +245,7 @@ def bank_stats(bank: QuestionBank) -> dict[str, Any]:
         },
         "by_difficulty": {str(d): sum(q.difficulty == d for q in bank) for d in (1, 2, 3)},
         "by_kind": {k.value: sum(q.kind == k for q in bank) for k in Kind},
+        "by_format": {f.value: sum(q.format == f for q in bank) for f in Format},
         "seed_coverage": {
             seed: {
                 "total": len(numbers),
@@ -278,6 +280,12 @@ def stats(
         "by difficulty: " + ", ".join(f"{d}: {n}" for d, n in figures["by_difficulty"].items()),
     ]
     out += ["by kind: " + ", ".join(f"{k}: {n}" for k, n in figures["by_kind"].items())]
+    quiz = sum(n for f, n in figures["by_format"].items() if f != Format.OPEN)
+    out += [
+        "by format: "
+        + ", ".join(f"{f}: {n}" for f, n in figures["by_format"].items())
+        + f" (quiz: {quiz})"
+    ]
     out += ["", "seed coverage (from `sources`):"]
     for seed, row in figures["seed_coverage"].items():
         missing = ", ".join(map(str, row["missing"])) or "none"
