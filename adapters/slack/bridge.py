@@ -288,25 +288,7 @@ class SlackBridge:
         if parsed is None:
             return
         event, context = parsed
-        # A form has no platform timestamp: its time is when our edge received it.
-        event = dataclasses.replace(event, sent_at=self.core.ctx.now())
-        key = ("view", event.event_id) if event.event_id else None
-        if not self.seen.claim(key):
-            return
-        try:
-            # Into the inbox before the modal closes: the person's answer must not be lost.
-            inbox_id = await self.core.inbox.accept(event, {"modal": context.dump()})
-        except Exception as exc:
-            self.seen.release(key)
-            raise NotStored(f"modal submission {event.event_id}") from exc
-        except BaseException:
-            self.seen.release(key)
-            raise
-        if inbox_id is None:
-            return
-        self.work.submit(
-            self._private_answer_job(event, context, inbox_id), name="mlq-modal-answer"
-        )
+        await self._accept_private_answer(event, context, "view", "mlq-modal-answer")
 
     async def on_quiz_pick(self, body: Mapping[str, Any], action: Mapping[str, Any]) -> None:
         """A pick from a quiz menu: a private answer, into the inbox before the ack (like a
@@ -324,21 +306,29 @@ class SlackBridge:
                 )
             return
         event, context = parsed
+        await self._accept_private_answer(event, context, "pick", "mlq-pick")
+
+    async def _accept_private_answer(
+        self, event: Any, context: Any, kind: str, job_name: str
+    ) -> None:
+        """A form's answer or a quiz pick: into the inbox before the ack (the person's
+        answer must not be lost), then graded and confirmed privately off the ack path."""
+        # A form or a menu has no platform timestamp: its time is when our edge received it.
         event = dataclasses.replace(event, sent_at=self.core.ctx.now())
-        key = ("pick", event.event_id) if event.event_id else None
+        key = (kind, event.event_id) if event.event_id else None
         if not self.seen.claim(key):
             return
         try:
             inbox_id = await self.core.inbox.accept(event, {"modal": context.dump()})
         except Exception as exc:
             self.seen.release(key)
-            raise NotStored(f"quiz pick {event.event_id}") from exc
+            raise NotStored(f"{kind} {event.event_id}") from exc
         except BaseException:
             self.seen.release(key)
             raise
         if inbox_id is None:
             return
-        self.work.submit(self._private_answer_job(event, context, inbox_id), name="mlq-pick")
+        self.work.submit(self._private_answer_job(event, context, inbox_id), name=job_name)
 
     async def _private_answer(
         self,
