@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import answers, digest, handlers, rounds
+from bot import answers, digest, handlers, outbox, rounds
 from bot.context import CoreContext, channel_zone, log
 from bot.events import (
     AnswerDeleted,
@@ -115,6 +115,7 @@ class MlqCore:
             except Exception:
                 log.exception("reveal pass failed")
                 revealed = 0
+            await self._pay_overdue(now)
             digests = await for_each(
                 # Only the channels whose digest time has come cost a task and a transaction.
                 [row for row in channels if digest.digest_due_at(row, now) is not None],
@@ -142,6 +143,13 @@ class MlqCore:
         finally:
             dispatched.set()
 
+    async def _pay_overdue(self, now: datetime) -> None:
+        """Reactions and private grades whose sender died or failed (bot/outbox)."""
+        try:
+            await outbox.pay_overdue(self.ctx, now)
+        except Exception:
+            log.exception("paying owed feedback failed")
+
     async def _prepare(self, channels: list[ChannelRow], now: datetime) -> None:
         """Choose the questions of posts due before the next tick or two (see lookahead)."""
         try:
@@ -158,6 +166,7 @@ class MlqCore:
             async with unit_of_work(self.ctx.db) as repo:
                 await repo.prune_deliveries(now - DELIVERY_MEMORY)
             await self.inbox.prune()
+            await outbox.prune(self.ctx, now - DELIVERY_MEMORY)
         except Exception:
             log.exception("pruning old deliveries failed")
 
