@@ -23,7 +23,7 @@ from bot.events import (
 from bot.fanout import for_each
 from bot.heap import fewer_collections
 from bot.home import home_view
-from bot.inbox import Inbox
+from bot.inbox import INBOX_LEASE_FACTOR, Inbox
 from bot.ingest import AnswerIngester
 from bot.lookahead import PickPlan
 from bot.messages import Message
@@ -53,7 +53,7 @@ class MlqCore:
         self.ctx = ctx
         self._last_prune: datetime | None = None
         self.ingester = AnswerIngester(ctx)
-        self.inbox = Inbox(ctx)
+        self.inbox = Inbox(ctx, lease=ctx.lease * INBOX_LEASE_FACTOR)
         self.plan = PickPlan()
 
     async def dispatch(self, event: InboundEvent) -> list[Message]:
@@ -115,7 +115,7 @@ class MlqCore:
             except Exception:
                 log.exception("reveal pass failed")
                 revealed = 0
-            await self._pay_overdue(now)
+            await self._pay_overdue()
             digests = await for_each(
                 # Only the channels whose digest time has come cost a task and a transaction.
                 [row for row in channels if digest.digest_due_at(row, now) is not None],
@@ -143,10 +143,10 @@ class MlqCore:
         finally:
             dispatched.set()
 
-    async def _pay_overdue(self, now: datetime) -> None:
+    async def _pay_overdue(self) -> None:
         """Reactions and private grades whose sender died or failed (bot/outbox)."""
         try:
-            await outbox.pay_overdue(self.ctx, now)
+            await outbox.pay_overdue(self.ctx)
         except Exception:
             log.exception("paying owed feedback failed")
 

@@ -8,6 +8,7 @@ another process pays them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,9 @@ class Owed:
     reaction: Reaction | None = None
     private: Message | None = None
     attempts: int = 1
+    # When the lease was taken (``time.monotonic()``), taken no later than the lease's
+    # start: past half the lease the payer renews it before sending.
+    leased_at: float = 0.0
 
     @property
     def message(self) -> MessageAddress | None:
@@ -67,7 +71,9 @@ class Debt:
     private: Message | None
 
 
-def _rows(ctx: CoreContext, debt: Debt, now: datetime) -> list[dict[str, Any]]:
+def _rows(
+    ctx: CoreContext, debt: Debt, now: datetime, leased_from: datetime
+) -> list[dict[str, Any]]:
     r = debt.recipient
     base = {
         "platform": r.where.platform,
@@ -79,7 +85,7 @@ def _rows(ctx: CoreContext, debt: Debt, now: datetime) -> list[dict[str, Any]]:
         "thread_id": r.thread_id,
         "created_at": now,
         "claim_owner": ctx.instance_id,
-        "lease_until": now + ctx.lease,
+        "lease_until": leased_from + ctx.lease,
         "attempts": 1,
         "sent_at": None,
         "given_up": None,
@@ -98,7 +104,11 @@ async def record(
     """Write the debts in the caller's transaction, leased to this process; delivery key
     -> what this process must now pay (reaction first). A delivery recorded before (a
     redelivery) gets nothing here: its rows exist already."""
-    rows = [row for debt in debts for row in _rows(ctx, debt, now)]
+    # The lease runs from now, not from the transaction's start (a batch may have been
+    # grading for a while): taken before the clock is read, so never later than its start.
+    leased_at = time.monotonic()
+    leased_from = ctx.now()
+    rows = [row for debt in debts for row in _rows(ctx, debt, now, leased_from)]
     if not rows:
         return {}
     ids = await OutboxStore(repo.session).add(rows)
@@ -107,16 +117,28 @@ async def record(
         key = debt.key[:200]
         if debt.reaction is not None and (key, REACTION) in ids:
             owed.setdefault(debt.key, []).append(
-                Owed(ids[(key, REACTION)], REACTION, debt.recipient, reaction=debt.reaction)
+                Owed(
+                    ids[(key, REACTION)],
+                    REACTION,
+                    debt.recipient,
+                    reaction=debt.reaction,
+                    leased_at=leased_at,
+                )
             )
         if debt.private is not None and (key, PRIVATE) in ids:
             owed.setdefault(debt.key, []).append(
-                Owed(ids[(key, PRIVATE)], PRIVATE, debt.recipient, private=debt.private)
+                Owed(
+                    ids[(key, PRIVATE)],
+                    PRIVATE,
+                    debt.recipient,
+                    private=debt.private,
+                    leased_at=leased_at,
+                )
             )
     return owed
 
 
-def from_row(row: FeedbackOutbox) -> Owed:
+def from_row(row: FeedbackOutbox, leased_at: float) -> Owed:
     """A leased row as something to pay; raises ValueError for a payload it cannot read."""
     recipient = Recipient(
         ChannelAddress(row.platform, row.workspace, row.channel),
@@ -130,8 +152,17 @@ def from_row(row: FeedbackOutbox) -> Owed:
             reaction = Reaction(payload.get("reaction"))
         except ValueError as exc:
             raise ValueError(f"unknown reaction in outbox row {row.id}") from exc
-        return Owed(row.id, REACTION, recipient, reaction=reaction, attempts=row.attempts)
+        return Owed(
+            row.id,
+            REACTION,
+            recipient,
+            reaction=reaction,
+            attempts=row.attempts,
+            leased_at=leased_at,
+        )
     if row.kind == PRIVATE:
         message = decode_message(payload)
-        return Owed(row.id, PRIVATE, recipient, private=message, attempts=row.attempts)
+        return Owed(
+            row.id, PRIVATE, recipient, private=message, attempts=row.attempts, leased_at=leased_at
+        )
     raise ValueError(f"unknown outbox kind {row.kind!r} in row {row.id}")

@@ -29,7 +29,8 @@ from datetime import datetime, timedelta
 from bot import access
 from bot.batching import GroupCommit
 from bot.context import CoreContext, log
-from bot.outbox.owed import PRIVATE, REACTION, Owed, from_row
+from bot.fanout import for_each, send_limit
+from bot.outbox.owed import PRIVATE, REACTION, Owed, Recipient, from_row
 from bot.ports import DeliveryError
 from storage import Database, unit_of_work
 from storage.outbox import OutboxStore
@@ -64,13 +65,13 @@ def keyed(owed: Owed) -> Owed:
     return replace(owed, private=replace(owed.private, key=f"fb:{owed.id}"))
 
 
-async def pay(ctx: CoreContext, owed: Sequence[Owed], *, taken_at: float | None = None) -> int:
+async def pay(ctx: CoreContext, owed: Sequence[Owed]) -> int:
     """Send what this process holds, in order (a delivery's reaction before its message);
-    count what went out. ``taken_at`` (monotonic seconds) is when the lease was taken."""
-    taken_at = time.monotonic() if taken_at is None else taken_at
+    count what went out. Past half its lease a row's lease is renewed before the send, or
+    left alone if it ran out (another process may hold it now)."""
     paid = 0
     for item in owed:
-        if time.monotonic() - taken_at > ctx.lease.total_seconds() / 2 and not await _extend(
+        if time.monotonic() - item.leased_at > ctx.lease.total_seconds() / 2 and not await _extend(
             ctx, item
         ):
             log.info("outbox row %d: lease lost before sending; left to its new holder", item.id)
@@ -147,9 +148,10 @@ async def _failed(ctx: CoreContext, item: Owed, exc: Exception) -> None:
         log.exception("outbox row %d: recording the failure failed", item.id)
 
 
-async def _take(
-    ctx: CoreContext, now: datetime, *, keys: Sequence[str] | None = None
-) -> list[Owed]:
+async def _take(ctx: CoreContext, *, keys: Sequence[str] | None = None) -> list[Owed]:
+    # The lease runs from now (not from the tick's start): monotonic time read first.
+    leased_at = time.monotonic()
+    now = ctx.now()
     async with unit_of_work(ctx.db) as repo:
         rows = await OutboxStore(repo.session).take(
             ctx.platform, now, now + ctx.lease, ctx.instance_id, keys=keys, limit=SWEEP_LIMIT
@@ -157,30 +159,44 @@ async def _take(
         found = []
         for row in rows:
             try:
-                found.append(from_row(row))
+                found.append(from_row(row, leased_at))
             except ValueError as exc:
                 log.error("outbox row %d cannot be read (%s); given up", row.id, exc)
                 await OutboxStore(repo.session).give_up(row.id, "unreadable")
     return found
 
 
-async def pay_overdue(ctx: CoreContext, now: datetime) -> int:
+async def pay_overdue(ctx: CoreContext) -> int:
     """Take over and pay the rows whose holder died or failed (lease run out); count the
-    sent. Rows of one delivery go together, in order."""
-    taken_at = time.monotonic()
-    owed = await _take(ctx, now)
-    if not owed:
-        return 0
-    log.info("outbox: paying %d owed reactions and messages", len(owed))
-    return await pay(ctx, owed, taken_at=taken_at)
+    sent. Each person's rows go in order (a reaction before its message); different
+    people's concurrently, as a fan-out does, so all are sent well within the lease."""
+    return await _pay_taken(ctx)
 
 
 async def pay_redelivered(ctx: CoreContext, keys: Sequence[str]) -> int:
     """A delivery stored before came again: pay what it still owes, unless a live lease
     holds it (its holder is sending, or the sweep will once the lease runs out)."""
-    taken_at = time.monotonic()
-    owed = await _take(ctx, ctx.now(), keys=keys)
-    return await pay(ctx, owed, taken_at=taken_at) if owed else 0
+    return await _pay_taken(ctx, keys=keys)
+
+
+async def _pay_taken(ctx: CoreContext, *, keys: Sequence[str] | None = None) -> int:
+    owed = await _take(ctx, keys=keys)
+    if not owed:
+        return 0
+    log.info("outbox: paying %d owed reactions and messages", len(owed))
+    by_person: dict[Recipient, list[Owed]] = {}
+    for item in owed:
+        by_person.setdefault(item.recipient, []).append(item)
+    paid = 0
+
+    async def one(items: list[Owed]) -> bool:
+        nonlocal paid
+        paid += await pay(ctx, items)
+        return True
+
+    limit = send_limit(ctx.adapter, ctx.concurrency)
+    await for_each(list(by_person.values()), one, limit=limit, what="owed feedback")
+    return paid
 
 
 async def prune(ctx: CoreContext, before: datetime) -> int:
