@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import answers, digest, handlers, outbox, rounds
+from bot import answers, digest, handlers, outbox, render, rounds
 from bot.context import CoreContext, channel_zone, log
 from bot.events import (
     AnswerDeleted,
@@ -176,6 +176,36 @@ class MlqCore:
             channel = await repo.channel_by_address(where.platform, where.workspace, where.channel)
             post = await repo.open_daily_post(channel.id) if channel is not None else None
             return post.thread_ref if post is not None else None
+
+    async def open_questions(self, where: ChannelAddress, user_id: str) -> list[Message]:
+        """What a person coming back finds open here, as it was first shown: the channel's
+        daily question still taking answers, then their own unanswered practice question
+        (a restarted console shows them again)."""
+        found: list[Message] = []
+        async with unit_of_work(self.ctx.db) as repo:
+            channel = await repo.channel_by_address(where.platform, where.workspace, where.channel)
+            if channel is None:
+                return []
+            daily = await repo.open_daily_post(channel.id)
+            member = await repo.member_by_address(where.platform, where.workspace, user_id)
+            practice = (
+                await repo.open_practice_post(channel.id, member.id) if member is not None else None
+            )
+        question = self.ctx.bank.get(daily.question_id) if daily is not None else None
+        if daily is not None and question is not None and daily.reveal_at is not None:
+            found.append(
+                render.question_post(
+                    question,
+                    post_id=daily.id,
+                    deadline=daily.reveal_at,
+                    zone=channel_zone(channel),
+                    late=daily.late,
+                )
+            )
+        question = self.ctx.bank.get(practice.question_id) if practice is not None else None
+        if practice is not None and question is not None:
+            found.append(render.practice_question(question, practice.id))
+        return found
 
     async def channel_status(self, where: ChannelAddress) -> str:
         """``active``, ``paused`` or ``unsubscribed`` (also for a channel never seen)."""
