@@ -14,6 +14,7 @@ import io
 import random
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from adapters.console.adapter import ConsoleAdapter
 from adapters.console.render import to_text
@@ -111,3 +112,57 @@ async def test_a_restarted_console_shows_the_open_question_and_keeps_a_practice_
         assert "answer received" in out.getvalue()  # the daily question takes it
     finally:
         await built.close()
+
+
+REPO = Path(__file__).resolve().parent.parent
+_CODE = re.compile(r"`([^`\n]+)`|^```[a-z]*\n(.*?)^```", re.M | re.S)
+
+
+def _commands_typed(text: str) -> list[str]:
+    """Inline code and fenced lines that start with the ``mlq`` command."""
+    found = []
+    for inline, fenced in _CODE.findall(text):
+        lines = [inline] if inline else fenced.splitlines()
+        found += [line.strip() for line in lines if re.match(r"\s*(\S+\|\s*)?mlq\s", line)]
+        found += [line.strip() for line in lines if re.search(r"\|\s*mlq\s", line)]
+    return found
+
+
+def test_the_docs_say_the_venv_mlq_the_readme_installs():
+    readme = (REPO / "README.md").read_text()
+    outside_docker = re.sub(r"^## Docker\n.*?(?=^## )", "", readme, flags=re.M | re.S)
+    for name, text in [
+        ("README.md", outside_docker),
+        *((p.name, p.read_text()) for p in (REPO / "docs").glob("*.md")),
+    ]:
+        assert _commands_typed(text) == [], name
+    assert "`.venv/bin/mlq demo --days 5 --seed 1`" in readme
+
+
+def test_docs_discord_lists_every_slash_subcommand():
+    source = (REPO / "adapters" / "discord" / "commands.py").read_text()
+    names = re.findall(r'@app_commands\.command\(name="([a-z-]+)"', source)
+    assert "team-streak" in names
+    doc = (REPO / "docs" / "discord.md").read_text()
+    missing = [n for n in names if f"/mlq {n}" not in doc and f"`{n}`" not in doc]
+    assert missing == []
+
+
+async def test_discord_never_suggests_a_command_it_does_not_have(db_url: str):
+    from adapters.discord.adapter import DiscordAdapter
+    from adapters.memory import MemoryAdapter
+    from bot.events import ChannelAddress, CommandInvoked
+    from tests.harness import ADMIN, make_core
+
+    class DiscordForms(MemoryAdapter):
+        command_forms = DiscordAdapter.command_forms
+
+    core = make_core(db_url, DiscordForms("discord"), ManualClock(datetime(2026, 3, 2, tzinfo=UTC)))
+    try:
+        where = ChannelAddress("discord", "G1", "C1")
+        [reply] = await core.dispatch(CommandInvoked(where, ADMIN, "astrology"))
+        assert "neither a command nor a topic" in reply.body
+        assert "`/mlq practice deep-learning`" in reply.body
+        assert "`/mlq deep-learning`" not in reply.body
+    finally:
+        await core.ctx.db.dispose()
