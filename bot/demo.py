@@ -91,7 +91,7 @@ def simulated_answer(
     opener = rng.choice(mate.openers)
     if mate.style == "complete":
         body = " ".join(f"{p}." for p in points)
-    elif mate.style == "partial":
+    elif mate.style == "partial" and question.key_points:
         prose = _sentences(question.answer) or [f"{p}." for p in points]
         start = rng.randrange(len(prose))
         body = " ".join(prose[start : start + rng.choice((2, 3))])
