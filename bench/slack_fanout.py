@@ -106,7 +106,7 @@ async def subscribed_database(workdir: Path, channels: list[str], api_url: str) 
         bench_settings(db, api_url), mode="http", clock=ManualClock(MONDAY_8AM)
     )
     admin = Actor(ADMIN, "Bench Admin", is_admin=True)
-    for channel in channels:  # subscribe without posting the confirmations
+    for channel in channels:  # each confirmation goes to this first fake, not the timed ones
         await runtime.core.dispatch(
             CommandInvoked(ChannelAddress("slack", TEAM, channel), admin, "subscribe")
         )

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot import outbox, render
 from bot.context import CoreContext, log
+from bot.disputes.messages import feedback_buttons
 from bot.events import (
     Actor,
     AnswerDeleted,
@@ -268,6 +269,8 @@ def graded_outcome(
         edited=replaced,
         truncated=truncated,
     )
+    if post.kind == DAILY:  # a grade the member thinks wrong can be disputed (bot/disputes)
+        feedback = replace(feedback, buttons=feedback_buttons(post.id))
     return Outcome(Reaction.UPDATED if replaced else Reaction.RECEIVED, feedback)
 
 

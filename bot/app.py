@@ -62,6 +62,7 @@ async def build_app(
         clock=clock or SystemClock(),
         instance_id=settings.instance_id or default_instance_id(),
         lease=timedelta(seconds=settings.lease_seconds),
+        dispute_window=timedelta(hours=settings.dispute_window_hours),
         # Two ticks' worth, so the tick before a post time always prepares it.
         prepare_ahead=max(timedelta(minutes=1), timedelta(seconds=2 * settings.tick_seconds)),
     )

@@ -7,7 +7,7 @@ mean grades per topic and a seed of channel and date, so a pick made a little ah
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property, lru_cache
@@ -17,6 +17,7 @@ from bot.schedule import is_scheduled, local_date, local_instant, parse_hhmm, pr
 from question_bank.schema import Question
 from question_bank.selection import NoEligibleQuestion, choose_question
 from storage.claims import DailyClaims
+from storage.feedback import FeedbackStore
 from storage.models import Channel
 from storage.repository import ChannelRow, Repository
 
@@ -111,8 +112,10 @@ def pick_question(
     today: date,
     history: Sequence[str],
     scores: Mapping[str, float],
+    retired: Collection[str] = (),
 ) -> Question | None:
-    """Today's question for the channel; None (logged) when its filters leave none."""
+    """Today's question for the channel; None (logged) when its filters leave none.
+    ``retired``: the questions an admin retired for the channel's workspace."""
     try:
         return choose_question(
             ctx.bank,
@@ -121,6 +124,7 @@ def pick_question(
             topics=channel.topic_filter or None,
             banks=channel.bank_filter or None,
             topic_scores=scores,
+            exclude=retired,
         )
     except NoEligibleQuestion:
         log.error("channel %s: no question matches its topic filter", channel.id)
@@ -157,6 +161,7 @@ async def choose_for(ctx: CoreContext, queries: DailyClaims, due: Sequence[DueTo
     ids = [d.row.channel.id for d in todo]
     histories = await queries.histories(ids)
     means = await queries.mean_scores(ids)
+    retired = await FeedbackStore(queries.session).retired_for_channels(ids)
     for d in todo:
         channel_id = d.row.channel.id
         try:
@@ -166,6 +171,7 @@ async def choose_for(ctx: CoreContext, queries: DailyClaims, due: Sequence[DueTo
                 d.today,
                 histories[channel_id],
                 topic_means(ctx, means[channel_id]),
+                retired.get(channel_id, frozenset()),
             )
         except Exception:
             # One channel's bad data must not hold back every other channel's post.

@@ -176,6 +176,37 @@ def run(
 
 
 @app.command()
+def doctor(
+    platform: Platform = typer.Option(
+        Platform.AUTO, help="auto picks Slack or Discord when their tokens are set."
+    ),
+    mode: SlackMode = typer.Option(SlackMode.SOCKET, help="Slack only: socket or http."),
+) -> None:
+    """Check the tokens, scopes, intents and every subscribed channel's access; print one
+    line per problem with its fix. Exit 0 when there is none, 1 otherwise."""
+    settings = _settings()
+    chosen = settings.default_platform() if platform == Platform.AUTO else platform.value
+    if chosen == "console":
+        typer.echo("no Slack or Discord token is set: nothing to check", err=True)
+        raise typer.Exit(2)
+    _setup_logging(settings, quiet=True)
+    # A platform's checks live in adapters/<name>/doctor.py, exposing ``doctor``.
+    checks = importlib.import_module(f"adapters.{chosen}.doctor")
+    try:
+        problems = asyncio.run(checks.doctor(settings, mode=mode.value))
+    except Exception as exc:  # e.g. the network: say so in one line
+        typer.echo(
+            f"mlq doctor: could not finish the checks: {type(exc).__name__}: {exc}", err=True
+        )
+        raise typer.Exit(1) from None
+    for problem in problems:
+        typer.echo(problem.line())
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"ok: no problem found on {chosen}")
+
+
+@app.command()
 def demo(
     days: int = typer.Option(5, min=1, max=60, help="How many scheduled days to simulate."),
     seed: int = typer.Option(1, help="Same seed, same demo."),

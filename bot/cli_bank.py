@@ -336,3 +336,75 @@ def grade(
     for out in grade_lines(lines, bank):
         typer.echo(out.rstrip("\n"))
         sys.stdout.flush()  # one answer in, one verdict out, even in a pipeline
+
+
+def _database(database: str | None) -> str:
+    """The database to read: ``--database``, else the bot's own (MLQ_DATABASE_URL)."""
+    if database:
+        return database
+    from bot.config import SettingsError, load_settings
+
+    try:
+        return load_settings().database_url
+    except SettingsError as exc:
+        _err(str(exc))
+        raise typer.Exit(2) from None
+
+
+def _read(database: str | None, read: Any) -> list[str]:
+    import asyncio
+
+    from storage import Database
+
+    async def run() -> list[str]:
+        db = Database(_database(database))
+        try:
+            return await read(db)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(run())
+    except Exception as exc:  # a missing or unmigrated database: one line, not a traceback
+        _err(f"could not read the database: {type(exc).__name__}: {exc}"[:300])
+        raise typer.Exit(1) from None
+
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database", help="Database URL (default: MLQ_DATABASE_URL, as the bot)."),
+]
+
+
+@bank_app.command("export-feedback")
+def export_feedback(
+    database: DatabaseOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """JSON lines per question: accepted and rejected answers and resolved disputes (text
+    only, no user ids), to improve a custom bank or send fixes upstream."""
+    from bot.disputes.export import feedback_lines
+
+    bank = _load()
+    lines = _read(database, lambda db: feedback_lines(db, bank))
+    text = "".join(line + "\n" for line in lines)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        _err(f"wrote {plural(len(lines), 'question')} to {output}")
+
+
+@bank_app.command("reports")
+def reports(database: DatabaseOption = None) -> None:
+    """Questions people reported (`/mlq report`), most reported first, for maintainers."""
+    from bot.disputes.export import report_lines
+
+    bank = _load()
+    lines = _read(database, lambda db: report_lines(db, bank))
+    for line in lines:
+        typer.echo(line)
+    if not lines:
+        typer.echo("no question has been reported")

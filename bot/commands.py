@@ -169,6 +169,13 @@ ADMIN_COMMANDS = (
 )
 
 
+def needs_admin(command: object) -> bool:
+    """Whether only admins may run this command (the core's and bot/disputes' ones)."""
+    from bot.disputes.grammar import FEEDBACK_ADMIN_COMMANDS  # that module imports this one
+
+    return isinstance(command, ADMIN_COMMANDS + FEEDBACK_ADMIN_COMMANDS)
+
+
 @dataclass(frozen=True)
 class Usage:
     form: str
@@ -215,14 +222,40 @@ USAGE: dict[str, Usage] = {
     ),
     "subscribe": Usage("/mlq subscribe", "post a daily question in this channel", admin=True),
     "unsubscribe": Usage("/mlq unsubscribe", "stop posting here for good", admin=True),
+    # Who may configure, disputes and reports (bot/disputes).
+    "admins": Usage(
+        "/mlq admins [list | add @member | remove @member]",
+        "who may configure mlq here besides workspace admins",
+        admin=True,
+    ),
+    "dispute": Usage(
+        "/mlq dispute [reason]", "ask an admin to look at the grade of your latest answer"
+    ),
+    "disputes": Usage("/mlq disputes", "grade disputes waiting for an admin", admin=True),
+    "resolve": Usage(
+        "/mlq resolve N keep|score 0-100|points 1,3 [why]",
+        "decide a dispute, e.g. /mlq resolve 4 score 80 covers regularisation",
+        admin=True,
+    ),
+    "report": Usage("/mlq report REASON", "report a problem with the latest question"),
+    "reports": Usage("/mlq reports", "questions people reported here", admin=True),
+    "retire": Usage(
+        "/mlq retire QUESTION-ID|#REPORT [why]",
+        "never post that question in this workspace again",
+        admin=True,
+    ),
 }
 
-_MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$|^@(\S+)$")
+MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$|^@(\S+)$")
+_MENTION = MENTION
 
 
-def _usage_error(name: str, problem: str) -> CommandError:
+def usage_error(name: str, problem: str) -> CommandError:
     usage = USAGE[name]
     return CommandError(f"{problem}. Usage: `{usage.form}` ({usage.summary})")
+
+
+_usage_error = usage_error
 
 
 def _no_args(name: str, args: list[str], value: Command) -> Command:
@@ -319,6 +352,10 @@ def parse_command(
             return _no_args("subscribe", args, Subscribe())
         case "unsubscribe":
             return _no_args("unsubscribe", args, Unsubscribe())
+        case "admins" | "dispute" | "disputes" | "resolve" | "report" | "reports" | "retire":
+            from bot.disputes import grammar  # imports this module: resolved at call time
+
+            return grammar.parse(name, args)  # type: ignore[return-value]
     topic = name
     if args:
         raise CommandError(f"unknown command '{words[0]}'. Try `/mlq help`")

@@ -22,6 +22,7 @@ EXAMPLES: dict[str, str] = {
     "MLQ_LOG_LEVEL": "INFO",
     "MLQ_TICK_SECONDS": "30",
     "MLQ_LEASE_SECONDS": "120",
+    "MLQ_DISPUTE_WINDOW_HOURS": "48",
     "MLQ_INSTANCE_ID": "bot-1",
     "MLQ_HEARTBEAT_FILE": "/tmp/mlq.heartbeat",
     "MLQ_CONSOLE_CHANNEL": "general",
@@ -61,6 +62,10 @@ class Settings(BaseSettings):
     # take it over; recovery then checks the platform before it sends again.
     lease_seconds: float = Field(default=120.0, gt=0, validation_alias="MLQ_LEASE_SECONDS")
     instance_id: str = Field(default="", validation_alias="MLQ_INSTANCE_ID")
+    # How long after a round's reveal its grades may still be disputed (bot/disputes).
+    dispute_window_hours: float = Field(
+        default=48.0, ge=0, le=24 * 30, validation_alias="MLQ_DISPUTE_WINDOW_HOURS"
+    )
     heartbeat_file: Path | None = Field(default=None, validation_alias="MLQ_HEARTBEAT_FILE")
     console_channel: str = Field(default="general", validation_alias="MLQ_CONSOLE_CHANNEL")
     console_user: str = Field(default="you", validation_alias="MLQ_CONSOLE_USER")

@@ -35,6 +35,8 @@ class CoreContext:
     prepare_ahead: timedelta = timedelta(minutes=1)
     # Channels posted to (or revealed) at once in a tick; the platform adapter paces them.
     concurrency: int = 32
+    # How long after a round's reveal its grades may still be disputed (bot/disputes).
+    dispute_window: timedelta = timedelta(hours=48)
 
     def __post_init__(self) -> None:
         if not self.topics:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import answers, digest, handlers, outbox, render, rounds
+from bot.access import lifecycle
 from bot.context import CoreContext, channel_zone, log
 from bot.events import (
     AnswerDeleted,
@@ -14,10 +15,12 @@ from bot.events import (
     AnswerPosted,
     ButtonPressed,
     ChannelAddress,
+    ChannelChanged,
     CommandInvoked,
     InboundEvent,
     PrivateAnswerSubmitted,
     ThreadAddress,
+    WorkspaceRemoved,
     storable_event,
 )
 from bot.fanout import for_each
@@ -78,6 +81,12 @@ class MlqCore:
                     return await answers.on_private_answer(self.ctx, event)
                 case ButtonPressed():
                     return await handlers.on_button(self.ctx, event)
+                case ChannelChanged():
+                    await lifecycle.on_channel_changed(self.ctx, event)
+                    return []
+                case WorkspaceRemoved():
+                    await lifecycle.on_workspace_removed(self.ctx, event)
+                    return []
         except Exception:
             log.exception("handling %s failed", type(event).__name__)
             return [
@@ -226,6 +235,15 @@ class MlqCore:
             ThreadAddress(ChannelAddress(self.ctx.platform, workspace, channel), thread)
             for workspace, channel, thread in rows
         ]
+
+    async def remembered(self, key: str) -> str | None:
+        """A fact an adapter kept between starts (``remember``), or None."""
+        async with unit_of_work(self.ctx.db) as repo:
+            return await repo.app_state(key)
+
+    async def remember(self, key: str, value: str) -> None:
+        async with unit_of_work(self.ctx.db) as repo:
+            await repo.set_app_state(key, value, self.ctx.now())
 
     async def latest_post_time(self) -> datetime | None:
         """When this platform's most recent question went out, if any."""

@@ -18,9 +18,11 @@ from datetime import datetime, timedelta
 
 from bot import access, render
 from bot.context import CoreContext, address_of, channel_zone, log
+from bot.disputes.messages import correction_lines
 from bot.ports import DeliveryError
 from bot.schedule import iso_week, local_date, local_instant, parse_hhmm, week_bounds
 from storage import unit_of_work
+from storage.feedback import FeedbackStore
 from storage.repository import ChannelRow, Repository
 
 WINDOW = timedelta(days=7)
@@ -90,7 +92,15 @@ async def digest_facts(
         participation=participation,
         hardest=hardest,
         most_missed=most_missed,
+        corrections=await _corrections(repo, channel.id, end),
     )
+
+
+async def _corrections(repo: Repository, channel_id: int, end: datetime) -> str:
+    """Grades changed by a dispute since the previous digest: a digest already posted is
+    not rewritten, the next one says what changed."""
+    rows = await FeedbackStore(repo.session).corrections_between(channel_id, end - WINDOW, end)
+    return correction_lines([(d, m, f"{p.local_date:%a %d %b}") for d, m, p in rows])
 
 
 def digest_due_at(row: ChannelRow, now: datetime) -> datetime | None:

@@ -112,6 +112,27 @@ class PrivateAnswerSubmitted:
     sent_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class ChannelChanged:
+    """The platform told us the bot lost a channel, or may get it back; ``change`` is
+    one of ``bot.access.lifecycle``'s REMOVED, ARCHIVED, UNARCHIVED, DELETED."""
+
+    where: ChannelAddress
+    change: str
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkspaceRemoved:
+    """The bot can no longer act in a whole workspace (app uninstalled, its tokens
+    revoked, removed from the Discord server); ``reason`` is the platform's word for it."""
+
+    platform: str
+    workspace: str
+    reason: str
+    event_id: str | None = None
+
+
 InboundEvent = (
     AnswerPosted
     | AnswerEdited
@@ -119,6 +140,8 @@ InboundEvent = (
     | CommandInvoked
     | ButtonPressed
     | PrivateAnswerSubmitted
+    | ChannelChanged
+    | WorkspaceRemoved
 )
 
 

@@ -9,9 +9,16 @@ from datetime import datetime, timedelta
 
 from bot import commands as cmd
 from bot import render
+from bot.access import checks
 from bot.context import CoreContext, channel_zone
+from bot.disputes import admins as feedback_admins
+from bot.disputes import grammar as feedback_grammar
+from bot.disputes import messages as feedback_messages
+from bot.disputes import service as feedback_service
+from bot.disputes.filing import Notices
 from bot.events import Actor, ButtonPressed, ChannelAddress, CommandInvoked, ThreadAddress
 from bot.messages import Action, Message, Visibility
+from bot.ports import DeliveryError
 from bot.schedule import (
     format_hhmm,
     format_weekdays,
@@ -21,6 +28,7 @@ from bot.schedule import (
 from bot.text import plural
 from question_bank.selection import choose_question, eligible_questions
 from storage import unit_of_work
+from storage.feedback import FeedbackStore
 from storage.models import Channel, Member
 from storage.repository import DAILY, PRACTICE, Repository
 
@@ -51,6 +59,8 @@ class CommandContext:
         self.now = now
         # Threads to close once the transaction has committed (a cancelled round's).
         self.threads_to_close: list[str] = []
+        # Private messages to send once it has committed (disputes, their outcomes).
+        self.notices = Notices()
 
 
 def _practice_form(ctx: CoreContext) -> str:
@@ -68,21 +78,19 @@ async def on_command(ctx: CoreContext, event: CommandInvoked) -> list[Message]:
         return [render.error(exc.text(_practice_form(ctx)))]
     except cmd.CommandError as exc:
         return [render.error(str(exc))]
-    if isinstance(command, cmd.ADMIN_COMMANDS) and not event.actor.is_admin:
-        return [
-            render.error(
-                "Only workspace or server admins can change this channel's "
-                "settings. Try `/mlq help` for what you can do."
-            )
-        ]
+    if isinstance(command, cmd.Subscribe | cmd.Resume):
+        return await _confirmed(ctx, event, command)
     now = ctx.now()
     async with unit_of_work(ctx.db) as repo:
+        c = await _resolve(repo, event.where, event.actor, now)
+        if cmd.needs_admin(command) and not c.actor.is_admin:
+            return [render.error(feedback_admins.NOT_ADMIN)]
         if event.event_id and not await repo.first_delivery(
             event.where.platform, f"cmd:{event.event_id}", now
         ):
             return []
-        c = await _resolve(repo, event.where, event.actor, now)
         replies = await _run(ctx, c, command)
+    await c.notices.send(ctx)
     for thread_id in c.threads_to_close:
         try:
             await ctx.adapter.close_thread(ThreadAddress(event.where, thread_id))
@@ -91,12 +99,51 @@ async def on_command(ctx: CoreContext, event: CommandInvoked) -> list[Message]:
     return replies
 
 
+async def _confirmed(
+    ctx: CoreContext, event: CommandInvoked, command: cmd.Subscribe | cmd.Resume
+) -> list[Message]:
+    """Subscribe and resume: the channel changes only once the bot has shown it can work
+    there. The adapter's checks come first (bot/access/checks.py); then the confirmation
+    is posted in the channel, and only if it landed is the change stored. The post is
+    made between two transactions, not inside one: no write lock waits on the platform."""
+    what = "subscribed" if isinstance(command, cmd.Subscribe) else "resumed"
+    now = ctx.now()
+    async with unit_of_work(ctx.db) as repo:
+        preview = await _resolve(repo, event.where, event.actor, now)
+        if not preview.actor.is_admin:
+            return [render.error(feedback_admins.NOT_ADMIN)]
+        if event.event_id and not await repo.first_delivery(
+            event.where.platform, f"cmd:{event.event_id}", now
+        ):
+            return []
+    problems = await checks.access_problems(ctx, event.where)
+    if problems:
+        return [checks.refused(what, problems)]
+    # The session is closed: changing its channel object changes nothing stored, and gives
+    # the confirmation exactly as the channel will be.
+    confirmation = _admin(preview, command)
+    try:
+        await ctx.adapter.post(event.where, confirmation)
+    except DeliveryError as exc:
+        log.info("%s in %s refused: %s", what, event.where.channel, exc)
+        return [checks.not_posted(what, exc)]
+    async with unit_of_work(ctx.db) as repo:
+        c = await _resolve(repo, event.where, event.actor, now)
+        _admin(c, command)
+        if isinstance(command, cmd.Resume):
+            # Also what was held back or given up: posts and reveals are tried again now.
+            await repo.retry_channel_now(c.channel.id, now)
+    return []
+
+
 async def _resolve(
     repo: Repository, where: ChannelAddress, actor: Actor, now: datetime
 ) -> CommandContext:
     workspace_id = await repo.workspace_id(where.platform, where.workspace, now)
     channel = await repo.channel(workspace_id, where.channel, now)
     member = await repo.member(workspace_id, actor.user_id, actor.display_name, now)
+    # Admin also when an admin added them with /mlq admins add (bot/disputes/admins.py).
+    actor = await feedback_admins.effective_actor(repo, workspace_id, actor)
     return CommandContext(repo, workspace_id, channel, member, actor, now)
 
 
@@ -124,10 +171,8 @@ async def _run(ctx: CoreContext, c: CommandContext, command: cmd.Command) -> lis
             return [await _leaderboard(c, scope)]
         case cmd.Skip():
             return [await _skip(c)]
-        case cmd.Resume():
-            # Also what was held back or given up: posts and reveals are tried again now.
-            await c.repo.retry_channel_now(c.channel.id, c.now)
-            return [_admin(c, command)]
+        case _ if isinstance(command, feedback_grammar.FEEDBACK_COMMANDS):
+            return await feedback_service.run_command(ctx, c, command, c.notices)
         case _:
             return [_admin(c, command)]
 
@@ -146,7 +191,10 @@ async def _practice(ctx: CoreContext, c: CommandContext, topic: str | None) -> M
     """A due review first (most overdue), else a question the member has not seen yet."""
     topics = [topic] if topic else (c.channel.topic_filter or None)
     banks = c.channel.bank_filter or None
-    eligible = {q.qualified_id for q in eligible_questions(ctx.bank, topics=topics, banks=banks)}
+    retired = await FeedbackStore(c.repo.session).retired_ids(c.workspace_id)
+    eligible = {
+        q.qualified_id for q in eligible_questions(ctx.bank, topics=topics, banks=banks)
+    } - retired
     if not eligible:
         return render.error("No question matches that topic. See `/mlq topics`.")
     review = next(
@@ -168,6 +216,7 @@ async def _practice(ctx: CoreContext, c: CommandContext, topic: str | None) -> M
             seed=f"practice:{c.member.id}:{len(seen)}",
             topics=topics,
             banks=banks,
+            exclude=retired,
         )
     post_id = await c.repo.claim_post(
         claim_key=f"practice:{uuid.uuid4().hex}",
@@ -372,6 +421,8 @@ async def on_button(ctx: CoreContext, event: ButtonPressed) -> list[Message]:
         return [
             render.info("Type your answer and send it; only the grader sees it until the reveal.")
         ]
+    if event.action in (Action.DISPUTE, Action.REPORT):
+        return await feedback_service.on_button(ctx, event)
     if event.action != Action.MY_FEEDBACK:
         return [render.error("That button is no longer supported.")]
     try:
@@ -399,4 +450,7 @@ async def on_button(ctx: CoreContext, event: ButtonPressed) -> list[Message]:
         if post.state == "revealed" and question is not None:
             lines.append(f"\nPoints: {answer.points}" + (" · best answer" if answer.best else ""))
         title = f"Your feedback · score {render.percent(answer.score)}"
-        return [render.info(body + ("\n" + "\n".join(lines) if lines else ""), title=title)]
+        shown = render.info(body + ("\n" + "\n".join(lines) if lines else ""), title=title)
+        if post.kind == DAILY:
+            shown = replace(shown, buttons=feedback_messages.feedback_buttons(post.id))
+        return [shown]

@@ -21,6 +21,8 @@ class Action(StrEnum):
 
     ANSWER_PRIVATELY = "answer_privately"
     MY_FEEDBACK = "my_feedback"
+    DISPUTE = "dispute"  # dispute my grade on this round (bot/disputes)
+    REPORT = "report"  # report a problem with this question
 
 
 class Reaction(StrEnum):

@@ -210,6 +210,16 @@ _FIXES = {
     "token_revoked": "reinstall the app (its token was revoked)",
     "account_inactive": "reinstall the app (its token was deactivated)",
     "workspace_not_installed": "reinstall the app in this workspace",
+    # What the platforms told us happened (bot/access/lifecycle.py).
+    "removed_from_channel": "invite the bot back to the channel (Slack: `/invite @mlq`)",
+    "channel_archived": "unarchive the channel",
+    "channel_unarchived": (
+        "the channel was unarchived: invite the bot back if it is no longer a member"
+    ),
+    "channel_deleted": "the channel was deleted: subscribe another one",
+    "app_uninstalled": "install the app in the workspace again",
+    "tokens_revoked": "install the app in the workspace again (its token was revoked)",
+    "removed_from_server": "add the bot to the server again",
 }
 
 
@@ -229,11 +239,26 @@ def suspension_line(reason: str, since: datetime | None) -> str:
 
 def suspended_notice(where: ChannelAddress, reason: str) -> Message:
     """The direct message to the admin who subscribed a channel that got suspended."""
+    if reason == "channel_deleted":
+        return info(
+            f"The channel <#{where.channel}> was deleted, so mlq's daily questions there have "
+            "ended. Its history is kept; run `/mlq subscribe` in another channel to go on.",
+            title="mlq lost a channel",
+        )
     return info(
         f"I can no longer post in <#{where.channel}>: the platform says `{reason}`. I have "
         f"stopped trying, so daily questions, reveals and digests there are on hold. To fix "
         f"it: {suspension_fix(reason)}, then run `/mlq resume` in that channel.",
         title="mlq is suspended in a channel",
+    )
+
+
+def unarchived_notice(where: ChannelAddress) -> Message:
+    """The direct message when a channel suspended for being archived comes back."""
+    return info(
+        f"<#{where.channel}> was unarchived. mlq is still on hold there: run `/mlq resume` "
+        "in the channel to start again (if the bot is no longer a member, invite it first).",
+        title="mlq can resume in a channel",
     )
 
 
@@ -283,6 +308,8 @@ class DigestFacts:
     participation: float | None
     hardest: tuple[str, float] | None  # (prompt, mean score)
     most_missed: tuple[str, int] | None  # (key point, how many missed it)
+    # Grades admins changed since the last digest (bot/disputes), one line each.
+    corrections: str = ""
 
 
 def digest(facts: DigestFacts) -> Message:
@@ -302,6 +329,8 @@ def digest(facts: DigestFacts) -> Message:
     if facts.most_missed:
         point, count = facts.most_missed
         fields.append(Field("Most-missed key point", f"{point} (missed {count}×)"))
+    if facts.corrections:
+        fields.append(Field("Corrections (disputed grades an admin changed)", facts.corrections))
     return Message(
         title=f"Weekly digest · {facts.iso_year}-W{facts.iso_week:02d}",
         body=f"{plural(facts.posts, 'question')} this week.",

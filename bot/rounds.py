@@ -52,6 +52,7 @@ from bot.scoring import (
 from question_bank.schema import Question
 from storage import unit_of_work
 from storage.claims import DailyClaim, DailyClaims, Delivered
+from storage.feedback import FeedbackStore
 from storage.models import Answer, Member, MemberStreak, Post
 from storage.repository import DAILY, ChannelRow, Repository
 
@@ -88,6 +89,7 @@ async def post_due(ctx: CoreContext, row: ChannelRow, now: datetime) -> bool:
             due.today,
             await repo.asked_question_ids(channel.id),
             await topic_scores(repo, ctx, channel.id),
+            await FeedbackStore(repo.session).retired_ids(channel.workspace_id),
         )
         if question is None:
             return False
@@ -609,7 +611,11 @@ async def _give_up_unless_found(ctx: CoreContext, row: ChannelRow, post: Post) -
         log.warning("post %s: could not check what was sent (%s)", post.id, exc)
         if access.is_permanent(exc):
             await access.suspend(
-                ctx, row.channel.id, access.reason_of(exc), ctx.now(), what="checking a past post"
+                ctx,
+                row.channel.id,
+                access.reason_of(exc),
+                ctx.now(),
+                what="checking a past post was refused for good",
             )
         found = None
     if found is not None:

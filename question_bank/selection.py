@@ -57,20 +57,28 @@ class _Eligible:
     difficulty_of: dict[str, str]
 
 
-_ELIGIBLE: dict[tuple[int, int, frozenset[str], frozenset[str]], _Eligible] = {}
+_ELIGIBLE: dict[tuple[int, int, frozenset[str], frozenset[str], frozenset[str]], _Eligible] = {}
 _ELIGIBLE_MAX = 256
 
 
 def _eligible(
-    bank: QuestionBank, topics: Collection[str] | None, banks: Collection[str] | None
+    bank: QuestionBank,
+    topics: Collection[str] | None,
+    banks: Collection[str] | None,
+    exclude: Collection[str] = (),
 ) -> _Eligible:
     """The eligible set for a filter, computed once per bank and filter: a daily fan-out
     asks for it once per channel, and most channels share a handful of filters. A bank is
-    not changed after loading; its size is part of the key all the same."""
-    key = (id(bank), len(bank), frozenset(topics or ()), frozenset(banks or ()))
+    not changed after loading; its size is part of the key all the same. ``exclude`` holds
+    questions retired for the channel's workspace (bot/disputes)."""
+    key = (id(bank), len(bank), frozenset(topics or ()), frozenset(banks or ()), frozenset(exclude))
     found = _ELIGIBLE.get(key)
     if found is None or found.bank is not bank:
-        by_id = {q.qualified_id: q for q in eligible_questions(bank, topics=topics, banks=banks)}
+        by_id = {
+            q.qualified_id: q
+            for q in eligible_questions(bank, topics=topics, banks=banks)
+            if q.qualified_id not in exclude
+        }
         found = _Eligible(
             bank,
             by_id,
@@ -184,13 +192,15 @@ def choose_question(
     topics: Collection[str] | None = None,
     banks: Collection[str] | None = None,
     topic_scores: Mapping[str, float] | None = None,
+    exclude: Collection[str] = (),
 ) -> Question:
     """Pick the next question for a channel whose past questions are ``history``.
 
     ``history`` holds qualified ids, oldest first; ids no longer in the bank are ignored.
-    ``topic_scores`` maps a topic to the team's mean grade in it (0..1).
+    ``topic_scores`` maps a topic to the team's mean grade in it (0..1). ``exclude``: ids
+    never to pick (retired for the channel's workspace).
     """
-    cached = _eligible(bank, topics, banks)
+    cached = _eligible(bank, topics, banks, exclude)
     if not cached.by_id:
         raise NoEligibleQuestion("no question matches this channel's topic and bank filter")
     topic_of = cached.topic_of

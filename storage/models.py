@@ -317,3 +317,108 @@ class FeedbackOutbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Set when the platform refused for good, or passing failures ran out: never retried.
     given_up: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class WorkspaceAdmin(Base):
+    """Someone an admin made an mlq admin of the workspace (``/mlq admins add``), on top
+    of the platform's own admins (bot/disputes/admins.py)."""
+
+    __tablename__ = "workspace_admin"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(128))  # the platform's user id
+    added_by: Mapped[str] = mapped_column(String(128))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Dispute(Base):
+    """A member's dispute of their answer's grade. One per answer, so one per member per
+    round (the unique key decides); resolved once, by a conditional update from pending."""
+
+    __tablename__ = "dispute"
+    __table_args__ = (
+        UniqueConstraint("answer_id"),
+        Index("ix_dispute_channel_state", "channel_id", "state"),
+        Index("ix_dispute_member_filed", "member_id", "filed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16))  # pending | kept | raised | lowered
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    old_score: Mapped[float] = mapped_column(Float)
+    old_points: Mapped[int] = mapped_column(Integer, default=0)
+    new_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    new_points: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class RejectedAnswer(Base):
+    """An answer whose grade an admin lowered: a known wrong answer to that question in
+    that workspace (the counterpart of ``AcceptedAnswer``)."""
+
+    __tablename__ = "rejected_answer"
+    __table_args__ = (
+        UniqueConstraint("answer_id"),
+        Index("ix_rejected_answer_question", "workspace_id", "question_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(200))
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answer.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    rejected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class QuestionReport(Base):
+    """ "Something is wrong with this question": one open report per member and question."""
+
+    __tablename__ = "question_report"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "question_id", "member_id"),
+        Index("ix_question_report_state", "workspace_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16))  # open | retired
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RetiredQuestion(Base):
+    """A question an admin retired for their workspace: never posted there again."""
+
+    __tablename__ = "retired_question"
+    __table_args__ = (UniqueConstraint("workspace_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(200))
+    retired_by: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AppState(Base):
+    """Small facts a platform adapter keeps between starts, e.g. the hash of the Discord
+    command tree last synced (so an unchanged tree is not synced again on every start)."""
+
+    __tablename__ = "app_state"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     AcceptedAnswer,
     Answer,
+    AppState,
     Channel,
     Digest,
     Member,
@@ -26,7 +27,7 @@ from storage.models import (
     ReviewCard,
     Workspace,
 )
-from storage.upsert import insert_ignore, insert_many_ignore
+from storage.upsert import insert_ignore, insert_many_ignore, upsert
 
 DAILY = "daily"
 PRACTICE = "practice"
@@ -218,6 +219,43 @@ class Repository:
         )
         return result.rowcount == 1
 
+    async def suspend_workspace(
+        self, platform: str, workspace: str, reason: str, now: datetime
+    ) -> int:
+        """Suspend every channel of a workspace not suspended already; how many were."""
+        ids = select(Workspace.id).where(
+            Workspace.platform == platform, Workspace.external_id == workspace
+        )
+        result = await self.session.execute(
+            update(Channel)
+            .where(
+                Channel.workspace_id.in_(ids.scalar_subquery()), Channel.suspended_reason.is_(None)
+            )
+            .values(suspended_reason=reason[:300], suspended_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0
+
+    async def change_suspension(self, channel_id: int, reason: str, to: str) -> bool:
+        """Replace a suspension's reason, only if it still is ``reason``."""
+        result = await self.session.execute(
+            update(Channel)
+            .where(Channel.id == channel_id, Channel.suspended_reason == reason)
+            .values(suspended_reason=to[:300])
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    async def end_subscription(self, channel_id: int) -> bool:
+        """Unsubscribe a channel (its suspension, if any, stays as the record of why)."""
+        result = await self.session.execute(
+            update(Channel)
+            .where(Channel.id == channel_id, Channel.subscribed.is_(True))
+            .values(subscribed=False)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
     async def suspended_channels(self, platform: str | None = None) -> list[ChannelRow]:
         query = (
             select(Channel, Workspace.platform, Workspace.external_id)
@@ -282,6 +320,19 @@ class Repository:
             )
         ).first()
         return ChannelRow(row[0], row[1], row[2]) if row else None
+
+    # --- small facts kept between starts ------------------------------------------------
+
+    async def app_state(self, key: str) -> str | None:
+        return await self.session.scalar(select(AppState.value).where(AppState.key == key))
+
+    async def set_app_state(self, key: str, value: str, now: datetime) -> None:
+        await upsert(
+            self.session,
+            AppState.__table__,
+            {"key": key[:200], "value": value[:500], "updated_at": now},
+            ("key",),
+        )
 
     # --- events -----------------------------------------------------------------------
 

@@ -57,3 +57,19 @@ async def insert_many_ignore(
     )
     result = await session.execute(statement, list(rows))
     return [tuple(row) for row in result]
+
+
+async def upsert(
+    session: AsyncSession,
+    table: Table,
+    values: Mapping[str, Any],
+    conflict_columns: Sequence[str],
+) -> None:
+    """Insert the row, or update its other columns when its key exists (both dialects)."""
+    dialect = session.bind.dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(table).values(**values)
+    changed = {k: statement.excluded[k] for k in values if k not in conflict_columns}
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=list(conflict_columns), set_=changed)
+    )

@@ -90,10 +90,16 @@ async def test_admins_see_the_suspension_and_resume_clears_it(h: Harness):
     (shown,) = await h.command("help", ANA)
     assert "Suspended" not in shown.body
 
+    # Resuming while the channel still refuses the bot changes nothing.
+    (refusal,) = await h.command("resume", ADMIN)
+    assert refusal.kind == MessageKind.ERROR and "unarchive" in refusal.body
+    assert (await channel(h)).suspended_reason == "is_archived"
+
     del h.adapter.dead_channels["C1"]  # someone unarchived it
     h.clock.advance(timedelta(minutes=30))
-    (reply,) = await h.command("resume", ADMIN)
-    assert "is_archived" in reply.body
+    assert await h.command("resume", ADMIN) == []  # the confirmation is in the channel
+    (confirmation,) = [s for s in h.adapter.of("post", "C1") if s.message.kind == "info"][-1:]
+    assert "is_archived" in confirmation.message.body
     assert (await channel(h)).suspended_reason is None
     h.clock.advance(timedelta(minutes=1))
     await h.core.tick()

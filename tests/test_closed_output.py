@@ -32,7 +32,9 @@ async def test_the_demo_stops_at_the_first_broken_pipe():
     out = ClosesAfter(12)
     finished = await run_demo(3, 2, out)
     assert finished is False
-    assert out.getvalue().count("\n") >= 12  # the write that crossed line 12 lands whole
+    # One post may carry several lines (a model answer), so the 12th line can arrive in the
+    # middle of a write: what matters is that writing stopped once 12 lines had gone out.
+    assert out.getvalue().count("\n") >= 12
     # One failed write, then nothing: no retried posts, no simulated clock running on.
     assert out.writes_after_close == 1
 

@@ -85,15 +85,22 @@ DISCORD_ERRORS = (discord.HTTPException, discord.RateLimited, discord.ClientExce
 
 
 async def send_rendered(
-    target: discord.abc.Messageable, parts: list[outbound.Rendered], *, nonce: str | None = None
+    target: discord.abc.Messageable,
+    parts: list[outbound.Rendered],
+    *,
+    nonce: str | None = None,
+    reference: discord.MessageReference | None = None,
 ) -> list[discord.Message]:
-    """Send the parts in order; ``nonce`` goes on the first, the one the core records."""
+    """Send the parts in order; ``nonce`` (and ``reference``, a reply to a message) go on
+    the first, the one the core records."""
     sent = []
     for index, part in enumerate(parts):
         view = view_for(part.buttons)
         kwargs: dict[str, object] = {"view": view} if view is not None else {}
         if nonce is not None and index == 0:
             kwargs["nonce"] = nonce
+        if reference is not None and index == 0:
+            kwargs["reference"] = reference
         sent.append(
             await target.send(
                 content=part.content,
@@ -103,6 +110,35 @@ async def send_rendered(
             )
         )
     return sent
+
+
+# Every permission mlq uses in a subscribed channel, with the name Discord's settings show:
+# the question (send, embed), its answer thread (create, talk in it, archive it at the
+# reveal), the reactions on answers, and reading back answers after an outage.
+REQUIRED_PERMISSIONS = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+    ("create_public_threads", "Create Public Threads"),
+    ("send_messages_in_threads", "Send Messages in Threads"),
+    ("add_reactions", "Add Reactions"),
+    ("read_message_history", "Read Message History"),
+)
+
+
+# A question's thread that cannot take the reveal: never opened (the thread id is then the
+# question's message id, which no channel has), deleted (both 10003 Unknown Channel),
+# archived and not reopenable (50083), or locked (160005). The reveal then replies to the
+# question in the channel instead of failing, or suspending the channel, for ever.
+THREAD_GONE_CODES = {10003, 50083, 160005}
+
+
+def thread_unusable(exc: BaseException | None) -> bool:
+    return isinstance(exc, discord.HTTPException) and exc.code in THREAD_GONE_CODES
+
+
+def missing_permissions(permissions: discord.Permissions) -> list[str]:
+    return [label for name, label in REQUIRED_PERMISSIONS if not getattr(permissions, name)]
 
 
 class DiscordAdapter:
@@ -138,6 +174,25 @@ class DiscordAdapter:
     def _messageable(self, channel_id: int, guild_id: str) -> discord.PartialMessageable:
         guild = int(guild_id) if guild_id.isdigit() else None
         return self.client.get_partial_messageable(channel_id, guild_id=guild)
+
+    async def access_problems(self, where: ChannelAddress) -> list[str]:
+        """What keeps mlq from working in the channel (before /mlq subscribe or resume, and
+        for ``mlq doctor``): every permission it uses that its role lacks there."""
+        with delivery(f"checking channel {where.channel}"):
+            channel = await self.channel(int(where.channel))
+        if isinstance(channel, discord.Thread):
+            return ["this is a thread: run the command in the channel itself"]
+        guild = getattr(channel, "guild", None)
+        me = guild.me if guild is not None else None
+        if me is None or not isinstance(channel, discord.abc.Messageable):
+            return ["mlq cannot post in this kind of channel: use a text channel"]
+        missing = missing_permissions(channel.permissions_for(me))
+        if not missing:
+            return []
+        return [
+            f"mlq's role lacks {', '.join(missing)} here: allow them for mlq in the "
+            "channel's (or its category's) permission settings"
+        ]
 
     async def post(
         self, channel: ChannelAddress, message: Message, *, open_thread: bool = False
@@ -182,10 +237,41 @@ class DiscordAdapter:
     async def reply_in_thread(self, thread: ThreadAddress, message: Message) -> str:
         target = self._messageable(int(thread.thread_id), thread.channel.workspace)
         parts = outbound.render(message)
-        with delivery(f"replying in thread {thread.thread_id}"):
-            [first] = await send_rendered(target, parts[:1], nonce=claim_nonce(message.key))
+        try:
+            with delivery(f"replying in thread {thread.thread_id}"):
+                [first] = await send_rendered(target, parts[:1], nonce=claim_nonce(message.key))
+        except DeliveryError as exc:
+            if not thread_unusable(exc.__cause__):
+                raise
+            return await self._reply_to_question(thread, message, parts, exc)
         if parts[1:]:
             await send_continuations(target, parts[1:])
+        return str(first.id)
+
+    async def _reply_to_question(
+        self,
+        thread: ThreadAddress,
+        message: Message,
+        parts: list[outbound.Rendered],
+        exc: DeliveryError,
+    ) -> str:
+        """The thread cannot take it: reply to the question message in the channel (a
+        thread started from a message has the message's id). If the question is gone too,
+        the reply stands on its own; if the channel is gone, that is the channel's
+        refusal, and the core suspends it."""
+        log.info("thread %s cannot take a reply (%s); replying in the channel", thread, exc)
+        channel = self._messageable(int(thread.channel.channel), thread.channel.workspace)
+        reference = discord.MessageReference(
+            message_id=int(thread.thread_id),
+            channel_id=int(thread.channel.channel),
+            fail_if_not_exists=False,
+        )
+        with delivery(f"replying to question {thread.thread_id} in the channel"):
+            [first] = await send_rendered(
+                channel, parts[:1], nonce=claim_nonce(message.key), reference=reference
+            )
+        if parts[1:]:
+            await send_continuations(channel, parts[1:])
         return str(first.id)
 
     async def find_sent(
@@ -225,6 +311,12 @@ class DiscordAdapter:
                         return self._ref(found, thread)
             except discord.Forbidden:
                 log.warning("cannot read the history of %s to check for %s", where, key)
+            except discord.HTTPException as exc:
+                if thread is None or not thread_unusable(exc):
+                    raise
+                # No thread to look in (never opened, or deleted): a reveal sent instead
+                # as a reply in the channel still meets the nonce when it is sent again.
+                log.info("thread %s is gone; nothing found in it for %s", where, key)
         return None
 
     @staticmethod
@@ -274,6 +366,9 @@ class DiscordAdapter:
 
     async def close_thread(self, thread: ThreadAddress) -> None:
         with delivery(f"archiving thread {thread.thread_id}"):
-            target = await self.channel(int(thread.thread_id))
+            try:
+                target = await self.channel(int(thread.thread_id))
+            except discord.NotFound:
+                return  # no thread to archive: never opened, or deleted
             if isinstance(target, discord.Thread) and not target.archived:
                 await target.edit(archived=True)

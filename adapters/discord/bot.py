@@ -20,8 +20,16 @@ from adapters.discord.adapter import DiscordAdapter, send_rendered
 from adapters.discord.components import AnswerModal, view_for
 from adapters.discord.intent_notice import ContentIntentNotice
 from adapters.discord.outbound import NO_MENTIONS
+from bot.access import lifecycle
 from bot.core import MlqCore
-from bot.events import Actor, ChannelAddress, InboundEvent, ThreadAddress
+from bot.events import (
+    Actor,
+    ChannelAddress,
+    ChannelChanged,
+    InboundEvent,
+    ThreadAddress,
+    WorkspaceRemoved,
+)
 from bot.messages import Action, Message, Visibility
 
 log = logging.getLogger("mlq.discord")
@@ -100,6 +108,18 @@ class DiscordBot:
                 result = self.on_first_ready()
                 if result is not None:
                     await result
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """One shard of a sharded client began a new session (after a disconnect it could
+        not resume). discord.py then says ``on_ready`` only when every shard did, so this
+        shard's threads are read back here. At start-up ``on_ready``'s catch-up covers
+        all shards; a resumed session needs none (Discord replays what was missed)."""
+        if not self._ready_seen or len(getattr(self.client, "shard_ids", None) or ()) <= 1:
+            return  # start-up, or one shard: on_ready comes as well
+        try:
+            await self.catch_up(shard_id=shard_id)
+        except Exception:
+            log.exception("catching up on shard %s's open threads failed", shard_id)
 
     # --- who and where ------------------------------------------------------------------
 
@@ -251,15 +271,13 @@ class DiscordBot:
             return
         facts = inbound.facts_from_message(message, parent)
         if inbound.looks_censored(facts) and not self.client.intents.message_content:
-            await self.intent_notice.handle(
-                self.client, message.guild, message.channel, message.channel.id, parent
-            )
+            await self.intent_notice.handle(message.channel, message.channel.id)
             return
         event = inbound.answer_posted(facts)
         thread = ThreadAddress(event.where, event.thread_id)
         await self._dispatch_answer(event, thread)
 
-    async def catch_up(self) -> int:
+    async def catch_up(self, *, shard_id: int | None = None) -> int:
         """Read back the open question threads of this client's servers; returns how many
         messages were looked at.
 
@@ -268,8 +286,11 @@ class DiscordBot:
         the core records every delivery, so a repeat is a no-op."""
         seen = 0
         for address in await self.core.open_threads():
-            if self.client.get_guild(int(address.channel.workspace)) is None:
-                continue  # another shard's server
+            guild = self.client.get_guild(int(address.channel.workspace))
+            if guild is None:
+                continue  # another process's shard's server
+            if shard_id is not None and guild.shard_id != shard_id:
+                continue  # this process's, but another shard's
             thread = await self._thread(int(address.thread_id))
             if thread is None or thread.parent_id is None:
                 continue
@@ -296,6 +317,20 @@ class DiscordBot:
             return await self.client.fetch_channel(channel_id)
         except discord.HTTPException:
             return None
+
+    # --- servers and channels going away -----------------------------------------------
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Kicked, banned or the server deleted (discord.py reports a server that is only
+        unavailable as ``on_guild_unavailable`` instead): every channel there stops."""
+        log.warning("removed from server %s (%s)", guild.id, guild.name)
+        await self.core.dispatch(
+            WorkspaceRemoved(inbound.PLATFORM, str(guild.id), "removed_from_server")
+        )
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        where = inbound.address(channel.guild.id, channel.id)
+        await self.core.dispatch(ChannelChanged(where, lifecycle.DELETED))
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         if payload.guild_id is None or not self.client.intents.message_content:

@@ -6,6 +6,8 @@ it was given. Either way the client only forwards events to ``DiscordBot``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -71,6 +73,14 @@ def parse_shard_ids(text: str | None, shard_count: int | None) -> tuple[int, ...
     return tuple(sorted(ids)) or None
 
 
+def tree_hash(tree: app_commands.CommandTree[Any], guild: discord.Object | None) -> str:
+    """A digest of the commands as they would be sent to Discord (names, descriptions,
+    options, permissions): equal digests mean a sync would change nothing."""
+    payload = [command.to_dict(tree) for command in tree.get_commands(guild=guild)]
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 class _MlqEvents:
     """Client methods shared by the plain and the sharded client."""
 
@@ -81,26 +91,38 @@ class _MlqEvents:
     async def setup_hook(self) -> None:
         # Registered before the first event, so buttons on old posts work after a restart.
         self.add_dynamic_items(ActionButton)  # type: ignore[attr-defined]
-        if self.sync_guild is not None:
-            guild = discord.Object(self.sync_guild)
+        guild = discord.Object(self.sync_guild) if self.sync_guild is not None else None
+        if guild is not None:
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-        else:
-            synced = await self.tree.sync()
-        log.info(
-            "synced %d app command(s) %s",
-            len(synced),
-            f"to server {self.sync_guild}" if self.sync_guild else "globally",
-        )
+        where = f"to server {self.sync_guild}" if guild is not None else "globally"
+        # Syncing is rate limited and rewrites every command: only when the tree changed.
+        app = self.application_id  # type: ignore[attr-defined]
+        key = f"discord:commands:{app}:{self.sync_guild or 'global'}"
+        digest = tree_hash(self.tree, guild)
+        if await self.mlq.core.remembered(key) == digest:
+            log.info("app commands unchanged since the last sync %s; not synced", where)
+            return
+        synced = await self.tree.sync(guild=guild)
+        await self.mlq.core.remember(key, digest)
+        log.info("synced %d app command(s) %s", len(synced), where)
 
     async def on_ready(self) -> None:
         await self.mlq.on_ready()
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        await self.mlq.on_shard_ready(shard_id)
 
     async def on_message(self, message: discord.Message) -> None:
         await self.mlq.on_message(message)
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         await self.mlq.on_raw_message_edit(payload)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self.mlq.on_guild_remove(guild)
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        await self.mlq.on_guild_channel_delete(channel)
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         await self.mlq.on_raw_message_delete(payload)

@@ -1,10 +1,12 @@
 """``/mlq`` as an app-command group: one subcommand per entry of the core's grammar.
 
 Each subcommand only turns its options back into the core's command text; the core
-parses, checks and answers. Admin subcommands carry a Manage Server check at runtime.
-Discord applies default member permissions to a top-level command only, never to a
-subcommand, so hiding the admin subcommands from members is a server setting
-(Server Settings -> Integrations), while the check here is what enforces it.
+parses, checks and answers. Who is an admin is the core's decision too: members with
+Manage Channels in that channel (or Manage Server, or Administrator), which the adapter
+reads from the interaction's resolved permissions, and people an admin added with
+``/mlq admins add``, whom only the core knows; so no subcommand carries a Discord-side
+permission check. (Discord applies default member permissions to a top-level command
+only, never to a subcommand, so hiding admin subcommands is a server setting anyway.)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from discord import app_commands
 
 from adapters.discord.inbound import command_text, mention
 from bot.commands import USAGE
+from bot.disputes.grammar import MAX_REASON_CHARS
 
 if TYPE_CHECKING:
     from adapters.discord.bot import DiscordBot
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("mlq.discord")
 
 MAX_CHOICES = 25  # Discord's cap on autocomplete suggestions
-ADMIN_PERMISSION = "Manage Server"
+ADMIN_PERMISSION = "Manage Channels"
 DAYS = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -88,9 +91,6 @@ def timezone_choices(typed: str) -> list[app_commands.Choice[str]]:
     hits = [z for z in _zones() if needle in z.lower()]
     hits.sort(key=lambda z: (not z.lower().startswith(needle), z))
     return [app_commands.Choice(name=z, value=z) for z in hits[:MAX_CHOICES]]
-
-
-admin_only = app_commands.checks.has_permissions(manage_guild=True)
 
 
 # Interactions the bot does not expect, with nothing to fix on its side: a command Discord
@@ -190,7 +190,6 @@ class MlqGroup(app_commands.Group):
         timezone="IANA time zone, e.g. Europe/Berlin",
         days="Days to post, e.g. mon-fri or mon,wed,fri (default: unchanged)",
     )
-    @admin_only
     async def schedule(
         self,
         interaction: discord.Interaction,
@@ -208,7 +207,6 @@ class MlqGroup(app_commands.Group):
 
     @app_commands.command(name="limit-topics", description=summary("topics only"))
     @app_commands.describe(topics="Comma-separated topics for daily questions, or all")
-    @admin_only
     async def limit_topics(self, interaction: discord.Interaction, topics: str) -> None:
         await self._run(interaction, "limit-topics", topics)
 
@@ -220,7 +218,6 @@ class MlqGroup(app_commands.Group):
 
     @app_commands.command(name="limit-banks", description=summary("banks only"))
     @app_commands.describe(banks="Comma-separated question banks for daily questions, or all")
-    @admin_only
     async def limit_banks(self, interaction: discord.Interaction, banks: str) -> None:
         await self._run(interaction, "limit-banks", banks)
 
@@ -232,48 +229,104 @@ class MlqGroup(app_commands.Group):
 
     @app_commands.command(name="reveal-after", description=summary("reveal-after"))
     @app_commands.describe(duration="How long answers stay open, e.g. 8h or 90m")
-    @admin_only
     async def reveal_after(self, interaction: discord.Interaction, duration: str) -> None:
         await self._run(interaction, "reveal-after", duration)
 
     @app_commands.command(name="digest", description=summary("digest"))
     @app_commands.describe(day="Day of the weekly digest", time="Time of day, HH:MM")
-    @admin_only
     async def digest(self, interaction: discord.Interaction, day: DAYS, time: str) -> None:
         await self._run(interaction, "digest", day, time)
 
     @app_commands.command(name="team-streak", description=summary("team-streak"))
     @app_commands.describe(answers="On-time answers a day needs to extend the team streak")
-    @admin_only
     async def team_streak(
         self, interaction: discord.Interaction, answers: app_commands.Range[int, 1, 50]
     ) -> None:
         await self._run(interaction, "team-streak", str(answers))
 
     @app_commands.command(name="pause", description=summary("pause"))
-    @admin_only
     async def pause(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "pause")
 
     @app_commands.command(name="resume", description=summary("resume"))
-    @admin_only
     async def resume(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "resume")
 
     @app_commands.command(name="skip", description=summary("skip"))
-    @admin_only
     async def skip(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "skip")
 
     @app_commands.command(name="subscribe", description=summary("subscribe"))
-    @admin_only
     async def subscribe(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "subscribe")
 
     @app_commands.command(name="unsubscribe", description=summary("unsubscribe"))
-    @admin_only
     async def unsubscribe(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "unsubscribe")
+
+    # --- admins, disputes and reports (bot/disputes) ------------------------------------
+
+    @app_commands.command(name="admins", description=summary("admins"))
+    @app_commands.describe(
+        action="list (default), add or remove", member="Who to add or remove as an mlq admin"
+    )
+    async def admins(
+        self,
+        interaction: discord.Interaction,
+        action: Literal["list", "add", "remove"] | None = None,
+        member: discord.Member | None = None,
+    ) -> None:
+        await self._run(interaction, "admins", action, mention(member.id) if member else None)
+
+    @app_commands.command(name="dispute", description=summary("dispute"))
+    @app_commands.describe(reason="Why you think the grade is wrong (one line)")
+    async def dispute(
+        self,
+        interaction: discord.Interaction,
+        reason: app_commands.Range[str, 1, MAX_REASON_CHARS] | None = None,
+    ) -> None:
+        await self._run(interaction, "dispute", reason)
+
+    @app_commands.command(name="disputes", description=summary("disputes"))
+    async def disputes(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "disputes")
+
+    @app_commands.command(name="resolve", description=summary("resolve"))
+    @app_commands.describe(
+        dispute="The dispute's number (see /mlq disputes)",
+        decision="Keep the grade, or set it as a score or by the key points covered",
+        value="For score: 0-100; for points: covered key point numbers, e.g. 1,3 (or none)",
+        why="Why (the member is told)",
+    )
+    async def resolve(
+        self,
+        interaction: discord.Interaction,
+        dispute: app_commands.Range[int, 1, 2**53],
+        decision: Literal["keep", "score", "points"],
+        value: str | None = None,
+        why: str | None = None,
+    ) -> None:
+        await self._run(interaction, "resolve", str(dispute), decision, value, why)
+
+    @app_commands.command(name="report", description=summary("report"))
+    @app_commands.describe(reason="What is wrong or unclear in the latest question")
+    async def report(
+        self, interaction: discord.Interaction, reason: app_commands.Range[str, 1, MAX_REASON_CHARS]
+    ) -> None:
+        await self._run(interaction, "report", reason)
+
+    @app_commands.command(name="reports", description=summary("reports"))
+    async def reports(self, interaction: discord.Interaction) -> None:
+        await self._run(interaction, "reports")
+
+    @app_commands.command(name="retire", description=summary("retire"))
+    @app_commands.describe(
+        target="A report number like #3, or a question id", why="Why (kept with the retirement)"
+    )
+    async def retire(
+        self, interaction: discord.Interaction, target: str, why: str | None = None
+    ) -> None:
+        await self._run(interaction, "retire", target, why)
 
 
 def admin_subcommands() -> frozenset[str]:

@@ -42,6 +42,8 @@ def handlers_of(interaction: discord.Interaction) -> Handlers:
 _STYLES = {
     Action.ANSWER_PRIVATELY: discord.ButtonStyle.primary,
     Action.MY_FEEDBACK: discord.ButtonStyle.secondary,
+    Action.DISPUTE: discord.ButtonStyle.secondary,
+    Action.REPORT: discord.ButtonStyle.secondary,
 }
 
 

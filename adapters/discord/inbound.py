@@ -54,8 +54,13 @@ def address(guild_id: int | str, channel_id: int | str) -> ChannelAddress:
 
 
 def is_admin(permissions: discord.Permissions | None) -> bool:
-    """Server admins in mlq's sense: Manage Server, or Administrator."""
-    return bool(permissions and (permissions.manage_guild or permissions.administrator))
+    """Admins in mlq's sense, from the permissions Discord resolved for the channel of the
+    interaction: Manage Channels there (a channel override counts), Manage Server, or
+    Administrator. People added with ``/mlq admins add`` are admins too (the core knows)."""
+    return bool(
+        permissions
+        and (permissions.manage_channels or permissions.manage_guild or permissions.administrator)
+    )
 
 
 def actor(

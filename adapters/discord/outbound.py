@@ -51,9 +51,11 @@ REACTION_EMOJI: dict[Reaction, str] = {
 ACTION_SLUGS: dict[Action, str] = {
     Action.ANSWER_PRIVATELY: "answer",
     Action.MY_FEEDBACK: "feedback",
+    Action.DISPUTE: "dispute",
+    Action.REPORT: "report",
 }
 SLUG_ACTIONS: dict[str, Action] = {slug: action for action, slug in ACTION_SLUGS.items()}
-CUSTOM_ID_TEMPLATE = r"mlq:(?P<slug>answer|feedback):(?P<value>[0-9]{1,20})"
+CUSTOM_ID_TEMPLATE = r"mlq:(?P<slug>answer|feedback|dispute|report):(?P<value>[0-9]{1,20})"
 _CUSTOM_ID = re.compile(CUSTOM_ID_TEMPLATE + r"\Z")
 
 # Nobody is ever pinged by what the bot sends, whatever the text says.

@@ -272,6 +272,43 @@ class SlackAdapter:
         direct = ChannelAddress(where.platform, where.workspace, user_id)
         await self._post_message(direct, render(message))
 
+    async def access_problems(self, where: ChannelAddress) -> list[str]:
+        """Before /mlq subscribe or resume. Whether the bot is in the channel is left to
+        the confirmation post (it needs no extra scope and cannot be wrong); what a post
+        would not show is a direct message (Slack's ids for them start with D), where a
+        daily question has no team to go to."""
+        if where.channel.startswith("D"):
+            return [
+                "this is a direct message: run the command in the team's channel "
+                "(invite me there first with `/invite @mlq`)"
+            ]
+        return []
+
+    async def membership_problems(self, where: ChannelAddress) -> list[str]:
+        """For ``mlq doctor``, which must not post: is the bot a member of the channel, is
+        it archived (``conversations.info``, with channels:read / groups:read)."""
+        try:
+            data = await self.call(where.workspace, "conversations.info", channel=where.channel)
+        except SlackApiError as exc:
+            code = _error_code(exc)
+            if code == "channel_not_found":
+                return [
+                    "the bot cannot see this channel (deleted, or private without the bot): "
+                    "invite it with `/invite @mlq`, or unsubscribe"
+                ]
+            if code == "missing_scope":
+                return ["the app lacks channels:read / groups:read: add them and reinstall the app"]
+            raise delivery_error("conversations.info", code) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError(f"conversations.info: {type(exc).__name__}") from exc
+        channel = data.get("channel") or {}
+        problems = []
+        if channel.get("is_archived"):
+            problems.append("the channel is archived: unarchive it, then `/mlq resume`")
+        elif channel.get("is_member") is False:
+            problems.append("the bot is not in the channel: invite it with `/invite @mlq`")
+        return problems
+
     # --- Slack extras used by the listeners ---------------------------------------------
 
     async def respond(

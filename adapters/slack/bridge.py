@@ -20,6 +20,7 @@ from adapters.slack import translate
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.blocks import ModalContext, answer_modal, home_view
 from adapters.slack.dedupe import RecentKeys
+from adapters.slack.installers import Installers
 from adapters.slack.people import People
 from adapters.slack.work import WorkQueue
 from bot.core import MlqCore
@@ -31,6 +32,7 @@ from bot.events import (
     InboundEvent,
     PrivateAnswerSubmitted,
     ThreadAddress,
+    WorkspaceRemoved,
 )
 from bot.messages import Message, MessageKind, Visibility
 from bot.ports import DeliveryError
@@ -90,6 +92,7 @@ class SlackBridge:
         self.adapter = adapter
         self.work = work or WorkQueue()
         self.people = people or People(adapter.users_info)
+        self.installers = Installers()  # OAuth: runtime attaches the installation store
         self.seen = seen or RecentKeys()
         self.last_channels = LastChannels()
         self.answer_retry_pauses: tuple[float, ...] = ANSWER_RETRY_PAUSES
@@ -210,6 +213,24 @@ class SlackBridge:
     ) -> Callable[[], Awaitable[None]]:
         return lambda: self._private_answer(event, context, inbox_id, resumed=resumed)
 
+    # --- the bot's channels and workspace come and go --------------------------------------
+
+    async def on_lifecycle(self, body: Mapping[str, Any], *, bot_user_id: str | None) -> None:
+        """A channel left, archived, unarchived or deleted; the app uninstalled or its
+        token revoked. Handled before bolt acknowledges (they are rare, and the database
+        decides once however often Slack sends one): if it fails, ``NotStored`` makes
+        bolt answer 500 and Slack sends it again."""
+        event = translate.lifecycle_event(body, bot_user_id=bot_user_id)
+        if event is None:
+            return
+        if isinstance(event, WorkspaceRemoved):
+            forget = getattr(self.adapter.tokens, "forget", None)
+            if forget is not None:
+                forget(event.workspace)  # no cached token may outlive the installation
+        replies = await self.core.dispatch(event)
+        if any(r.kind == MessageKind.ERROR for r in replies):
+            raise NotStored(f"lifecycle event {event.event_id}")
+
     # --- /mlq -----------------------------------------------------------------------------
 
     def on_command(self, body: Mapping[str, Any]) -> None:
@@ -222,6 +243,10 @@ class SlackBridge:
         # Admin subcommands trust a users.info answer only while it is fresh.
         fresh = ADMIN_CHECK_MAX_AGE if translate.needs_admin_check(event.text) else None
         actor = await self._actor(event.where.workspace, event.actor, max_age=fresh)
+        if not actor.is_admin and actor.user_id == await self.installers.installer_of(
+            event.where.workspace
+        ):
+            actor = dataclasses.replace(actor, is_admin=True)  # who installed mlq configures it
         event = dataclasses.replace(event, actor=actor)
         self.last_channels.note(event.where.workspace, event.actor.user_id, event.where.channel)
         replies = await self.core.dispatch(event)

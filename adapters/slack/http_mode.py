@@ -39,14 +39,13 @@ def build_web_app(
     signing_secret: str,
     pending_work: Callable[[], int] = lambda: 0,
     gate: AckGate | None = None,
-    oauth_events: bool = False,
 ) -> web.Application:
     async def events(request: web.Request) -> web.Response:
         if gate is not None:
             gate.request_started()
         try:
             try:
-                bolt_request = await checked_request(request, signing_secret, oauth_events)
+                bolt_request = await checked_request(request, signing_secret)
             except intake.Rejected as refused:
                 log.info("refused a Slack request (%d): %s", refused.status, refused.reason)
                 return web.json_response({"error": refused.reason}, status=refused.status)
@@ -81,7 +80,7 @@ def build_web_app(
 
 
 async def checked_request(
-    request: web.Request, signing_secret: str, oauth_events: bool
+    request: web.Request, signing_secret: str
 ) -> AsyncBoltRequest | intake.Ignored:
     """The request as bolt's, once it passed ``intake``; raises ``intake.Rejected``."""
     raw = await request.read()
@@ -95,7 +94,7 @@ async def checked_request(
     text = intake.decode(raw)
     content_type = headers.get("Content-Type", "").split(";")[0].strip() or None
     body = intake.parse_body(text, content_type)
-    ignored = intake.classify(body, oauth_events=oauth_events)
+    ignored = intake.classify(body)
     if ignored is not None:
         return ignored
     try:

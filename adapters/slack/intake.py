@@ -31,14 +31,18 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from adapters.slack.blocks import ANSWER_MODAL, HOME_CHANNEL_ACTION, MAX_POST_ID, action_id
-from adapters.slack.translate import ANSWER_SUBTYPES
+from adapters.slack.translate import ANSWER_SUBTYPES, CHANNEL_EVENTS, LIFECYCLE_EVENTS, MEMBER_LEFT
 from bot.messages import Action
 
 MAX_CLOCK_SKEW = 5 * 60  # seconds, as Slack documents (and bolt checks)
 MAX_ID_CHARS = 128  # Slack ids and timestamps are far shorter; the columns hold 128
 JSON_TYPE = "application/json"
 # The buttons with a listener (adapters/slack/listeners.py) whose value is a post id.
-POST_BUTTONS = frozenset({action_id(Action.ANSWER_PRIVATELY), action_id(Action.MY_FEEDBACK)})
+# Buttons whose value is a post id: on the daily question, and on the private feedback.
+POST_BUTTONS = frozenset(
+    action_id(a)
+    for a in (Action.ANSWER_PRIVATELY, Action.MY_FEEDBACK, Action.DISPUTE, Action.REPORT)
+)
 
 
 class Rejected(Exception):
@@ -125,7 +129,7 @@ def _json_object(text: str, what: str) -> dict[str, Any]:
 # --- 3 and 4. the shape --------------------------------------------------------------------
 
 
-def classify(body: Mapping[str, Any], *, oauth_events: bool = False) -> Ignored | None:
+def classify(body: Mapping[str, Any]) -> Ignored | None:
     """None if the request is one the bot handles and is well-formed; ``Ignored`` for a
     well-formed one it does not handle; raises ``Rejected(400)`` for a malformed one."""
     if "command" in body:
@@ -141,7 +145,7 @@ def classify(body: Mapping[str, Any], *, oauth_events: bool = False) -> Ignored 
         _string(body, "challenge", "body")
         return None
     if kind == "event_callback":
-        return _event_callback(body, oauth_events=oauth_events)
+        return _event_callback(body)
     if kind == "block_actions":
         return _block_actions(body)
     if kind == "view_submission":
@@ -177,7 +181,7 @@ def _command(body: Mapping[str, Any]) -> Ignored | None:
     return None
 
 
-def _event_callback(body: Mapping[str, Any], *, oauth_events: bool) -> Ignored | None:
+def _event_callback(body: Mapping[str, Any]) -> Ignored | None:
     _id(body, "team_id", "body")
     _id(body, "event_id", "body")
     authorizations = body.get("authorizations")
@@ -202,7 +206,12 @@ def _event_callback(body: Mapping[str, Any], *, oauth_events: bool) -> Ignored |
         _id(event, "user", "event")
         _optional_string(event, "tab", "event")
         return None
-    if oauth_events and event_type in ("app_uninstalled", "tokens_revoked"):
+    if event_type in LIFECYCLE_EVENTS:
+        if event_type in CHANNEL_EVENTS:
+            _id(event, "channel", "event")
+        if event_type == MEMBER_LEFT:
+            _id(event, "channel", "event")
+            _id(event, "user", "event")
         if event_type == "tokens_revoked":
             tokens = _object(event, "tokens", "event")
             for key in ("oauth", "bot"):

@@ -7,7 +7,9 @@ the answer goes back within milliseconds whatever the core then does.
 
 from __future__ import annotations
 
+import inspect
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
@@ -15,6 +17,7 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack.blocks import ANSWER_MODAL, HOME_CHANNEL_ACTION, action_id
 from adapters.slack.bridge import NotStored, SlackBridge
+from adapters.slack.translate import LIFECYCLE_EVENTS
 from bot.messages import Action
 
 log = logging.getLogger("mlq.slack")
@@ -36,8 +39,35 @@ async def on_error(error: Exception) -> BoltResponse:
     return BoltResponse(status=400, body="")
 
 
-def register(app: AsyncApp, bridge: SlackBridge) -> None:
+Listener = Callable[..., Awaitable[Any]]
+
+
+def register(
+    app: AsyncApp, bridge: SlackBridge, *, revocation: dict[str, Listener] | None = None
+) -> None:
+    """``revocation``: bolt's own listeners for ``app_uninstalled``/``tokens_revoked``
+    (OAuth mode: they delete the installation); run before mlq's, which stops the
+    workspace's channels. bolt runs only the first listener matching an event, so both
+    go into one."""
     app.error(on_error)
+    revocation = revocation or {}
+
+    def lifecycle(name: str) -> Listener:
+        builtin = revocation.get(name)
+
+        async def on_event(
+            body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+        ) -> None:
+            if builtin is not None:
+                given = {"body": body, "event": event, "context": context}
+                wanted = inspect.signature(builtin).parameters
+                await builtin(**{k: v for k, v in given.items() if k in wanted})
+            await bridge.on_lifecycle(body, bot_user_id=context.bot_user_id)
+
+        return on_event
+
+    for name in LIFECYCLE_EVENTS:
+        app.event(name)(lifecycle(name))
 
     @app.command(COMMAND)
     async def mlq_command(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -59,7 +89,10 @@ def register(app: AsyncApp, bridge: SlackBridge) -> None:
         bridge.on_answer_button(body, action)
 
     @app.action(action_id(Action.MY_FEEDBACK))
+    @app.action(action_id(Action.DISPUTE))
+    @app.action(action_id(Action.REPORT))
     async def my_feedback(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        # "My feedback", and the "Dispute grade" / "Report a problem" buttons it carries.
         await ack()
         bridge.on_feedback_button(body, action)
 

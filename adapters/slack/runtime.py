@@ -30,11 +30,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.bridge import SlackBridge
 from adapters.slack.http_mode import build_web_app
+from adapters.slack.installs import callback_options
 from adapters.slack.listeners import register
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.retry import retry_handlers
 from adapters.slack.sdk_log import client_logger
 from adapters.slack.tokens import InstalledTokens, SingleToken, TokenSource
+from adapters.slack.translate import LIFECYCLE_EVENTS
 from adapters.slack.work import WorkQueue
 from bot.app import App, build_app
 from bot.clock import Clock
@@ -45,19 +47,21 @@ from storage.migrate import create_tables_locked
 
 log = logging.getLogger("mlq.slack")
 
-# Exactly what the bot uses; the manifests list the same.
+# Exactly what the bot uses; the manifests list the same. channels:read and groups:read
+# are for the lifecycle events (a channel left, archived or deleted), nothing is read.
 BOT_SCOPES = (
     "channels:history",
+    "channels:read",
     "chat:write",
     "commands",
     "groups:history",
+    "groups:read",
     "reactions:write",
     "users:read",
 )
-# Events the listeners handle: thread replies in public and private channels, the Home tab;
-# with OAuth also bolt's token-revocation events (it deletes the installation).
-BOT_EVENTS = ("app_home_opened", "message.channels", "message.groups")
-OAUTH_EVENTS = ("app_uninstalled", "tokens_revoked")
+# Events the listeners handle: thread replies in public and private channels, the Home tab,
+# and the bot's channels and workspace coming and going (translate.LIFECYCLE_EVENTS).
+BOT_EVENTS = ("app_home_opened", "message.channels", "message.groups", *LIFECYCLE_EVENTS)
 MODES = ("socket", "http")
 # Answers are written by the core's group commit (one writer, many per transaction), so
 # many jobs in flight make bigger batches rather than more contenders for SQLite's lock.
@@ -137,7 +141,6 @@ class SlackRuntime:
             signing_secret=_secret(self.settings.slack_signing_secret) or "",
             pending_work=lambda: self.bridge.work.pending,
             gate=self.bridge.work.gate,
-            oauth_events=self.token_mode == "oauth",
         )
 
     async def sweep_inbox(self, every: float | None = None) -> None:
@@ -226,6 +229,7 @@ async def build_runtime(
                     installation_store_bot_only=True,
                     state_store=states,
                     authorization_url=authorize_url(api_url),
+                    callback_options=callback_options(store),
                 ),
                 installation_store=store,
                 installation_store_bot_only=True,
@@ -241,12 +245,18 @@ async def build_runtime(
                 ),
             )
         bolt = AsyncApp(**bolt_kwargs)
+        revocation = {}
         if token_mode == "oauth":
-            bolt.enable_token_revocation_listeners()
+            # bolt's listeners delete the installation; register() runs them first.
+            revocation = {
+                "app_uninstalled": bolt.default_app_uninstalled_event_listener(),
+                "tokens_revoked": bolt.default_tokens_revoked_event_listener(),
+            }
         if work_limit is None:
             work_limit = SQLITE_WORK_LIMIT if app.db.is_sqlite else SERVER_DB_WORK_LIMIT
         bridge = SlackBridge(app.core, adapter, work=WorkQueue(work_limit))
-        register(bolt, bridge)
+        bridge.installers.store = store
+        register(bolt, bridge, revocation=revocation)
     except BaseException:
         await session.close()
         raise

@@ -20,6 +20,7 @@ from adapters.slack.blocks import (
     action_from_id,
 )
 from bot import commands
+from bot.access import lifecycle
 from bot.events import (
     Actor,
     AnswerDeleted,
@@ -27,8 +28,10 @@ from bot.events import (
     AnswerPosted,
     ButtonPressed,
     ChannelAddress,
+    ChannelChanged,
     CommandInvoked,
     PrivateAnswerSubmitted,
+    WorkspaceRemoved,
 )
 
 PLATFORM = "slack"
@@ -146,6 +149,52 @@ def message_event(body: Payload, *, bot_user_id: str | None = None) -> AnswerEve
     )
 
 
+# Slack's events about the bot's channels (https://docs.slack.dev/reference/events):
+# public channels' events, and the group_* ones for private channels created before March
+# 2021. ``channel_left``/``group_left`` come to the bot that left or was removed.
+CHANNEL_EVENTS = {
+    "channel_left": lifecycle.REMOVED,
+    "group_left": lifecycle.REMOVED,
+    "channel_archive": lifecycle.ARCHIVED,
+    "group_archive": lifecycle.ARCHIVED,
+    "channel_unarchive": lifecycle.UNARCHIVED,
+    "group_unarchive": lifecycle.UNARCHIVED,
+    "channel_deleted": lifecycle.DELETED,
+    "group_deleted": lifecycle.DELETED,
+}
+MEMBER_LEFT = "member_left_channel"  # anyone leaving; about the bot when ``user`` is it
+WORKSPACE_EVENTS = ("app_uninstalled", "tokens_revoked")
+LIFECYCLE_EVENTS = (*CHANNEL_EVENTS, MEMBER_LEFT, *WORKSPACE_EVENTS)
+
+
+def lifecycle_event(
+    body: Payload, *, bot_user_id: str | None = None
+) -> ChannelChanged | WorkspaceRemoved | None:
+    """A lifecycle event about the bot's channels or workspace; None when it is about
+    someone else (a person leaving, a person's token revoked) or incomplete."""
+    event = body.get("event") or {}
+    kind = event.get("type")
+    team = team_of(body)
+    event_id = body.get("event_id")
+    if not team:
+        return None
+    if kind == "app_uninstalled":
+        return WorkspaceRemoved(PLATFORM, team, "app_uninstalled", event_id)
+    if kind == "tokens_revoked":
+        # mlq holds only a bot token; a person's (oauth) token going is nothing to it.
+        bots = (event.get("tokens") or {}).get("bot") or []
+        return WorkspaceRemoved(PLATFORM, team, "tokens_revoked", event_id) if bots else None
+    channel = event.get("channel")
+    if not isinstance(channel, str) or not channel:
+        return None
+    if kind == MEMBER_LEFT:
+        if not bot_user_id or event.get("user") != bot_user_id:
+            return None
+        return ChannelChanged(where(team, channel), lifecycle.REMOVED, event_id)
+    change = CHANNEL_EVENTS.get(str(kind))
+    return ChannelChanged(where(team, channel), change, event_id) if change else None
+
+
 def slash_command(body: Payload) -> CommandInvoked:
     """A ``/mlq`` form body. ``trigger_id`` is unique per invocation, so it keys retries."""
     return CommandInvoked(
@@ -162,7 +211,7 @@ def needs_admin_check(text: str) -> bool:
         parsed = commands.parse_command(text, known_topics=frozenset())
     except commands.CommandError:
         return False
-    return isinstance(parsed, commands.ADMIN_COMMANDS)
+    return commands.needs_admin(parsed)
 
 
 @dataclass(frozen=True)

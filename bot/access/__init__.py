@@ -4,6 +4,10 @@ Adapters classify their platform's errors (``DeliveryError.permanent``); the dec
 here. A permanent refusal suspends the channel (stored, so every process and every retry
 of posts, reveals and digests stops) and tells the admin who subscribed it, once; a
 transient one is retried later, each wait twice the last, up to a cap.
+
+Also here: ``checks`` (can the bot work in a channel, before /mlq subscribe or resume
+change it), ``lifecycle`` (what the platform says about channels and workspaces the bot
+lost) and ``doctor`` (every subscribed channel's access, for ``mlq doctor``).
 """
 
 from bot.access.failures import (

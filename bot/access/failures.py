@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from bot import render
 from bot.context import CoreContext, address_of, log
+from bot.messages import Message
 from bot.ports import DeliveryError
 from storage import unit_of_work
 
@@ -41,7 +42,7 @@ async def send_failed(
     else let the post's next retry wait longer. Logs one line, no traceback for the
     failures adapters classify (a traceback for anything unexpected)."""
     if is_permanent(exc):
-        await suspend(ctx, channel_id, reason_of(exc), now, what=what)
+        await suspend(ctx, channel_id, reason_of(exc), now, what=f"{what} was refused for good")
         return
     if isinstance(exc, DeliveryError):
         log.warning("channel %s: %s failed (%s); will retry", channel_id, what, exc)
@@ -70,7 +71,12 @@ async def back_off_post(
 
 
 async def suspend(
-    ctx: CoreContext, channel_id: int, reason: str, now: datetime, *, what: str = "a send"
+    ctx: CoreContext,
+    channel_id: int,
+    reason: str,
+    now: datetime,
+    *,
+    what: str = "a send was refused for good",
 ) -> bool:
     """Suspend the channel; True if this call did (the database decides, so the admin is
     told once however many sends fail at the same moment)."""
@@ -79,18 +85,19 @@ async def suspend(
             return False
         row = await repo.channel_row(channel_id)
     log.warning(
-        "channel %s suspended: %s was refused for good (%s); nothing is sent there until an "
-        "admin runs /mlq resume",
+        "channel %s suspended: %s (%s); nothing is sent there until an admin runs /mlq resume",
         channel_id,
         what,
         reason,
     )
     if row is not None:
-        await _tell_admin(ctx, row, reason)
+        await tell_admin(ctx, row, reason)
     return True
 
 
-async def _tell_admin(ctx: CoreContext, row: object, reason: str) -> None:
+async def tell_admin(
+    ctx: CoreContext, row: object, reason: str, message: Message | None = None
+) -> None:
     """A direct message to the admin who subscribed the channel, when the platform has
     them; otherwise (or when it fails) the suspension's log line is all there is."""
     channel = row.channel  # type: ignore[attr-defined]
@@ -102,7 +109,9 @@ async def _tell_admin(ctx: CoreContext, row: object, reason: str) -> None:
         return
     where = address_of(row)  # type: ignore[arg-type]
     try:
-        await send_direct(where, channel.subscribed_by, render.suspended_notice(where, reason))
+        await send_direct(
+            where, channel.subscribed_by, message or render.suspended_notice(where, reason)
+        )
     except Exception as exc:
         log.warning(
             "channel %s: could not tell admin %s about the suspension: %s",

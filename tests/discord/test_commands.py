@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import discord
-from discord import app_commands
 
 from adapters.discord.commands import admin_subcommands, subcommand_name
 from bot.commands import USAGE
@@ -81,9 +80,9 @@ async def test_non_admin_is_refused_an_admin_subcommand(server: Server) -> None:
     ben = server.members[0]
     result = await ben.slash(server.channel, "mlq subscribe")
     assert result.ephemeral
-    assert "Manage Server" in result.response.embeds[0].description
-    [error] = server.env.errors  # the check's failure, answered above
-    assert isinstance(error, app_commands.MissingPermissions)
+    # The core decides (it also knows who was added with /mlq admins add).
+    assert "Manage Channels" in result.response.embeds[0].description
+    assert server.env.errors == []
     await server.tick_at(9, 1)
     assert not server.channel.threads, "a refused subscribe still subscribed the channel"
 
@@ -133,9 +132,8 @@ async def test_admin_limits_the_channel_to_chosen_topics(server: Server) -> None
 
 async def test_a_member_cannot_limit_topics(server: Server) -> None:
     result = await server.members[0].slash(server.channel, "mlq limit-topics", topics="all")
-    assert "Manage Server" in result.response.embeds[0].description
-    [error] = server.env.errors
-    assert isinstance(error, app_commands.MissingPermissions)
+    assert "Only admins" in result.response.embeds[0].description
+    assert server.env.errors == []
 
 
 async def test_a_usage_error_comes_back_privately(server: Server) -> None:

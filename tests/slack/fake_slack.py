@@ -59,6 +59,9 @@ class Team:
     bot_user_id: str
     bot_id: str
     name: str = "Test team"
+    # The token's granted scopes, sent as Slack does in the X-OAuth-Scopes header of every
+    # Web API answer; None sends no header.
+    scopes: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -149,8 +152,15 @@ class FakeSlack:
 
     # --- set-up -----------------------------------------------------------------------------
 
-    def add_team(self, token: str, team_id: str, bot_user_id: str = "UBOT") -> Team:
-        team = Team(team_id, bot_user_id, "B" + bot_user_id)
+    def add_team(
+        self,
+        token: str,
+        team_id: str,
+        bot_user_id: str = "UBOT",
+        *,
+        scopes: tuple[str, ...] | None = None,
+    ) -> Team:
+        team = Team(team_id, bot_user_id, "B" + bot_user_id, scopes=scopes)
         self.teams[token] = team
         return team
 
@@ -236,7 +246,11 @@ class FakeSlack:
         if isinstance(result, web.Response):
             return result
         call.result = result
-        return web.json_response(result)
+        team = self.teams.get(token or "")
+        headers = {}
+        if team is not None and team.scopes is not None:
+            headers["X-OAuth-Scopes"] = ",".join(team.scopes)
+        return web.json_response(result, headers=headers)
 
     def _failure(self, failure: Failure) -> web.Response:
         if failure.status == 429:
@@ -332,6 +346,26 @@ class FakeSlack:
         ]
         return _page(params, _window(params, timeline)[::-1])
 
+    async def _m_conversations_info(self, params: dict[str, Any], team: Team) -> Any:
+        """A channel as the bot sees it: whether it is a member, whether it is archived.
+        ``dead_channels`` decides (``channel_not_found``: a channel the bot cannot see)."""
+        if team.scopes is not None and not {"channels:read", "groups:read"} & set(team.scopes):
+            return _ok(False, error="missing_scope", needed="channels:read")
+        channel = str(params.get("channel") or "")
+        error = self.dead_channels.get(channel)
+        if not channel or error == "channel_not_found":
+            return _ok(False, error="channel_not_found")
+        if error is not None and error.isdigit():
+            return self._failure(Failure(int(error)))
+        return _ok(
+            channel={
+                "id": channel,
+                "is_im": channel.startswith("D"),
+                "is_archived": error == "is_archived",
+                "is_member": error != "not_in_channel" and channel not in self.not_in_channel,
+            }
+        )
+
     async def _m_conversations_replies(self, params: dict[str, Any], team: Team) -> Any:
         channel, parent_ts = str(params.get("channel") or ""), str(params.get("ts") or "")
         stored = self.messages.get((team.team_id, channel), [])
@@ -381,19 +415,34 @@ class FakeSlack:
     async def _m_apps_connections_open(self, params: dict[str, Any], team: Team | None) -> Any:
         return _ok(url=f"ws://127.0.0.1:{self.port}/socket")
 
-    def add_oauth_code(self, code: str, token: str, team_id: str, bot_user_id: str) -> None:
-        """A code that ``oauth.v2.access`` exchanges for an installation in ``team_id``."""
+    def add_oauth_code(
+        self,
+        code: str,
+        token: str,
+        team_id: str,
+        bot_user_id: str,
+        *,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+        refresh_token: str | None = None,
+    ) -> None:
+        """A code that ``oauth.v2.access`` exchanges for an installation in ``team_id``;
+        ``enterprise_id`` puts the workspace in an Enterprise Grid organisation (``org_wide``:
+        installed for the whole organisation, no team), ``refresh_token`` answers as an app
+        with token rotation on does (the token then expires in 12 hours)."""
         self.add_team(token, team_id, bot_user_id)
+        rotation = {"refresh_token": refresh_token, "expires_in": 43200} if refresh_token else {}
         self.oauth_codes[code] = {
+            **rotation,
             "app_id": "A0MLQ",
             "authed_user": {"id": "UINSTALLER"},
             "scope": "commands,chat:write",
             "token_type": "bot",
             "access_token": token,
             "bot_user_id": bot_user_id,
-            "team": {"id": team_id, "name": f"Team {team_id}"},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "team": None if org_wide else {"id": team_id, "name": f"Team {team_id}"},
+            "enterprise": {"id": enterprise_id, "name": "Org"} if enterprise_id else None,
+            "is_enterprise_install": org_wide,
         }
 
     async def _stats(self, request: web.Request) -> web.Response:

@@ -436,7 +436,7 @@ SUBCOMMANDS = [
     ("resume", "U-admin", "channel", "resume"),
     ("skip", "U-admin", "channel", "No daily question today"),
     ("unsubscribe", "U-admin", "channel", "no more daily questions"),
-    ("pause", "U1", "private", "Only workspace or server admins"),
+    ("pause", "U1", "private", "Only admins can do that here"),
     ("schedule 25:00 Mars/Base", "U-admin", "private", "Usage"),
     ("frobnicate", "U1", "private", "neither a command nor a topic"),
 ]

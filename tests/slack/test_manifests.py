@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from adapters.slack.listeners import COMMAND
-from adapters.slack.runtime import BOT_EVENTS, BOT_SCOPES, OAUTH_EVENTS
+from adapters.slack.runtime import BOT_EVENTS, BOT_SCOPES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ def manifest(name: str) -> dict:
     ("name", "events", "socket"),
     [
         ("slack-manifest.yml", set(BOT_EVENTS), True),
-        ("slack-manifest.http.yml", set(BOT_EVENTS) | set(OAUTH_EVENTS), False),
+        ("slack-manifest.http.yml", set(BOT_EVENTS), False),
     ],
 )
 def test_manifest_matches_the_code(name, events, socket):

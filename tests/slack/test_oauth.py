@@ -108,3 +108,44 @@ async def test_events_from_a_workspace_that_never_installed_are_not_processed(
     # bolt itself tells the person to reinstall; the core never sees the command.
     assert [body["text"] for _, body in s.fake.responses if "reinstall" not in body["text"]] == []
     assert s.fake.of("users.info") == [] and s.fake.of("chat.postMessage") == []
+
+
+async def install_page(s: SlackHttp, code: str) -> tuple[int, str]:
+    """Like ``install``, returning the redirect's page too."""
+    async with s.http.get(f"{s.base_url}/slack/install") as response:
+        page = await response.text()
+        cookie = response.headers["Set-Cookie"].split(";")[0]
+    link = re.search(r'href="([^"]*/oauth/v2/authorize[^"]*)"', page).group(1)
+    state = parse_qs(urlsplit(link.replace("&amp;", "&")).query)["state"][0]
+    async with s.http.get(
+        f"{s.base_url}/slack/oauth_redirect",
+        params={"code": code, "state": state},
+        headers={"Cookie": cookie},
+    ) as response:
+        return response.status, await response.text()
+
+
+async def stored_bots(s: SlackHttp) -> int:
+    async with s.runtime.app.db.engine.connect() as conn:
+        return (await conn.execute(text("SELECT count(*) FROM slack_bots"))).scalar()
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "said"),
+    [
+        ("grid workspace", {"enterprise_id": "E1"}, "Enterprise Grid"),
+        ("org-wide", {"enterprise_id": "E1", "org_wide": True}, "Enterprise Grid"),
+        ("token rotation", {"refresh_token": "xoxe-1-refresh"}, "token rotation"),
+    ],
+)
+async def test_installs_mlq_cannot_serve_are_refused_with_a_reason(
+    oauth_app: SlackHttp, kind: str, extra: dict, said: str
+):
+    s = oauth_app
+    s.fake.add_oauth_code("code-x", "xoxb-team-x", "T7", "UBOT7", **extra)
+    status, page = await install_page(s, "code-x")
+    assert status == 400 and said in page
+    assert await stored_bots(s) == 0  # nothing kept that every send would fail with
+    s.fake.add_oauth_code("code-ok", "xoxb-team-ok", "T8", "UBOT8")
+    status, page = await install_page(s, "code-ok")
+    assert status == 200 and await stored_bots(s) == 1

@@ -1,0 +1,56 @@
+"""Rounds whose thread cannot take the reveal (never opened, deleted, locked): the reveal
+replies to the question in the channel, once, and the channel is not suspended."""
+
+from __future__ import annotations
+
+import discord
+from sqlalchemy import select
+
+from storage import unit_of_work
+from storage.models import Channel, Post
+from tests.discord.conftest import Server, post_question, subscribe
+
+
+async def channel_state(server: Server) -> tuple[str | None, list[str]]:
+    async with unit_of_work(server.mlq.core.ctx.db) as repo:
+        reason = await repo.session.scalar(select(Channel.suspended_reason))
+        states = list(await repo.session.scalars(select(Post.state).order_by(Post.id)))
+    return reason, states
+
+
+def reveals_in_channel(server: Server, question: discord.Message) -> list[discord.Message]:
+    return [
+        m
+        for m in server.channel.history()
+        if m.embeds and m.reference is not None and m.reference.message_id == question.id
+    ]
+
+
+async def test_no_permission_to_open_threads_reveals_as_a_reply(server: Server) -> None:
+    await subscribe(server)
+    server.env.inject_error(
+        "POST",
+        f"/channels/{server.channel.id}/messages/*/threads",
+        status=403,
+        code=50013,
+        message="Missing Permissions",
+        times=None,
+    )
+    await server.tick_at(9, 1)
+    [question] = [m for m in server.channel.history() if m.embeds and m.components]
+    assert server.channel.threads == []
+    for hour in (17, 18, 19):
+        await server.tick_at(hour, 1)
+    (reveal,) = reveals_in_channel(server, question)
+    assert "answer" in reveal.embeds[0].title.lower()
+    assert await channel_state(server) == (None, ["revealed"])
+
+
+async def test_a_deleted_thread_does_not_suspend_the_channel(server: Server) -> None:
+    question, thread = await post_question(server)
+    server.env.backend.delete_channel(thread.id)
+    await server.env.settle()
+    for hour in (17, 18):
+        await server.tick_at(hour, 1)
+    assert len(reveals_in_channel(server, question)) == 1
+    assert await channel_state(server) == (None, ["revealed"])
