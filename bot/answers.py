@@ -30,8 +30,10 @@ from bot.events import (
     PrivateAnswerSubmitted,
 )
 from bot.grading import Grade, grade_answer
+from bot.grading.exact import UNREADABLE, WRONG_UNIT
 from bot.grading.learned import ACCEPTED_PER_QUESTION
 from bot.messages import Message, Reaction
+from bot.quiz import render as quiz_render
 from bot.review import record_review
 from bot.scoring import Streak, advance_streak, round_points
 from bot.text import MAX_GRADED_CHARS, is_blank
@@ -158,6 +160,9 @@ async def store_answer(
     others = await repo.round_texts(post.id, member.id)
     accepted = await repo.accepted_texts([post.id], ACCEPTED_PER_QUESTION)
     grade, truncated = grade_for(ctx, post, text, others, accepted.get(post.id, ()))
+    kept = keeps_earlier(ctx, post, grade, existing.text if existing else None, existing)
+    if kept is not None:
+        return kept
     replaced = existing is not None
     # Sent in time but reaching us after the reveal: its points are final at once.
     late_credit = on_time and revealed
@@ -208,9 +213,11 @@ async def store_answer(
         await record_review(repo, member.id, post.question_id, post.id, grade.score, now)
     if credited:
         await credit_late(repo, post, member.id)
-    if practice:
+    if practice and not unreadable(grade.flags):
         await repo.set_post_state(post.id, "revealed", revealed_at=now)
-    return graded_outcome(ctx, post, grade, on_time=on_time, replaced=replaced, truncated=truncated)
+    return graded_outcome(
+        ctx, post, grade, on_time=on_time, replaced=replaced, truncated=truncated, text=text
+    )
 
 
 def refusal(
@@ -241,7 +248,12 @@ def refusal(
                 "stands."
             ),
         )
-    if existing is not None and practice and not existing.withdrawn:
+    if (
+        existing is not None
+        and practice
+        and not existing.withdrawn
+        and not unreadable(existing.flags)  # a quiz answer we could not read may be retried
+    ):
         return Outcome(
             None,
             render.info(
@@ -251,10 +263,51 @@ def refusal(
     return None
 
 
+def keeps_earlier(
+    ctx: CoreContext, post: Post, grade: Grade, earlier: str | None, stored: Answer | None
+) -> Outcome | None:
+    """A quiz reply naming no option or number ("nice one!", "why not B?") does not replace
+    a readable answer: talk in the thread must not erase a pick. ``earlier`` is the text of
+    the member's current answer (None when there is none)."""
+    question = ctx.bank.get(post.question_id)
+    if (
+        question is None
+        or not question.is_quiz
+        or earlier is None
+        or (stored is not None and stored.withdrawn)
+        or not unreadable(grade.flags)
+        or unreadable(grade_for(ctx, post, earlier, [])[0].flags)
+    ):
+        return None
+    return Outcome(None, quiz_render.not_replaced(question, earlier, grade))
+
+
+def unreadable(flags: Sequence[str] | None) -> bool:
+    """A quiz answer naming no option or no number in the right unit: kept, scoring 0,
+    and replaceable even where one answer is the rule (practice)."""
+    return bool(flags) and bool(set(flags) & {UNREADABLE, WRONG_UNIT})
+
+
 def graded_outcome(
-    ctx: CoreContext, post: Post, grade: Grade, *, on_time: bool, replaced: bool, truncated: bool
+    ctx: CoreContext,
+    post: Post,
+    grade: Grade,
+    *,
+    on_time: bool,
+    replaced: bool,
+    truncated: bool,
+    text: str = "",
 ) -> Outcome:
     """What the member is told once the answer is stored."""
+    question = ctx.bank.get(post.question_id)
+    if on_time and question is not None and question.is_quiz:
+        # A daily quiz says only what was recorded: right or wrong waits for the reveal.
+        if post.kind == PRACTICE and not unreadable(grade.flags):
+            told = quiz_render.verdict(question, grade, practice=True)
+        else:
+            retry = post.id if post.kind == PRACTICE else None
+            told = quiz_render.confirmation(question, text, grade, replaced=replaced, retry=retry)
+        return Outcome(Reaction.UPDATED if replaced else Reaction.RECEIVED, told)
     if not on_time:
         return Outcome(
             Reaction.LATE,

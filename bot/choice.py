@@ -13,6 +13,7 @@ from datetime import date, datetime
 from functools import cached_property, lru_cache
 
 from bot.context import CoreContext, channel_zone, log, zone_named
+from bot.quiz.formats import DEFAULT_MODE, formats_of
 from bot.schedule import is_scheduled, local_date, local_instant, parse_hhmm, previous_scheduled
 from question_bank.schema import Question
 from question_bank.selection import NoEligibleQuestion, choose_question
@@ -41,9 +42,13 @@ async def topic_scores(repo: Repository, ctx: CoreContext, channel_id: int) -> d
     return topic_means(ctx, await repo.mean_score_by_question(channel_id))
 
 
-def filters_of(channel: Channel) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The channel settings a choice depends on: its topic and bank filters."""
-    return tuple(channel.topic_filter or ()), tuple(channel.bank_filter or ())
+def filters_of(channel: Channel) -> tuple[tuple[str, ...], ...]:
+    """The channel settings a choice depends on: its topic, bank and format filters."""
+    return (
+        tuple(channel.topic_filter or ()),
+        tuple(channel.bank_filter or ()),
+        (channel.formats or DEFAULT_MODE,),
+    )
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,7 @@ def pick_question(
             banks=channel.bank_filter or None,
             topic_scores=scores,
             exclude=retired,
+            formats=formats_of(channel.formats),
         )
     except NoEligibleQuestion:
         log.error("channel %s: no question matches its topic filter", channel.id)

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
+from bot.quiz.show import expected_text, letter
 from bot.text import plural
 from question_bank import loader
 from question_bank.loader import (
@@ -33,7 +34,9 @@ from question_bank.schema import (
     BUILTIN_BANK,
     SEED_QUESTION_COUNTS,
     TOPICS,
+    Format,
     Kind,
+    Option,
     Question,
     seed_refs,
 )
@@ -175,7 +178,9 @@ def _render(q: Question, where: str | None) -> str:
     ]
     if where:
         lines.append(f"defined at {where}")
-    lines += ["", "Prompt:", q.prompt.strip(), "", "Model answer:", q.answer.strip()]
+    lines += ["", "Prompt:", q.prompt.strip()]
+    lines += quiz_lines(q)
+    lines += ["", "Model answer:", q.answer.strip()]
     if q.key_points:
         lines += ["", "Key points:"]
         for point in q.key_points:
@@ -192,6 +197,26 @@ def _render(q: Question, where: str | None) -> str:
     if q.variant_of:
         lines += ["", f"Variant of: {q.variant_of}"]
     return "\n".join(lines)
+
+
+def option_line(index: int, option: Option) -> str:
+    """An option as the console shows it: its letter, a tick on the right ones, its why."""
+    mark = "(correct)" if option.correct else "(wrong)"
+    return f"{letter(index)}. {option.text} {mark}: {option.why}"
+
+
+def quiz_lines(q: Question) -> list[str]:
+    """The options (A/B/C) or the expected number of a quiz entry; nothing for open ones."""
+    if q.options:
+        several = " (select all that apply)" if len(q.correct_options) > 1 else ""
+        return [
+            "",
+            f"Options{several}:",
+            *(f"  {option_line(i, o)}" for i, o in enumerate(q.options)),
+        ]
+    if q.numeric is not None:
+        return ["", f"Numeric answer: {expected_text(q.numeric)}"]
+    return []
 
 
 def seed_coverage(questions: Iterable[Question]) -> dict[str, dict[int, list[str]]]:
@@ -220,6 +245,7 @@ def bank_stats(bank: QuestionBank) -> dict[str, Any]:
         },
         "by_difficulty": {str(d): sum(q.difficulty == d for q in bank) for d in (1, 2, 3)},
         "by_kind": {k.value: sum(q.kind == k for q in bank) for k in Kind},
+        "by_format": {f.value: sum(q.format == f for q in bank) for f in Format},
         "seed_coverage": {
             seed: {
                 "total": len(numbers),
@@ -254,6 +280,12 @@ def stats(
         "by difficulty: " + ", ".join(f"{d}: {n}" for d, n in figures["by_difficulty"].items()),
     ]
     out += ["by kind: " + ", ".join(f"{k}: {n}" for k, n in figures["by_kind"].items())]
+    quiz = sum(n for f, n in figures["by_format"].items() if f != Format.OPEN)
+    out += [
+        "by format: "
+        + ", ".join(f"{f}: {n}" for f, n in figures["by_format"].items())
+        + f" (quiz: {quiz})"
+    ]
     out += ["", "seed coverage (from `sources`):"]
     for seed, row in figures["seed_coverage"].items():
         missing = ", ".join(map(str, row["missing"])) or "none"
@@ -269,6 +301,7 @@ def entry_dict(q: Question) -> dict[str, Any]:
 CSV_COLUMNS = (
     "qualified_id", "bank", "id", "topic", "difficulty", "kind", "prompt", "answer",
     "key_points", "follow_ups", "tags", "sources", "references", "variant_of",
+    "format", "options", "numeric",
 )  # fmt: skip
 
 
@@ -287,6 +320,8 @@ def _csv_text(bank: QuestionBank) -> str:
         for name in ("follow_ups", "tags", "sources", "references"):
             row[name] = "\n".join(row[name])
         row["variant_of"] = row["variant_of"] or ""
+        row["options"] = "\n".join(option_line(i, o) for i, o in enumerate(q.options))
+        row["numeric"] = expected_text(q.numeric) if q.numeric else ""
         writer.writerow({c: row[c] for c in CSV_COLUMNS})
     return buffer.getvalue()
 

@@ -16,6 +16,9 @@ from bot.schedule import (
 )
 
 MAX_COMMAND_CHARS = 500
+# Kept here rather than imported from bot.quiz.formats: the grammar has no dependencies.
+FORMAT_MODES = ("open", "mixed", "quiz")
+PRACTICE_FORMATS = ("quiz", "open", "choice", "numeric")
 
 
 class CommandError(ValueError):
@@ -42,6 +45,14 @@ class UnknownTopic(CommandError):
 @dataclass(frozen=True)
 class Practice:
     topic: str | None = None
+    format: str | None = None  # quiz | open | choice | numeric (bot/quiz/formats.py)
+
+
+@dataclass(frozen=True)
+class Formats:
+    """The question formats of the channel's daily rounds: mixed | quiz | open."""
+
+    mode: str
 
 
 @dataclass(frozen=True)
@@ -153,8 +164,10 @@ Command = (
     | Skip
     | Subscribe
     | Unsubscribe
+    | Formats
 )
 ADMIN_COMMANDS = (
+    Formats,
     LimitTopics,
     LimitBanks,
     Schedule,
@@ -184,7 +197,9 @@ class Usage:
 
 
 USAGE: dict[str, Usage] = {
-    "": Usage("/mlq [topic]", "a practice question now, just for you"),
+    "": Usage(
+        "/mlq [topic] [quiz|open]", "a practice question now, just for you (a quiz if you say so)"
+    ),
     "topics": Usage("/mlq topics", "the topics you can ask for"),
     "topics only": Usage(
         "/mlq topics only T1,T2 | all",
@@ -209,6 +224,11 @@ USAGE: dict[str, Usage] = {
     "team-streak": Usage(
         "/mlq team-streak N",
         "on-time answers a day needs to extend the team streak, e.g. /mlq team-streak 3",
+        admin=True,
+    ),
+    "formats": Usage(
+        "/mlq formats open|mixed|quiz",
+        "daily questions: open ones only (default), open and quizzes, or quizzes only",
         admin=True,
     ),
     "pause": Usage("/mlq pause", "stop daily posts here", admin=True),
@@ -356,13 +376,33 @@ def parse_command(
             from bot.disputes import grammar  # imports this module: resolved at call time
 
             return grammar.parse(name, args)  # type: ignore[return-value]
-    topic = name
-    if args:
-        raise CommandError(f"unknown command '{words[0]}'. Try `/mlq help`")
+        case "formats" | "format":
+            if len(args) != 1 or args[0].lower() not in FORMAT_MODES:
+                raise _usage_error("formats", "say `open`, `mixed` or `quiz`")
+            return Formats(args[0].lower())
+        case "practice":
+            return _practice(args, known_topics)
+    return _practice(words, known_topics)
+
+
+def _practice(words: list[str], known_topics: frozenset[str]) -> Practice:
+    """``/mlq``, ``/mlq deep-learning``, ``/mlq quiz``, ``/mlq deep-learning numeric``: a
+    topic and a format word, each optional, in either order."""
+    formats = [w.lower() for w in words if w.lower() in PRACTICE_FORMATS]
+    rest = [w for w in words if w.lower() not in PRACTICE_FORMATS]
+    if len(formats) > 1 or len(rest) > 1:
+        raise CommandError(
+            f"unknown command '{' '.join(words)}'. Ask for practice with `/mlq [topic] "
+            "[quiz|open|choice|numeric]`; all commands: `/mlq help`"
+        )
+    chosen = formats[0] if formats else None
+    if not rest:
+        return Practice(None, chosen)
+    topic = rest[0].lower()
     if topic not in known_topics:
         shown = ", ".join(sorted(known_topics)) or "none loaded"
-        raise UnknownTopic(words[0], shown)
-    return Practice(topic)
+        raise UnknownTopic(rest[0], shown)
+    return Practice(topic, chosen)
 
 
 def _parse_schedule(args: list[str]) -> Schedule:

@@ -19,6 +19,8 @@ from bot.disputes.filing import Notices
 from bot.events import Actor, ButtonPressed, ChannelAddress, CommandInvoked, ThreadAddress
 from bot.messages import Action, Message, Visibility
 from bot.ports import DeliveryError
+from bot.quiz.formats import DEFAULT_MODE, MODES, formats_of
+from bot.quiz.render import feedback_of as quiz_feedback
 from bot.schedule import (
     format_hhmm,
     format_weekdays,
@@ -161,8 +163,8 @@ async def _run(ctx: CoreContext, c: CommandContext, command: cmd.Command) -> lis
             return [_status(c)]
         case cmd.Topics():
             return [_topics(ctx)]
-        case cmd.Practice(topic=topic):
-            return [await _practice(ctx, c, topic)]
+        case cmd.Practice(topic=topic, format=wanted):
+            return [await _practice(ctx, c, topic, wanted)]
         case cmd.Stats(member_ref=ref):
             return [await _stats(c, ref)]
         case cmd.StreakInfo():
@@ -187,15 +189,30 @@ def _topics(ctx: CoreContext) -> Message:
     return render.info("\n".join(lines) + "\n\nAsk for one with `/mlq <topic>`.", title="Topics")
 
 
-async def _practice(ctx: CoreContext, c: CommandContext, topic: str | None) -> Message:
-    """A due review first (most overdue), else a question the member has not seen yet."""
+async def _practice(
+    ctx: CoreContext, c: CommandContext, topic: str | None, wanted: str | None = None
+) -> Message:
+    """A due review first (most overdue), else a question the member has not seen yet;
+    ``wanted`` asks for a format (quiz, open, choice, numeric)."""
     topics = [topic] if topic else (c.channel.topic_filter or None)
     banks = c.channel.bank_filter or None
     retired = await FeedbackStore(c.repo.session).retired_ids(c.workspace_id)
+    formats = formats_of(wanted or c.channel.formats or DEFAULT_MODE)
     eligible = {
-        q.qualified_id for q in eligible_questions(ctx.bank, topics=topics, banks=banks)
+        q.qualified_id
+        for q in eligible_questions(ctx.bank, topics=topics, banks=banks, formats=formats)
     } - retired
+    if not eligible and not wanted:  # the channel's formats leave nothing: take any
+        formats = None
+        eligible = {
+            q.qualified_id for q in eligible_questions(ctx.bank, topics=topics, banks=banks)
+        } - retired
     if not eligible:
+        if wanted:
+            return render.error(
+                f"No {wanted} question matches that here. Try `/mlq {topic or ''}` "
+                "without a format, or see `/mlq topics`."
+            )
         return render.error("No question matches that topic. See `/mlq topics`.")
     review = next(
         (
@@ -217,6 +234,7 @@ async def _practice(ctx: CoreContext, c: CommandContext, topic: str | None) -> M
             topics=topics,
             banks=banks,
             exclude=retired,
+            formats=formats,
         )
     post_id = await c.repo.claim_post(
         claim_key=f"practice:{uuid.uuid4().hex}",
@@ -337,6 +355,8 @@ def _status(c: CommandContext) -> Message:
         body = "This channel is not subscribed. An admin can run `/mlq subscribe`."
     else:
         body = _schedule_summary(channel)
+        mode = channel.formats or DEFAULT_MODE
+        body += f"\nFormats: {mode} ({MODES.get(mode, '')})."
     if channel.suspended_reason:
         body += "\n\n" + render.suspension_line(channel.suspended_reason, channel.suspended_at)
     return render.info(body, title="Status")
@@ -392,6 +412,9 @@ def _admin(c: CommandContext, command: cmd.Command) -> Message:
                 "The team streak now grows on days with at least "
                 f"{plural(answers, 'on-time answer')}."
             )
+        case cmd.Formats(mode=mode):
+            channel.formats = mode
+            return public(f"Daily questions here are now {mode}: {MODES[mode]}.")
         case cmd.Pause():
             channel.paused = True
             return public("Daily questions are paused here. `/mlq resume` starts them again.")
@@ -444,6 +467,8 @@ async def on_button(ctx: CoreContext, event: ButtonPressed) -> list[Message]:
                     "or use *Answer privately*."
                 )
             ]
+        if question is not None and question.is_quiz:
+            return [quiz_feedback(question, post, answer)]
         body = answer.feedback or f"Score {render.percent(answer.score)}"
         lines = [f"- covered: {p}" for p in answer.covered]
         lines += [f"- missed: {p}" for p in answer.missed]

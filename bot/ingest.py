@@ -30,6 +30,7 @@ from bot.answers import (
     grade_for,
     grade_values,
     graded_outcome,
+    keeps_earlier,
     on_answer_posted,
     refusal,
     sent_in_time,
@@ -298,11 +299,17 @@ def _plan(
         _, grade, truncated = pregraded  # graded ahead of the write on the same inputs
     else:
         grade, truncated = grade_for(ctx, post, event.text, others, accepted)
+    earlier = pending.row["text"] if pending is not None and pending.row else None
+    if earlier is None and existing is not None:
+        earlier = existing.text
+    kept = keeps_earlier(ctx, post, grade, str(earlier) if earlier else None, existing)
+    if kept is not None:
+        return _Planned(event, kept)
     if on_time:
         rounds.setdefault(post.id, []).append((member.id, event.text))
     replaced = existing is not None or pending is not None
     outcome = graded_outcome(
-        ctx, post, grade, on_time=on_time, replaced=replaced, truncated=truncated
+        ctx, post, grade, on_time=on_time, replaced=replaced, truncated=truncated, text=event.text
     )
     score = grade.score if on_time else None
     if existing is not None:

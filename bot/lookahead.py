@@ -25,7 +25,7 @@ from storage.repository import ChannelRow
 @dataclass(frozen=True)
 class PreparedPick:
     question: Question
-    filters: tuple[tuple[str, ...], tuple[str, ...]]
+    filters: tuple[tuple[str, ...], ...]
     missed: date | None  # the previous scheduled day, found without a post
 
 

@@ -58,6 +58,17 @@ class Button:
 
 
 @dataclass(frozen=True)
+class ChoiceMenu:
+    """A quiz question's options, picked privately (a select menu, a multi-select when
+    ``several``). Adapters send a pick back as a private answer to ``post_id`` whose
+    text is the picked letters ("B" or "A, C"), which the exact grader reads."""
+
+    post_id: int
+    labels: tuple[str, ...]  # "A. first option", ...
+    several: bool = False
+
+
+@dataclass(frozen=True)
 class Message:
     body: str
     title: str | None = None
@@ -73,6 +84,8 @@ class Message:
     # over an expired claim can find a send whose "delivered" mark a crash lost
     # (``ChatAdapter.find_sent``). None for messages nobody claims.
     key: str | None = None
+    # A quiz question's pick menu; None on every other message.
+    choices: ChoiceMenu | None = None
 
     def plain_text(self) -> str:
         """Every part of the message as plain text, for logs, terminals and tests."""

@@ -12,6 +12,7 @@ from bot.commands import USAGE
 from bot.events import ChannelAddress
 from bot.grading import Grade
 from bot.messages import Action, Button, Field, Message, MessageKind, Visibility
+from bot.quiz import render as quiz
 from bot.text import plural, quote_user_text, shorten
 from question_bank.schema import Question
 
@@ -31,14 +32,19 @@ def question_post(
     question: Question, *, post_id: int, deadline: datetime, zone: ZoneInfo, late: bool
 ) -> Message:
     card = _question_card(
-        question.topic_title, question.prompt, question.difficulty, deadline, zone, late
+        question.topic_title, quiz.quiz_body(question), question.difficulty, deadline, zone, late
     )
+    answer = Button(Action.ANSWER_PRIVATELY, "Answer privately", str(post_id))
+    feedback = Button(Action.MY_FEEDBACK, "My feedback", str(post_id))
+    if not question.is_quiz:
+        return replace(card, buttons=(answer, feedback))
+    # A pick is made in the menu; a number is typed in the thread or the private form.
+    footer = quiz.how_to_answer(question, practice=False)
     return replace(
         card,
-        buttons=(
-            Button(Action.ANSWER_PRIVATELY, "Answer privately", str(post_id)),
-            Button(Action.MY_FEEDBACK, "My feedback", str(post_id)),
-        ),
+        buttons=(feedback,) if question.options else (answer, feedback),
+        choices=quiz.menu(question, post_id),
+        footer=f"Posted late (the bot was offline at the usual time). {footer}" if late else footer,
     )
 
 
@@ -173,12 +179,19 @@ def practice_question(
 ) -> Message:
     """A private practice question; ``review_of`` is the last score when it is a review."""
     kind = "Practice" if review_of is None else f"Review (last time {percent(review_of)})"
+    footer = (
+        "Just for you: answer with the button (or, in the terminal, type your answer). "
+        "Practice counts in your stats, not on the leaderboard."
+    )
+    if question.is_quiz:
+        footer = f"Just for you. {quiz.how_to_answer(question, practice=True)}"
+    answer = (Button(Action.ANSWER_PRIVATELY, "Answer privately", str(post_id)),)
     return Message(
         title=f"{kind} · {question.topic_title} · {STARS.get(question.difficulty, '')}",
-        body=question.prompt,
-        buttons=(Button(Action.ANSWER_PRIVATELY, "Answer privately", str(post_id)),),
-        footer="Just for you: answer with the button (or, in the terminal, type your answer). "
-        "Practice counts in your stats, not on the leaderboard.",
+        body=quiz.quiz_body(question),
+        buttons=() if question.options else answer,
+        choices=quiz.menu(question, post_id),
+        footer=footer,
         kind=MessageKind.QUESTION,
         visibility=Visibility.PRIVATE,
     )
@@ -274,7 +287,7 @@ def help_message(is_admin: bool, forms: Mapping[str, str] | None = None) -> Mess
         ""
         if is_admin
         else "\n\nAdmins also have schedule, reveal-after, digest, topic and bank limits, "
-        "pause, resume, skip, subscribe and unsubscribe."
+        "formats, pause, resume, skip, subscribe and unsubscribe."
     )
     body = "Answer the daily question in its thread. Commands:\n" + "\n".join(lines) + note
     return info(body, title="mlq help")

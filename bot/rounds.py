@@ -41,6 +41,8 @@ from bot.grading.learned import accept_reason
 from bot.lookahead import PickPlan
 from bot.messages import Message
 from bot.ports import DeliveryError, PostedRef
+from bot.quiz import render as quiz_render
+from bot.quiz.votes import tally
 from bot.schedule import local_date
 from bot.scoring import (
     Streak,
@@ -435,7 +437,8 @@ async def reveal(ctx: CoreContext, post_id: int, now: datetime) -> bool:
                 earns_quality=_earns_quality(answer.flags),
                 best=answer.best,
             )
-        await repo.accept_answers(_accepted_rows(row, post, answers, now))
+        if question is None or not question.is_quiz:  # a pick is no wording to learn
+            await repo.accept_answers(_accepted_rows(row, post, answers, now))
         await _advance_streaks(repo, row, post_id, {a.member_id for a, _ in answers if a.on_time})
         channel = row.channel
         # Kept so that an answer sent in time but stored after now can still count (answers).
@@ -488,6 +491,10 @@ def reveal_message(question: Question, answers: Sequence[tuple[Answer, Member]])
         )
         for a, m in kept
     ]
+    if question.is_quiz:
+        # Everyone's pick is a letter or a number: the votes say more than an excerpt.
+        base = render.reveal(question, rows, None)
+        return quiz_render.reveal(question, base, tally(question, [a.text for a, _ in kept]))
     best = next((a for a, _ in kept if a.best), None)
     excerpt = render.quote_user_text(best.text, 280) if best else None
     return render.reveal(question, rows, excerpt)

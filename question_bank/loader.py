@@ -2,9 +2,10 @@
 
 Two kinds of problem: errors (the entry or file cannot be used: bad YAML, a missing or
 mistyped field, a duplicate id, an unknown built-in topic) and warnings (the bank works but
-should be fixed: near-duplicate prompts, a dangling ``variant_of``). At start-up a built-in
-error raises, a custom file with an error is skipped, and warnings are only logged;
-``mlq bank validate`` prints both and fails on either.
+should be fixed: near-duplicate prompts, two entries about the same thing in other words,
+a dangling ``variant_of``). At start-up a built-in error raises, a custom file with an
+error is skipped, and warnings are only logged; ``mlq bank validate`` prints both and
+fails on either.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import yaml
 from pydantic import ValidationError
 from rapidfuzz import fuzz, process, utils
 
+from question_bank.duplicates import SEMANTIC_DUPLICATE_COSINE, similar_pairs
 from question_bank.schema import (
     BUILTIN_BANK,
     MAX_FOLLOW_UPS,
@@ -423,6 +425,7 @@ def _load_group(
             added.append(key)
     problems.extend(_check_variants(bank, added))
     problems.extend(_near_duplicates(bank, namespace, set(added)))
+    problems.extend(_semantic_duplicates(bank, namespace, set(added)))
     return problems
 
 
@@ -493,6 +496,39 @@ def _near_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> list[
                     WARNING,
                 )
             )
+    return problems
+
+
+def _semantic_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> list[BankProblem]:
+    """New entries that ask and answer what an earlier one of the bank does, in other words.
+
+    Reported on the later entry, like near-duplicate prompts; a pair whose prompts are
+    already a near-duplicate is left to that warning, and marked variants are accepted.
+    """
+    if not new:
+        return []
+    keys = [k for k, q in bank.questions.items() if q.bank == namespace]
+    texts = [f"{bank.questions[k].prompt}\n{bank.questions[k].answer}" for k in keys]
+    problems = []
+    for i, j, cosine in similar_pairs(texts):
+        if keys[j] not in new:
+            continue
+        question, other = bank.questions[keys[j]], bank.questions[keys[i]]
+        prompt_ratio = fuzz.ratio(question.prompt, other.prompt, processor=utils.default_process)
+        if _is_variant_pair(bank, question, other) or prompt_ratio >= NEAR_DUPLICATE_RATIO:
+            continue
+        where = bank.origins[keys[i]]
+        problems.append(
+            bank.origins[keys[j]].problem(
+                question.id,
+                "prompt",
+                f"covers the same ground as {other.id} ({where.file}:{where.line_of('prompt')},"
+                f" TF-IDF cosine of prompt and answer {cosine:.2f}, limit"
+                f" {SEMANTIC_DUPLICATE_COSINE}); ask something different, merge them or set"
+                f" variant_of: {other.id}",
+                WARNING,
+            )
+        )
     return problems
 
 

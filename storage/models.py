@@ -62,6 +62,8 @@ class Channel(Base):
     digest_time: Mapped[str] = mapped_column(String(5), default="16:00")
     topic_filter: Mapped[list[str]] = mapped_column(JSON, default=list)
     bank_filter: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Question formats of the daily rounds: open | mixed | quiz (bot/quiz/formats.py).
+    formats: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
     team_streak_threshold: Mapped[int] = mapped_column(Integer, default=3)
     team_streak: Mapped[int] = mapped_column(Integer, default=0)
     team_streak_best: Mapped[int] = mapped_column(Integer, default=0)

@@ -37,11 +37,18 @@ async def test_the_best_answer_is_accepted_once_and_offered_to_later_grading(db_
         # A reveal that runs again (a retry, a second copy) accepts nothing twice.
         await reveal(h.core.ctx, post.id, FIVE_PM)
         async with unit_of_work(h.db) as repo:
-            await repo.accept_answers([{
-                "workspace_id": rows[0].workspace_id, "question_id": post.question_id,
-                "answer_id": rows[0].answer_id, "text": "again", "reason": "best",
-                "accepted_at": FIVE_PM,
-            }])
+            await repo.accept_answers(
+                [
+                    {
+                        "workspace_id": rows[0].workspace_id,
+                        "question_id": post.question_id,
+                        "answer_id": rows[0].answer_id,
+                        "text": "again",
+                        "reason": "best",
+                        "accepted_at": FIVE_PM,
+                    }
+                ]
+            )
             assert len(list(await repo.session.scalars(select(AcceptedAnswer)))) == 1
             # The next grading of this question in this workspace compares with it.
             assert await repo.accepted_texts([post.id], 20) == {post.id: [question.answer]}
@@ -55,8 +62,11 @@ async def test_weak_late_or_flagged_answers_are_not_accepted(db_url: str):
         await h.command("subscribe", ADMIN)
         await h.run_until(NINE)
         await h.answer(BEN, "No idea, sorry.", message_id="m2")
-        await h.answer(CAI, "Die Antwort ist nicht bekannt, weil das Modell und die Daten "
-                            "nicht zusammen passen.", message_id="m3")
+        await h.answer(
+            CAI,
+            "Die Antwort ist nicht bekannt, weil das Modell und die Daten nicht zusammen passen.",
+            message_id="m3",
+        )
         await h.run_until(FIVE_PM)
         async with unit_of_work(h.db) as repo:
             assert list(await repo.session.scalars(select(AcceptedAnswer))) == []

@@ -77,10 +77,36 @@ assert all(1000 < counts[i] < 1400 for i in range(10))  # each kept with p = 3/1
 assert top_k("a b a c b a".split(), 2) == ["a", "b"]
 assert top_k([], 3) == []
 """,
-    "roc-auc-from-ranks": """
+    "binned-roc-auc-at-scale": """
 from sklearn.metrics import roc_auc_score
-y, s = [0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.4, 0.4]
-assert abs(roc_auc(y, s) - roc_auc_score(y, s)) < 1e-12
+rng = np.random.default_rng(1)
+y = rng.random(20_000) < 0.3
+s = np.clip(rng.normal(0.4 + 0.2 * y, 0.15), 0, 1)
+halves = [score_histograms(y[:9_000], s[:9_000]), score_histograms(y[9_000:], s[9_000:])]
+pos, neg = (sum(h[i] for h in halves) for i in (0, 1))
+auc, bound = auc_from_histograms(pos, neg)
+exact = roc_auc_score(y, s)
+assert abs(auc - exact) <= bound + 1e-12 and bound < 0.01
+coarse_auc, coarse_bound = auc_from_histograms(*score_histograms(y, s, bins=4))
+assert abs(coarse_auc - exact) <= coarse_bound + 1e-12
+""",
+    "online-softmax-one-pass": """
+import numpy as np
+from scipy.special import logsumexp
+xs = [1000.0, -3.0, 999.5, 0.0, 1001.2]
+assert abs(online_logsumexp(xs) - logsumexp(xs)) < 1e-9
+def fold(block):
+    state = (-math.inf, 0.0)
+    for x in block:
+        state = merge(state, (x, 1.0))
+    return state
+m, t = merge(fold(xs[:2]), fold(xs[2:]))
+assert abs(m + math.log(t) - logsumexp(xs)) < 1e-9
+try:
+    online_logsumexp([])
+    raise AssertionError("empty stream accepted")
+except ValueError:
+    pass
 """,
     "lru-cache-design": """
 c = LRUCache(2)
@@ -106,13 +132,6 @@ try:
     raise AssertionError("zero weights accepted")
 except ValueError:
     pass
-""",
-    "stable-softmax-log-sum-exp": """
-x = np.array([[1000.0, 1001.0, 1002.0], [-5.0, 0.0, 5.0]])
-p = softmax(x)
-assert np.all(np.isfinite(p)) and np.allclose(p.sum(axis=1), 1)
-assert np.allclose(np.log(p), log_softmax(x))
-assert np.allclose(p[0], softmax(np.array([0.0, 1.0, 2.0])))
 """,
     "time-series-lag-features": """
 a = df[df.store == "a"]
@@ -218,6 +237,10 @@ X = np.array([[0.0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10]])
 centroids, labels = kmeans(X, 2)
 assert len(set(labels[:3])) == 1 and len(set(labels[3:])) == 1 and labels[0] != labels[3]
 assert np.allclose(sorted(centroids.tolist()), [[1 / 3, 1 / 3], [31 / 3, 31 / 3]])
+# Two clusters left empty by a bad start get two different worst-served points.
+X = np.array([[0.0, 0], [0, 1], [1, 0], [10, 10], [10, 11], [11, 10], [50, 50]])
+centroids, labels = kmeans(X, 3, iters=1)
+assert len({tuple(c) for c in centroids}) == 3
 """,
     "pca-via-svd-coding": """
 from sklearn.decomposition import PCA

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from rapidfuzz import fuzz
 
 from question_bank import BankError, Kind, load_bank, parse_bank_file, validate_paths
-from question_bank.loader import NEAR_DUPLICATE_RATIO, load_single_file
+from question_bank.duplicates import (
+    SEMANTIC_DUPLICATE_COSINE,
+    all_cosines,
+    similar_pairs,
+    terms,
+    tfidf_vectors,
+)
+from question_bank.loader import BUILTIN_DIR, NEAR_DUPLICATE_RATIO, load_single_file
 
 BANKS = Path(__file__).parent / "data" / "banks"
 BROKEN = BANKS / "broken"
@@ -269,3 +277,108 @@ def test_single_file_keeps_bare_ids() -> None:
     bank = load_single_file(BANKS / "team-good.yaml")
     assert bank.get("our-ranking-metric") is not None
     assert bank.get("our-ranking-metric").bank == "team-good"
+
+
+def _semantic(problems):
+    return [p for p in problems if "covers the same ground" in p.message]
+
+
+def test_the_duplicates_issue_16_found_score_above_the_threshold(tmp_path: Path) -> None:
+    # The shipped bank plus the two entries since removed, as a built-in file among the rest:
+    # IDF is measured on the real bank, as in production.
+    for path in BUILTIN_DIR.iterdir():
+        shutil.copy(path, tmp_path)
+    old = BANKS / "semantic" / "old-duplicates.yaml"
+    shutil.copy(old, tmp_path / "zz-old.yaml")
+    problems = load_bank(builtin_dir=tmp_path, strict=False).problems
+    found = {(p.entry_id, p.field, p.line): p for p in _semantic(problems)}
+    assert set(found) == {
+        ("roc-auc-from-ranks", "prompt", line_of(old, "prompt:")),
+        ("stable-softmax-log-sum-exp", "prompt", line_of(old, "prompt:", occurrence=2)),
+    }, problems
+    roc = found["roc-auc-from-ranks", "prompt", line_of(old, "prompt:")]
+    assert not roc.is_error
+    assert PROBLEM_FORMAT.match(str(roc)) and roc.file.endswith("zz-old.yaml")
+    assert "roc-auc-from-scores-coding (" in roc.message
+    assert "evaluation-metrics.yaml:" in roc.message
+    assert "set variant_of: roc-auc-from-scores-coding" in roc.message
+    # Their prompts are far apart in spelling: the old ratio check could not see them.
+    assert all(fuzz.ratio(a, b) < NEAR_DUPLICATE_RATIO for a, b in _old_prompt_pairs(tmp_path))
+
+
+def _old_prompt_pairs(builtin: Path) -> list[tuple[str, str]]:
+    bank = load_bank(builtin_dir=builtin, strict=False)
+    pairs = [
+        ("roc-auc-from-ranks", "roc-auc-from-scores-coding"),
+        ("stable-softmax-log-sum-exp", "implement-stable-softmax-cross-entropy"),
+    ]
+    return [(bank.get(a).prompt, bank.get(b).prompt) for a, b in pairs]
+
+
+def test_distinct_shipped_entries_score_below_the_threshold() -> None:
+    bank = load_bank()
+    questions = list(bank)
+    cosines = all_cosines([f"{q.prompt}\n{q.answer}" for q in questions])
+    i, j, highest = max(cosines, key=lambda pair: pair[2])
+    assert highest < SEMANTIC_DUPLICATE_COSINE, (questions[i].id, questions[j].id, highest)
+
+
+def test_same_subject_in_other_words_warns_unless_marked_variant(tmp_path: Path) -> None:
+    entry = "- id: {id}\n  prompt: {prompt}\n  answer: {answer}\n"
+    first = entry.format(
+        id="dropout-what",
+        prompt="What does dropout do during training?",
+        answer="It zeroes random activations with probability p and rescales the survivors"
+        " by 1/(1-p), so units cannot co-adapt; at inference every unit is kept.",
+    )
+    second = entry.format(
+        id="dropout-why",
+        prompt="Why does randomly silencing neurons regularise a network?",
+        answer="Dropout zeroes activations at random with probability p, rescaling survivors"
+        " by 1/(1-p); units cannot co-adapt, and inference keeps every unit.",
+    )
+    other = entry.format(
+        id="batch-norm",
+        prompt="What does batch normalisation compute?",
+        answer="Per feature it subtracts the mini-batch mean, divides by the batch standard"
+        " deviation, then applies a learned scale and shift.",
+    )
+    path = tmp_path / "team.yaml"
+    path.write_text(first + second + other)
+    bank = load_bank([path], builtin_dir=None)
+    assert len(bank) == 3  # a warning never drops an entry
+    [problem] = _semantic(bank.problems)
+    assert (problem.entry_id, problem.field, problem.line) == ("dropout-why", "prompt", 5)
+    assert "dropout-what (" in problem.message and not problem.is_error
+    path.write_text(first + second.rstrip("\n") + "\n  variant_of: dropout-what\n" + other)
+    assert _semantic(load_bank([path], builtin_dir=None).problems) == []
+
+
+def test_tfidf_cosine_is_one_for_a_copy_and_zero_without_shared_words() -> None:
+    texts = [
+        "Gradient boosting fits shallow trees to residuals.",
+        "Gradient boosting fits shallow trees to residuals.",
+        "A hash map stores keys in buckets.",
+    ]
+    pairs = {(i, j): round(c, 6) for i, j, c in all_cosines(texts)}
+    assert pairs[0, 1] == 1.0
+    assert pairs[0, 2] == pairs[1, 2] == 0.0
+    assert similar_pairs(texts) == [(0, 1, pytest.approx(1.0))]
+
+
+def test_tfidf_matches_scikit_learn_on_the_shipped_bank() -> None:
+    # scikit-learn is a development dependency only; the loader's own version must agree.
+    text = pytest.importorskip("sklearn.feature_extraction.text")
+    texts = [f"{q.prompt}\n{q.answer}" for q in load_bank()]
+    vectorizer = text.TfidfVectorizer(
+        analyzer=lambda t: list(terms(t).elements()), sublinear_tf=True, max_df=0.1
+    )
+    matrix = vectorizer.fit_transform(texts)
+    ours = tfidf_vectors(texts)
+    vocabulary = vectorizer.vocabulary_
+    assert set(vocabulary) == {term for vector in ours for term in vector}
+    for row, vector in enumerate(ours[:40]):
+        theirs = {term: matrix[row, column] for term, column in vocabulary.items()}
+        assert {t: round(w, 9) for t, w in vector.items()} == {
+            t: round(w, 9) for t, w in theirs.items() if w
+        }

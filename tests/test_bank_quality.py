@@ -23,6 +23,10 @@ MIN_WORDS, MAX_WORDS = 60, 200
 # (from 40 words) and prose plus code may run 25% over the limit.
 MIN_PROSE_WORDS_WITH_CODE, MAX_WORDS_WITH_CODE = 40, 250
 MIN_QUIZ_WORDS = 15
+# A design case's model answer walks through the whole shared rubric, about 350 words.
+MIN_DESIGN_WORDS, MAX_DESIGN_WORDS = 300, 450
+MIN_DESIGN_CASES = 25
+DESIGN_RUBRIC = ("Requirements", "Data", "Model", "Serving", "Evaluation", "Monitoring")
 MODEL_ANSWER_MIN_SCORE = 0.9
 VAGUE_ANSWER = "It depends on the data and the model."
 VAGUE_MAX_SCORE = 0.3
@@ -33,6 +37,10 @@ STAR_CUES = {  # each STAR part must be named by some key point
     "result": ("result", "outcome"),
 }
 CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
+# A line may end where the next one starts a list item, a table row, a heading, a quote or
+# a code fence; anywhere else a single newline is a hard break in running text, which Slack
+# and Discord show as a ragged line.
+BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|\||#|>|```)")
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +110,9 @@ def answer_length_problem(q: Question) -> str | None:
     if q.is_quiz:  # the explanation shown at the reveal, next to each option's why
         ok = MIN_QUIZ_WORDS <= total <= MAX_WORDS
         return None if ok else f"{q.id}: {total} words (quiz)"
+    if q.kind == Kind.DESIGN:
+        ok = MIN_DESIGN_WORDS <= total <= MAX_DESIGN_WORDS
+        return None if ok else f"{q.id}: {total} words (design)"
     if "```" not in q.answer:
         ok = MIN_WORDS <= total <= MAX_WORDS
         return None if ok else f"{q.id}: {total} words"
@@ -128,6 +139,22 @@ def test_behavioural_entries_have_a_star_rubric(bank: QuestionBank) -> None:
     assert not bad, offenders(bad)
 
 
+def test_design_cases_share_one_rubric(bank: QuestionBank) -> None:
+    # Six key points, one per part, each opening with its part's name; the model answer
+    # has a section for each, so the grader and a reader can see what is covered.
+    designs = [q for q in bank if q.kind == Kind.DESIGN]
+    assert len(designs) >= MIN_DESIGN_CASES
+    bad = []
+    for q in designs:
+        parts = tuple(point.text.split(":", 1)[0] for point in q.key_points)
+        if parts != DESIGN_RUBRIC:
+            bad.append(f"{q.id}: key points open with {parts}")
+        absent = [part for part in DESIGN_RUBRIC if f"**{part}**" not in q.answer]
+        if absent:
+            bad.append(f"{q.id}: no section for {', '.join(absent)}")
+    assert not bad, offenders(bad)
+
+
 def test_no_near_duplicate_prompts_unless_variants(bank: QuestionBank) -> None:
     questions = list(bank)
     prompts = [utils.default_process(q.prompt) for q in questions]
@@ -139,6 +166,19 @@ def test_no_near_duplicate_prompts_unless_variants(bank: QuestionBank) -> None:
             other = questions[i + 1 + j]
             if other.id not in {q.variant_of} and q.id not in {other.variant_of}:
                 bad.append(f"{q.id} ~ {other.id}: {score:.0f}")
+    assert not bad, offenders(bad)
+
+
+def test_every_entry_has_one_to_three_follow_ups(bank: QuestionBank) -> None:
+    # An interviewer always has a next question; it must be a real one, not the prompt again.
+    bad = []
+    for q in bank:
+        if not 1 <= len(q.follow_ups) <= 3:
+            bad.append(f"{q.id}: {len(q.follow_ups)} follow-ups")
+        elif len({f.casefold() for f in q.follow_ups}) != len(q.follow_ups):
+            bad.append(f"{q.id}: the same follow-up twice")
+        elif any(words(f) < 4 or f.casefold() == q.prompt.casefold() for f in q.follow_ups):
+            bad.append(f"{q.id}: a follow-up under 4 words or repeating the prompt")
     assert not bad, offenders(bad)
 
 
@@ -160,3 +200,46 @@ def test_a_vague_answer_scores_low_everywhere(bank: QuestionBank) -> None:
         if vague > VAGUE_MAX_SCORE or vague >= model:
             bad.append(f"{q.id}: vague {vague:.2f} vs model {model:.2f}")
     assert not bad, offenders(bad)
+
+
+def mid_sentence_breaks(text: str) -> list[str]:
+    """The places where running text is broken across lines (code blocks are left alone)."""
+    found = []
+    in_code = False
+    lines = text.split("\n")
+    for line, following in zip(lines, [*lines[1:], ""], strict=True):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code or not line.strip() or not following.strip():
+            continue
+        if not BLOCK_START.match(following):
+            found.append(f"{line[-30:]!r} / {following[:30]!r}")
+    return found
+
+
+def bank_texts(q: Question) -> list[tuple[str, str]]:
+    texts = [("prompt", q.prompt), ("answer", q.answer)]
+    texts += [("key_points", p) for point in q.key_points for p in point.phrasings]
+    texts += [("follow_ups", f) for f in q.follow_ups]
+    texts += [("options", t) for option in q.options for t in (option.text, option.why)]
+    return texts
+
+
+def test_no_line_break_in_the_middle_of_a_sentence(bank: QuestionBank) -> None:
+    bad = [
+        f"{q.id}: {name}: {where}"
+        for q in bank
+        for name, text in bank_texts(q)
+        for where in mid_sentence_breaks(text)
+    ]
+    assert not bad, offenders(bad)
+
+
+def test_the_line_break_check_allows_paragraphs_lists_and_code() -> None:
+    fine = "Intro:\n- one\n- two\n\nNext paragraph.\n```python\nx = 1\ny = 2\n```\n| a |\n| b |"
+    assert mid_sentence_breaks(fine) == []
+    assert mid_sentence_breaks("A sentence broken\nin the middle.") == [
+        "'A sentence broken' / 'in the middle.'"
+    ]
+    assert len(mid_sentence_breaks("- an item whose text\n  runs on")) == 1

@@ -102,5 +102,6 @@ def test_every_admin_command_has_usage_marked_admin():
         "resolve",
         "reports",
         "retire",
+        "formats",
     }
     assert {k for k, u in c.USAGE.items() if u.admin} == admin_names

@@ -13,6 +13,7 @@ from bot import choice, rounds
 from bot.events import ChannelAddress, CommandInvoked
 from bot.heap import BURST_THRESHOLD
 from bot.messages import MessageKind
+from bot.quiz.formats import formats_of
 from question_bank.selection import choose_question
 from storage import unit_of_work
 from storage.claims import DailyClaim, DailyClaims
@@ -235,6 +236,7 @@ async def test_batched_selection_matches_the_one_by_one_inputs(db_url: str):
                         topics=row.channel.topic_filter or None,
                         banks=row.channel.bank_filter or None,
                         topic_scores=scores,
+                        formats=formats_of(row.channel.formats),
                     )
                     expected[row.channel.external_id] = question.prompt
             before = len(question_posts(h))

@@ -18,7 +18,15 @@ def test_every_model_answer_scores_high_and_a_vague_answer_low():
     bank = load_bank()
     assert len(bank) > 0
     for question in bank:
-        if question.is_quiz:  # choice and numeric entries are graded exactly, not on a rubric
+        if question.is_quiz:
+            # Graded exactly: the right pick or number scores 1, a vague reply 0.
+            right = (
+                ", ".join("ABCDEF"[i] for i in question.correct_options)
+                if question.options
+                else f"{question.numeric.value} {question.numeric.unit or ''}"
+            )
+            assert grade_answer(question, right).score == 1.0, question.id
+            assert grade_answer(question, VAGUE).score == 0.0, question.id
             continue
         own = grade_answer(question, question.answer)
         assert own.score >= 0.9, (question.id, own.score, [p.text for p in own.missed])

@@ -19,9 +19,16 @@ GOOD = (
     "variance plus irreducible noise."
 )
 BASE = Features(
-    content=0.5, coverage=0.5, covered_share=0.5, contradicted_share=0.0,
-    reference_overlap=0.3, elaboration=0.5, off_topic=0.3, explanation=1.0,
-    keyword_list=False, style_factor=1.0,
+    content=0.5,
+    coverage=0.5,
+    covered_share=0.5,
+    contradicted_share=0.0,
+    reference_overlap=0.3,
+    elaboration=0.5,
+    off_topic=0.3,
+    explanation=1.0,
+    keyword_list=False,
+    style_factor=1.0,
 )
 
 

@@ -59,13 +59,9 @@ def covered(grade) -> set[str]:
 
 
 def test_reversed_direction_contradicts_the_point():
-    wrong = grade_answer(
-        TRADEOFF, "More model complexity increases bias and reduces variance."
-    )
+    wrong = grade_answer(TRADEOFF, "More model complexity increases bias and reduces variance.")
     assert "More complexity reduces bias but increases variance" in contradicted(wrong)
-    right = grade_answer(
-        TRADEOFF, "A more complex model has lower bias and higher variance."
-    )
+    right = grade_answer(TRADEOFF, "A more complex model has lower bias and higher variance.")
     assert "More complexity reduces bias but increases variance" in covered(right)
     assert right.score > wrong.score + 0.3
 
@@ -139,8 +135,10 @@ def test_words_scattered_over_a_long_answer_do_not_make_a_point():
     )
     scattered = grade_answer(
         TRADEOFF,
-        "Complexity is something we talk about a lot. " + filler * 3
-        + "Bias is a word people use loosely. " + filler * 3
+        "Complexity is something we talk about a lot. "
+        + filler * 3
+        + "Bias is a word people use loosely. "
+        + filler * 3
         + "Variance reduction is nice to have.",
     )
     together = grade_answer(
@@ -176,3 +174,35 @@ def test_bold_text_at_the_start_of_a_line_is_not_a_list_item():
         TRADEOFF, "A more complex model has lower bias and\n**higher variance**."
     )
     assert "More complexity reduces bias but increases variance" in covered(wrapped)
+
+
+def test_a_direction_said_of_something_else_in_passing_is_no_reversal():
+    # "the critic reduces variance" shares only "policy" with the point; the answer says the
+    # point itself in other words ("gradients are noisy"). Found by a reviewer's paraphrase.
+    q = Question(
+        id="value-vs-policy",
+        prompt="Compare value-based and policy-based reinforcement learning methods.",
+        answer="Value methods learn Q and act greedily; policy methods follow the gradient of "
+        "return, with high-variance gradient estimates, so they are less sample-efficient.",
+        key_points=(
+            KeyPoint(text="Value-based methods learn Q values and act greedily on them"),
+            KeyPoint(text="Policy-based methods follow the gradient of expected return"),
+            KeyPoint(
+                text="Policy gradient estimates have high variance, so less sample-efficient",
+                alternatives=("their gradients are noisy, so they are less sample efficient",),
+            ),
+        ),
+    )
+    answer = (
+        "Value-based methods like DQN learn Q(s,a) and choose the argmax action. Policy-based "
+        "methods follow the gradient of expected return; their gradients are noisy, so they "
+        "are less sample efficient. Actor-critic combines them: the actor is the policy and "
+        "the critic a value function that reduces variance."
+    )
+    assert grade_answer(q, answer).contradicted == ()
+    # The same claim turned around is still caught.
+    turned = answer.replace(
+        "their gradients are noisy, so they are less sample efficient",
+        "policy gradient estimates have low variance",
+    )
+    assert grade_answer(q, turned).contradicted

@@ -26,8 +26,9 @@ HASHING = Question(
         "or a table that is too full, and the worst case is linear time."
     ),
 )
-STACK = Question(id="stack-pop", prompt="Which operation removes the top item of a stack?",
-                 answer="pop")
+STACK = Question(
+    id="stack-pop", prompt="Which operation removes the top item of a stack?", answer="pop"
+)
 
 
 def test_a_terse_complete_answer_gets_most_of_the_marks() -> None:
@@ -71,7 +72,8 @@ def test_an_accepted_answer_recognises_the_team_s_wording() -> None:
     answer = "Buckets are addressed directly by the digest so only one slot is probed."
     alone = grade_answer(HASHING, answer)
     accepted = grade_answer(
-        HASHING, answer,
+        HASHING,
+        answer,
         accepted_answers=["The digest addresses the slot directly, so one slot is probed."],
     )
     assert accepted.score > alone.score + 0.3
@@ -97,8 +99,12 @@ def test_an_answer_in_another_language_is_told_so_not_graded_as_keywords(text: s
 
 @pytest.mark.parametrize(
     "text",
-    ["O(1)", "pop", "Naïve Bayes assumes the features are independent given the class.",
-     "`dict[key]` hashes the key; a résumé of the café's menu is not needed here."],
+    [
+        "O(1)",
+        "pop",
+        "Naïve Bayes assumes the features are independent given the class.",
+        "`dict[key]` hashes the key; a résumé of the café's menu is not needed here.",
+    ],
 )
 def test_english_with_accents_code_or_few_words_is_english(text: str) -> None:
     assert looks_english(text)

@@ -10,7 +10,8 @@ import pytest
 
 from question_bank import NoEligibleQuestion, Question, QuestionBank, choose_question
 from question_bank.loader import load_bank
-from question_bank.selection import RECENT
+from question_bank.schema import TOPICS as BUILTIN_TOPICS
+from question_bank.selection import RECENT, TOPIC_WEIGHTS
 
 TOPICS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
 
@@ -194,3 +195,62 @@ def test_the_eligible_set_is_computed_once_per_bank_and_filter(monkeypatch) -> N
     other = load_bank()
     choose_question(other, [], seed=1, topics=["fundamentals"])
     assert len(calls) == 3  # another bank object never shares a cached set
+
+
+def test_every_builtin_topic_has_a_documented_weight() -> None:
+    assert set(TOPIC_WEIGHTS) == set(BUILTIN_TOPICS)
+    assert all(0 < w <= 2 for w in TOPIC_WEIGHTS.values())
+    top = max(TOPIC_WEIGHTS.values())
+    assert TOPIC_WEIGHTS["generative-ai"] == TOPIC_WEIGHTS["ml-system-design-mlops"] == top
+    assert TOPIC_WEIGHTS["sql-data-engineering"] < TOPIC_WEIGHTS["generative-ai"]
+
+
+def test_topics_come_up_as_often_as_interviews_ask_them() -> None:
+    # Every built-in topic with the same number of questions: only the weights differ.
+    bank = make_bank(dict.fromkeys(BUILTIN_TOPICS, 30))
+    counts = Counter()
+    for seed in range(20):
+        counts.update(topic(bank, q) for q in draw(bank, 100, seed=seed))
+    assert counts["generative-ai"] > 1.5 * counts["sql-data-engineering"]
+    assert counts["ml-system-design-mlops"] > 2 * counts["reinforcement-learning"]
+    assert counts["deep-learning"] > counts["unsupervised-learning"]
+    total = sum(counts.values())
+    assert min(counts.values()) > 0.3 * total / len(BUILTIN_TOPICS)  # nobody is starved
+    # The weights can be replaced: equal weights give every topic about the same share.
+    flat = Counter()
+    for seed in range(20):
+        flat.update(topic(bank, q) for q in draw(bank, 100, seed=seed, topic_weights={}))
+    assert flat["generative-ai"] < 1.3 * flat["sql-data-engineering"]
+
+
+def test_a_topic_does_not_count_more_for_having_more_questions() -> None:
+    bank = make_bank({"alpha": 40} | dict.fromkeys(TOPICS[1:], 15))
+    counts = Counter()
+    for seed in range(20):
+        counts.update(topic(bank, q) for q in draw(bank, 30, seed=seed))
+    share = counts["alpha"] / sum(counts.values())
+    assert 0.12 < share < 0.22  # one topic in six, although it holds 40 of 115 questions
+
+
+def test_seed_trivia_is_demoted_within_its_topic() -> None:
+    questions = {}
+    for name in TOPICS:
+        for n in range(20):
+            q = Question(
+                id=f"{name}-q{n}",
+                topic=name,
+                difficulty=(n % 3) + 1,
+                prompt=f"Question {n} about {name}?",
+                answer=f"An answer about {name} that is long enough.",
+                tags=("trivia",) if n % 2 else (),
+            )
+            questions[q.qualified_id] = q
+    bank = QuestionBank(questions=questions)
+    trivia = total = 0
+    for seed in range(20):
+        picked = [bank.get(q) for q in draw(bank, 30, seed=seed)]
+        trivia += sum("trivia" in q.tags for q in picked)
+        total += len(picked)
+    assert trivia < 0.33 * total  # half the bank, about a fifth of the first draws
+    shipped = load_bank()
+    assert sum("trivia" in q.tags for q in shipped) >= 8

@@ -101,9 +101,14 @@ class ConsoleAdapter:
 
     def show_private(self, message: Message) -> None:
         """Print a reply meant for the terminal's user; remember a practice question."""
+        # A practice question, or a practice quiz answer that could not be read and so
+        # stays open: the next typed line answers it (a quiz menu's letters included).
+        open_again = message.kind in (MessageKind.QUESTION, MessageKind.FEEDBACK)
         for button in message.buttons:
-            if button.action == Action.ANSWER_PRIVATELY and message.kind == MessageKind.QUESTION:
+            if button.action == Action.ANSWER_PRIVATELY and open_again:
                 self.pending_practice = int(button.value)
+        if message.choices is not None and open_again:
+            self.pending_practice = message.choices.post_id
         self._print(to_text(message, color=self.color))
 
     async def close_thread(self, thread: ThreadAddress) -> None:

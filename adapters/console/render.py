@@ -56,6 +56,13 @@ def to_text(message: Message, *, color: bool = False, width: int = 88) -> str:
             lines.append(f"{bold}{field.name}:{reset}\n{value}")
         else:
             lines.append(f"{bold}{field.name}:{reset} {value}")
+    if message.choices is not None:
+        several = message.choices.several
+        lines.append(
+            "Type the letters of your picks, e.g. a,c"
+            if several
+            else "Type the letter of your pick, e.g. b"
+        )
     if message.buttons:
         lines.append("  ".join(f"[{b.label}]" for b in message.buttons))
     if message.footer:

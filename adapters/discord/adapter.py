@@ -95,7 +95,7 @@ async def send_rendered(
     the first, the one the core records."""
     sent = []
     for index, part in enumerate(parts):
-        view = view_for(part.buttons)
+        view = view_for(part.buttons, part.menu)
         kwargs: dict[str, object] = {"view": view} if view is not None else {}
         if nonce is not None and index == 0:
             kwargs["nonce"] = nonce
@@ -149,6 +149,7 @@ class DiscordAdapter:
             "": "/mlq practice [topic]",
             "topics only": "/mlq limit-topics T1,T2 | all",
             "banks only": "/mlq limit-banks B1,B2 | all",
+            "retire": "/mlq reports retire:#N why:…",
         }
     )
 

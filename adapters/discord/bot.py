@@ -179,6 +179,20 @@ class DiscordBot:
         )
         await self.reply(interaction, await self.core.dispatch(event))
 
+    async def on_pick(
+        self, interaction: discord.Interaction, post_id: str, values: list[Any]
+    ) -> None:
+        """A quiz pick: its option indexes as letters, answered like a private answer."""
+        letters = inbound.pick_letters(values)
+        if letters is None:
+            await self.refuse(
+                interaction,
+                "That menu could not be read (it may come from an older version of mlq). "
+                "Pick again from today's question, or type the letter in its thread.",
+            )
+            return
+        await self.on_private_answer(interaction, post_id, letters)
+
     async def refuse(self, interaction: discord.Interaction, text: str) -> None:
         """An ephemeral one-liner, whether or not the interaction was acknowledged yet."""
         embed = outbound.render(Message(body=text))[0].embeds
@@ -221,7 +235,7 @@ class DiscordBot:
 
     @staticmethod
     async def _followup(interaction: discord.Interaction, part: outbound.Rendered) -> None:
-        view = view_for(part.buttons)
+        view = view_for(part.buttons, part.menu)
         kwargs = {"view": view} if view is not None else {}
         try:
             await interaction.followup.send(

@@ -19,7 +19,7 @@ from discord import app_commands
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.bot import DiscordBot
 from adapters.discord.commands import MlqGroup, answer_error
-from adapters.discord.components import ActionButton
+from adapters.discord.components import ActionButton, PickSelect
 from bot.core import MlqCore
 
 log = logging.getLogger("mlq.discord")
@@ -90,7 +90,7 @@ class _MlqEvents:
 
     async def setup_hook(self) -> None:
         # Registered before the first event, so buttons on old posts work after a restart.
-        self.add_dynamic_items(ActionButton)  # type: ignore[attr-defined]
+        self.add_dynamic_items(ActionButton, PickSelect)  # type: ignore[attr-defined]
         guild = discord.Object(self.sync_guild) if self.sync_guild is not None else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)

@@ -31,14 +31,19 @@ log = logging.getLogger("mlq.discord")
 MAX_CHOICES = 25  # Discord's cap on autocomplete suggestions
 ADMIN_PERMISSION = "Manage Channels"
 DAYS = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+FORMAT_MODES = Literal["open", "mixed", "quiz"]
+PRACTICE_FORMATS = Literal["quiz", "open", "choice", "numeric"]
 
 
 # Grammar entries whose name is not a valid single subcommand name on Discord.
 SUBCOMMAND_NAMES = {"": "practice", "topics only": "limit-topics", "banks only": "limit-banks"}
+# Grammar entries that are an option of another subcommand, since a Discord command group
+# holds at most 25 subcommands: `/mlq reports retire:#3` is the grammar's `retire #3`.
+FOLDED_INTO = {"retire": "reports"}
 
 
 def subcommand_name(usage_key: str) -> str:
-    return SUBCOMMAND_NAMES.get(usage_key, usage_key)
+    return FOLDED_INTO.get(usage_key) or SUBCOMMAND_NAMES.get(usage_key, usage_key)
 
 
 def summary(name: str) -> str:
@@ -142,9 +147,17 @@ class MlqGroup(app_commands.Group):
     # --- for everyone ---------------------------------------------------------------
 
     @app_commands.command(name="practice", description=summary(""))
-    @app_commands.describe(topic="A topic to practise; leave empty for any")
-    async def practice(self, interaction: discord.Interaction, topic: str | None = None) -> None:
-        await self._run(interaction, "practice", topic)
+    @app_commands.describe(
+        topic="A topic to practise; leave empty for any",
+        format="quiz (multiple choice or a number), open, choice or numeric",
+    )
+    async def practice(
+        self,
+        interaction: discord.Interaction,
+        topic: str | None = None,
+        format: PRACTICE_FORMATS | None = None,
+    ) -> None:
+        await self._run(interaction, "practice", topic, format)
 
     @practice.autocomplete("topic")
     async def _practice_topic(
@@ -244,6 +257,11 @@ class MlqGroup(app_commands.Group):
     ) -> None:
         await self._run(interaction, "team-streak", str(answers))
 
+    @app_commands.command(name="formats", description=summary("formats"))
+    @app_commands.describe(mode="open questions only, mixed with quizzes, or quizzes only")
+    async def formats(self, interaction: discord.Interaction, mode: FORMAT_MODES) -> None:
+        await self._run(interaction, "formats", mode)
+
     @app_commands.command(name="pause", description=summary("pause"))
     async def pause(self, interaction: discord.Interaction) -> None:
         await self._run(interaction, "pause")
@@ -315,18 +333,23 @@ class MlqGroup(app_commands.Group):
     ) -> None:
         await self._run(interaction, "report", reason)
 
+    # Discord allows 25 subcommands in a group: retiring a question is an option of
+    # `/mlq reports` (the list it acts on) rather than a subcommand of its own.
     @app_commands.command(name="reports", description=summary("reports"))
-    async def reports(self, interaction: discord.Interaction) -> None:
-        await self._run(interaction, "reports")
-
-    @app_commands.command(name="retire", description=summary("retire"))
     @app_commands.describe(
-        target="A report number like #3, or a question id", why="Why (kept with the retirement)"
+        retire="Retire a question: a report number like #3, or a question id",
+        why="Why (kept with the retirement)",
     )
-    async def retire(
-        self, interaction: discord.Interaction, target: str, why: str | None = None
+    async def reports(
+        self,
+        interaction: discord.Interaction,
+        retire: str | None = None,
+        why: str | None = None,
     ) -> None:
-        await self._run(interaction, "retire", target, why)
+        if retire:
+            await self._run(interaction, "retire", retire, why)
+        else:
+            await self._run(interaction, "reports")
 
 
 def admin_subcommands() -> frozenset[str]:

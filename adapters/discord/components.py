@@ -12,7 +12,13 @@ from typing import Any, Protocol
 
 import discord
 
-from adapters.discord.outbound import CUSTOM_ID_TEMPLATE, SLUG_ACTIONS, ButtonSpec
+from adapters.discord.outbound import (
+    CUSTOM_ID_TEMPLATE,
+    PICK_TEMPLATE,
+    SLUG_ACTIONS,
+    ButtonSpec,
+    MenuSpec,
+)
 from bot.messages import Action
 from bot.text import MAX_GRADED_CHARS
 
@@ -32,6 +38,10 @@ class Handlers(Protocol):
 
     async def on_private_answer(
         self, interaction: discord.Interaction, post_id: str, text: str
+    ) -> None: ...
+
+    async def on_pick(
+        self, interaction: discord.Interaction, post_id: str, values: list[Any]
     ) -> None: ...
 
 
@@ -72,10 +82,60 @@ class ActionButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CUST
         await handlers_of(interaction).on_button(interaction, self.action, self.value)
 
 
-def view_for(buttons: tuple[ButtonSpec, ...]) -> discord.ui.View | None:
-    if not buttons:
+class PickSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=PICK_TEMPLATE):
+    """A quiz question's options; the pick goes back as a private answer (ephemeral)."""
+
+    def __init__(self, post_id: str, custom_id: str, menu: MenuSpec | None = None) -> None:
+        labels = menu.labels if menu else ()
+        several = bool(menu and menu.several)
+        super().__init__(
+            discord.ui.Select(
+                custom_id=custom_id,
+                placeholder="Pick all that apply (only you see it)"
+                if several
+                else "Pick (only you see it)",
+                min_values=1,
+                max_values=len(labels) if several and labels else 1,
+                options=[
+                    discord.SelectOption(label=label, value=str(index))
+                    for index, label in enumerate(labels)
+                ]
+                or [discord.SelectOption(label="?", value="0")],
+            )
+        )
+        self.post_id = post_id
+
+    @classmethod
+    def from_spec(cls, spec: MenuSpec) -> PickSelect:
+        return cls(spec.custom_id.rsplit(":", 1)[1], spec.custom_id, spec)
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction,
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> PickSelect:
+        return cls(match["post"], item.custom_id)  # type: ignore[attr-defined]
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        # The values as Discord sent them; the handler checks them (they come from outside).
+        data = interaction.data if isinstance(interaction.data, dict) else {}
+        values = data.get("values")
+        await handlers_of(interaction).on_pick(
+            interaction, self.post_id, values if isinstance(values, list) else []
+        )
+
+
+def view_for(
+    buttons: tuple[ButtonSpec, ...], menu: MenuSpec | None = None
+) -> discord.ui.View | None:
+    if not buttons and menu is None:
         return None
     view = discord.ui.View(timeout=None)
+    if menu is not None:
+        view.add_item(PickSelect.from_spec(menu))
     for spec in buttons:
         view.add_item(ActionButton.from_spec(spec))
     return view

@@ -223,3 +223,22 @@ def private_answer(
         event_id=str(interaction_id),
         sent_at=sent_at(interaction_id),
     )
+
+
+MAX_PICKS = 25  # a select menu has at most 25 options
+
+
+def pick_letters(values: object) -> str | None:
+    """A select menu's values (option indexes as strings) as the letters a quiz answer
+    stores ("B", "A, C"); None for anything our menus never send."""
+    if not isinstance(values, list) or not 0 < len(values) <= MAX_PICKS:
+        return None
+    indexes: set[int] = set()
+    for value in values:
+        if not (isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 3):
+            return None
+        index = int(value)
+        if index >= 26:
+            return None
+        indexes.add(index)
+    return ", ".join(chr(ord("A") + i) for i in sorted(indexes))

@@ -58,6 +58,12 @@ SLUG_ACTIONS: dict[str, Action] = {slug: action for action, slug in ACTION_SLUGS
 CUSTOM_ID_TEMPLATE = r"mlq:(?P<slug>answer|feedback|dispute|report):(?P<value>[0-9]{1,20})"
 _CUSTOM_ID = re.compile(CUSTOM_ID_TEMPLATE + r"\Z")
 
+# A quiz question's pick menu: its custom id names the post; option values are indexes.
+PICK_TEMPLATE = r"mlq:pick:(?P<post>[0-9]{1,20})"
+_PICK_ID = re.compile(PICK_TEMPLATE + r"\Z")
+OPTION_LABEL_MAX = 100
+MAX_OPTIONS = 25
+
 # Nobody is ever pinged by what the bot sends, whatever the text says.
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -71,12 +77,38 @@ class ButtonSpec:
 
 
 @dataclass(frozen=True)
+class MenuSpec:
+    """A quiz question's select menu: several picks allowed when ``several``."""
+
+    custom_id: str
+    labels: tuple[str, ...]
+    several: bool = False
+
+
+@dataclass(frozen=True)
 class Rendered:
-    """One Discord message: its embeds and, on the first one only, its buttons."""
+    """One Discord message: its embeds and, on the first one only, its buttons and menu."""
 
     embeds: tuple[discord.Embed, ...]
     buttons: tuple[ButtonSpec, ...] = ()
     content: str | None = None
+    menu: MenuSpec | None = None
+
+
+def pick_custom_id(post_id: int) -> str | None:
+    candidate = f"mlq:pick:{post_id}"
+    return candidate if _PICK_ID.match(candidate) else None
+
+
+def menu_spec(message: Message) -> MenuSpec | None:
+    menu = message.choices
+    if menu is None or not menu.labels:
+        return None
+    custom = pick_custom_id(menu.post_id)
+    if custom is None:
+        return None
+    labels = tuple(shorten(label, OPTION_LABEL_MAX) or "?" for label in menu.labels)
+    return MenuSpec(custom, labels[:MAX_OPTIONS], menu.several)
 
 
 def custom_id(action: Action, value: str) -> str | None:
@@ -267,6 +299,8 @@ def render(message: Message) -> list[Rendered]:
         for b in message.buttons
         if (cid := custom_id(b.action, b.value)) is not None
     )
+    menu = menu_spec(message)
     return [
-        Rendered(tuple(group), buttons if index == 0 else ()) for index, group in enumerate(groups)
+        Rendered(tuple(group), buttons, menu=menu) if index == 0 else Rendered(tuple(group))
+        for index, group in enumerate(groups)
     ]

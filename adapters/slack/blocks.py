@@ -35,6 +35,11 @@ MAX_POST_ID = 2**63 - 1  # beyond any database integer: no post has such an id
 ANSWER_MODAL = "mlq:answer_modal"
 ANSWER_BLOCK = "answer"
 HOME_CHANNEL_ACTION = "mlq:home_channel"
+# A quiz pick: a select menu (a multi-select when several options are right) whose option
+# values are "<post id>:<option index>" (translate.quiz_pick checks them on the way back).
+QUIZ_PICK_ACTION = "mlq:quiz_pick"
+QUIZ_BLOCK = "mlq_quiz"
+OPTION_CHARS = 75  # plain_text of a select option
 TRUNCATED_NOTE = "…shortened to fit Slack's limits: {n} more part(s) not shown."
 
 Block = dict[str, Any]
@@ -146,6 +151,26 @@ def _buttons(message: Message) -> list[Block]:
     return [{"type": "actions", "block_id": "mlq_actions", "elements": elements}]
 
 
+def _choice_menu(message: Message) -> list[Block]:
+    menu = message.choices
+    if menu is None or not menu.labels:
+        return []
+    options = [
+        {"text": plain(label, OPTION_CHARS), "value": f"{menu.post_id}:{index}"}
+        for index, label in enumerate(menu.labels[:100])
+    ]
+    element: dict[str, Any] = {
+        "type": "multi_static_select" if menu.several else "static_select",
+        "action_id": QUIZ_PICK_ACTION,
+        "placeholder": plain(
+            "Pick all that apply (only you see it)" if menu.several else "Pick (only you see it)",
+            150,
+        ),
+        "options": options,
+    }
+    return [{"type": "actions", "block_id": QUIZ_BLOCK, "elements": [element]}]
+
+
 def fallback_text(message: Message) -> str:
     """The notification text sent next to the blocks (and shown where blocks are not)."""
     text = message.fallback or ": ".join(p for p in (message.title, message.body) if p)
@@ -186,7 +211,7 @@ _cached_content_blocks = lru_cache(maxsize=512)(_content_blocks)
 def message_blocks(message: Message, *, max_blocks: int = MAX_BLOCKS) -> list[Block]:
     build = _cached_content_blocks if len(message.body) <= CACHED_CHARS else _content_blocks
     content = list(build(message.title, message.body, message.fields))
-    tail: list[Block] = _buttons(message)
+    tail: list[Block] = _choice_menu(message) + _buttons(message)
     if message.footer:
         footer = shorten(to_mrkdwn(message.footer), CONTEXT_CHARS)
         tail.append({"type": "context", "elements": [mrkdwn(footer)]})

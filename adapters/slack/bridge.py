@@ -36,6 +36,7 @@ from bot.events import (
 )
 from bot.messages import Message, MessageKind, Visibility
 from bot.ports import DeliveryError
+from bot.render import error as render_error
 
 log = logging.getLogger("mlq.slack")
 
@@ -306,6 +307,38 @@ class SlackBridge:
         self.work.submit(
             self._private_answer_job(event, context, inbox_id), name="mlq-modal-answer"
         )
+
+    async def on_quiz_pick(self, body: Mapping[str, Any], action: Mapping[str, Any]) -> None:
+        """A pick from a quiz menu: a private answer, into the inbox before the ack (like a
+        form's), confirmed to the person alone. A payload we could not have sent gets a
+        private note instead."""
+        parsed = translate.quiz_pick(body, action)
+        if isinstance(parsed, str):
+            ref = translate.action_ref(body)
+            if ref.channel_id and ref.user_id:
+                where = translate.where(ref.team_id, ref.channel_id)
+                note = [render_error(parsed)]
+                self.work.submit(
+                    lambda: self._deliver(where, ref.user_id, note, response_url=ref.response_url),
+                    name="mlq-pick-refused",
+                )
+            return
+        event, context = parsed
+        event = dataclasses.replace(event, sent_at=self.core.ctx.now())
+        key = ("pick", event.event_id) if event.event_id else None
+        if not self.seen.claim(key):
+            return
+        try:
+            inbox_id = await self.core.inbox.accept(event, {"modal": context.dump()})
+        except Exception as exc:
+            self.seen.release(key)
+            raise NotStored(f"quiz pick {event.event_id}") from exc
+        except BaseException:
+            self.seen.release(key)
+            raise
+        if inbox_id is None:
+            return
+        self.work.submit(self._private_answer_job(event, context, inbox_id), name="mlq-pick")
 
     async def _private_answer(
         self,

@@ -30,7 +30,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from adapters.slack.blocks import ANSWER_MODAL, HOME_CHANNEL_ACTION, MAX_POST_ID, action_id
+from adapters.slack.blocks import (
+    ANSWER_MODAL,
+    HOME_CHANNEL_ACTION,
+    MAX_POST_ID,
+    QUIZ_PICK_ACTION,
+    action_id,
+)
 from adapters.slack.translate import ANSWER_SUBTYPES, CHANNEL_EVENTS, LIFECYCLE_EVENTS, MEMBER_LEFT
 from bot.messages import Action
 
@@ -278,12 +284,29 @@ def _block_actions(body: Mapping[str, Any]) -> Ignored | None:
     if pressed == HOME_CHANNEL_ACTION:
         _optional_id(action, "selected_conversation", "actions[0]")
         return None
+    if pressed == QUIZ_PICK_ACTION:
+        _quiz_pick(action)
+        return None
     if pressed not in POST_BUTTONS:
         return Ignored(f"action {_short(pressed)}")
     value = action.get("value")
     if not isinstance(value, str) or not _is_post_id(value):
         raise malformed("actions[0].value is not a post id")
     return None
+
+
+def _quiz_pick(action: Mapping[str, Any]) -> None:
+    """A quiz menu's shape (what bolt and the bridge read); a value we did not write is
+    answered with a note by the bridge, not refused here."""
+    picked = [_object(action, "selected_option", "actions[0]", required=False)]
+    many = action.get("selected_options")
+    if many is not None:
+        if not isinstance(many, list) or not all(isinstance(o, dict) for o in many):
+            raise malformed("actions[0].selected_options is not a list of objects")
+        picked += many
+    for option in picked:
+        _optional_string(option, "value", "actions[0].selected_option")
+    _optional_string(action, "action_ts", "actions[0]")
 
 
 def _view_submission(body: Mapping[str, Any]) -> Ignored | None:

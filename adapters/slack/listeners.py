@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
-from adapters.slack.blocks import ANSWER_MODAL, HOME_CHANNEL_ACTION, action_id
+from adapters.slack.blocks import ANSWER_MODAL, HOME_CHANNEL_ACTION, QUIZ_PICK_ACTION, action_id
 from adapters.slack.bridge import NotStored, SlackBridge
 from adapters.slack.translate import LIFECYCLE_EVENTS
 from bot.messages import Action
@@ -100,6 +100,12 @@ def register(
     async def home_channel(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         bridge.on_home_channel(body, action)
+
+    @app.action(QUIZ_PICK_ACTION)
+    async def quiz_pick(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        # A pick is an answer: stored in the inbox first, then acknowledged.
+        await bridge.on_quiz_pick(body, action)
+        await ack()
 
     @app.view(ANSWER_MODAL)
     async def answer_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:

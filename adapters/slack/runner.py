@@ -27,7 +27,6 @@ def unreachable(exc: BaseException) -> str:
     return f"mlq: cannot reach Slack: {reason}; check the network or SLACK_API_URL"
 
 
-
 async def start(runtime: SlackRuntime, *, port: int = 3000, host: str = DEFAULT_HOST):
     """Connect Socket Mode or start the HTTP server; returns an async stopper."""
     if runtime.mode == "socket":

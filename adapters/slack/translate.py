@@ -7,6 +7,7 @@ slash-command form bodies, and interactivity ``block_actions`` / ``view_submissi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -299,6 +300,52 @@ def view_submission(body: Payload) -> tuple[PrivateAnswerSubmitted, ModalContext
         post_id=context.post_id,
         text=text,
         event_id=f"view:{view.get('id')}" if view.get("id") else None,
+    )
+    return event, context
+
+
+_PICK_VALUE = re.compile(r"^([0-9]{1,19}):([0-9])$")
+STALE_PICK = (
+    "That menu could not be read (it may come from an older version of mlq). "
+    "Pick again from today's question, or type the letter in its thread."
+)
+
+
+def quiz_pick(body: Payload, action: Payload) -> tuple[PrivateAnswerSubmitted, ModalContext] | str:
+    """A pick from a quiz question's menu as a private answer whose text is the picked
+    letters ("B", "A, C"), with where to reply; or what to tell the person when the
+    payload is not one we could have sent (a malformed or foreign value)."""
+    ref = action_ref(body)
+    if not ref.channel_id or not ref.user_id:
+        return STALE_PICK
+    chosen = action.get("selected_options")
+    if chosen is None:
+        single = action.get("selected_option")
+        chosen = [single] if single else []
+    if not isinstance(chosen, list):
+        return STALE_PICK
+    if not chosen:
+        return "No option picked, so nothing changed: your earlier pick (if any) stands."
+    posts, indexes = set(), set()
+    for option in chosen:
+        value = option.get("value") if isinstance(option, Mapping) else None
+        match = _PICK_VALUE.match(value) if isinstance(value, str) else None
+        if match is None:
+            return STALE_PICK
+        posts.add(int(match[1]))
+        indexes.add(int(match[2]))
+    post_id = posts.pop()
+    if posts or not 0 < post_id <= MAX_POST_ID:
+        return STALE_PICK
+    thread = None if ref.is_ephemeral else (ref.thread_ts or ref.message_ts)
+    context = ModalContext(post_id, ref.team_id, ref.channel_id, thread, ref.response_url)
+    stamp = action.get("action_ts") or ref.trigger_id
+    event = PrivateAnswerSubmitted(
+        where(ref.team_id, ref.channel_id),
+        Actor(ref.user_id, ref.user_name),
+        post_id=post_id,
+        text=", ".join(chr(ord("A") + i) for i in sorted(indexes)),
+        event_id=f"pick:{ref.user_id}:{stamp}" if stamp else None,
     )
     return event, context
 

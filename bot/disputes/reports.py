@@ -70,8 +70,10 @@ async def list_reports(ctx: CoreContext, repo: Repository, workspace_id: int) ->
         lines.append(
             f"- #{found.first_id} `{found.question_id}` ({found.count}×): {prompt}\n  {reasons}"
         )
+    forms = getattr(ctx.adapter, "command_forms", None) or {}
+    retire = forms.get("retire", "/mlq retire #N [why]")
     return messages.private(
-        "\n".join(lines) + "\n\nRetire one here for good with `/mlq retire #N [why]`.",
+        "\n".join(lines) + f"\n\nRetire one here for good with `{retire}`.",
         title="Reported questions",
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.grading.engine import grade
+from bot.grading.exact import grade_exact
 from bot.grading.result import Grade, PointResult
 from question_bank.schema import Question
 
@@ -30,5 +31,10 @@ def grade_answer(
     near-copy of one of them can be flagged. ``accepted_answers`` are earlier answers to
     the question that a team confirmed (best answers, high scores): they count as extra
     model answers, so the wordings a team really uses are recognised.
+
+    A quiz question (choice or numeric) is graded exactly (``bot.grading.exact``),
+    never on the rubric.
     """
+    if question.is_quiz:
+        return grade_exact(question, text)
     return grade(question, text, round_answers, accepted_answers)

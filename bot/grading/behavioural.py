@@ -83,8 +83,15 @@ MEASURE = re.compile(
     _F,
 )
 GENERIC = _rx(
-    r"\bi would\b", r"\bi'd\b", r"\bi will\b", r"\bi'll\b", r"\bi (?:usually|always|generally|"
-    r"normally|typically|tend to)\b", r"\bin general\b", r"\bit depends\b", r"\bi try to\b",
+    r"\bi would\b",
+    r"\bi'd\b",
+    r"\bi will\b",
+    r"\bi'll\b",
+    r"\bi (?:usually|always|generally|"
+    r"normally|typically|tend to)\b",
+    r"\bin general\b",
+    r"\bit depends\b",
+    r"\bi try to\b",
 )
 TOOLS = _rx(
     r"\b(?:python|sql|spark|airflow|kubernetes|k8s|pytorch|tensorflow|sklearn|scikit-learn|"

@@ -104,7 +104,8 @@ def concept_features(
         # Vocabulary used in claims the answer gets backwards is no evidence for it.
         reference_overlap=min(1.0, shared_weight / ref.total) * (1.0 - contradicted),
         elaboration=math.log1p(shared_weight) / math.log1p(ELABORATION_FULL)
-        if shared_weight < ELABORATION_FULL else 1.0,
+        if shared_weight < ELABORATION_FULL
+        else 1.0,
         off_topic=off / len(own) if own else 0.0,
         explanation=style.explanation,
         keyword_list=style.keyword_list,

@@ -18,10 +18,8 @@ ACCEPTED_PER_QUESTION = 20
 _DISQUALIFYING = frozenset({"near_copy", "keyword_list", "not_english", "truncated"})
 
 
-def accept_reason(
-    *, score: float, best: bool, on_time: bool, flags: Sequence[str]
-) -> str | None:
-    """"best" or "high_score" when the round confirms this answer, else None."""
+def accept_reason(*, score: float, best: bool, on_time: bool, flags: Sequence[str]) -> str | None:
+    """ "best" or "high_score" when the round confirms this answer, else None."""
     if not on_time or _DISQUALIFYING.intersection(flags):
         return None
     if best and score > 0:

@@ -69,13 +69,14 @@ class AnswerIndex:
             for term, negated, surface, part in _items(clause):
                 items.append((term, negated, surface, part))
                 # An abbreviation stands for its spelled-out words: "iid" says "independent".
-                if (not part and len(surface) <= ABBREVIATION_MAX_CHARS
-                        and term.startswith(CONCEPT_PREFIX)):
+                if (
+                    not part
+                    and len(surface) <= ABBREVIATION_MAX_CHARS
+                    and term.startswith(CONCEPT_PREFIX)
+                ):
                     items.extend((p, negated, surface, True) for p in EXPANSIONS.get(term, ()))
             clauses.append(items)
-            pairs = direction_pairs(
-                clause.terms, clause.negated, clause.linked, clause.words
-            )
+            pairs = direction_pairs(clause.terms, clause.negated, clause.linked, clause.words)
             if pairs:
                 directions.append((frozenset(t for t, _, _, _ in items), pairs))
             for term, negated, word in zip(clause.terms, clause.negated, clause.words, strict=True):
@@ -85,8 +86,9 @@ class AnswerIndex:
                     word_sentences.setdefault(word, []).append(clause.sentence)
         sentence_of = [c.sentence for c in scanned.clauses]
         affirmed, denied = _polar(item for items in clauses for item in items)
-        return cls(clauses, sentence_of, affirmed, denied, words, list(words), word_sentences,
-                   directions)
+        return cls(
+            clauses, sentence_of, affirmed, denied, words, list(words), word_sentences, directions
+        )
 
     def view(self, keep: Keep | None) -> Polar:
         """The answer's terms, only those ``keep`` accepts."""
@@ -118,13 +120,19 @@ class AnswerIndex:
                 count += sizes[order[end]]
                 end += 1
             hi = order[end - 1]
-            out.append((lo, hi, _polar(
-                item
-                for ci, items in enumerate(self.clauses)
-                if lo <= self.sentence_of[ci] <= hi
-                for ii, item in enumerate(items)
-                if keep is None or keep(ci, ii)
-            )))
+            out.append(
+                (
+                    lo,
+                    hi,
+                    _polar(
+                        item
+                        for ci, items in enumerate(self.clauses)
+                        if lo <= self.sentence_of[ci] <= hi
+                        for ii, item in enumerate(items)
+                        if keep is None or keep(ci, ii)
+                    ),
+                )
+            )
             if end == len(order):
                 break  # later windows would be parts of this one
         return out
@@ -198,7 +206,8 @@ class Matcher:
         self._sides: dict[str, tuple[Polar, Polar]] = {}  # anchor -> (own, rival) views
         self._owners = (
             owners(index.by_sentence(), rubric.anchors, self._misspelt_subjects())
-            if rubric.anchors else None
+            if rubric.anchors
+            else None
         )
 
     def _typo(self, rt: RubricTerm) -> tuple[str, bool] | None:
@@ -253,9 +262,7 @@ class Matcher:
 
     def match(self, point: Point) -> PointMatch:
         if point.anchor not in self._windows:
-            self._windows[point.anchor] = self.index.windows(
-                self._own(point.anchor), WINDOW_TERMS
-            )
+            self._windows[point.anchor] = self.index.windows(self._own(point.anchor), WINDOW_TERMS)
         best: PointMatch | None = None
         for lo, hi, (affirmed, denied) in self._windows[point.anchor]:
             for phrasing in point.phrasings:
@@ -287,7 +294,8 @@ class Matcher:
         assert anchor is not None
         if anchor not in self._sides:
             self._sides[anchor] = (
-                self.index.view(self._own(anchor)), self.index.view(self._rival(anchor))
+                self.index.view(self._own(anchor)),
+                self.index.view(self._rival(anchor)),
             )
         own, rival = self._sides[anchor]
         if not rival[0]:
@@ -303,18 +311,27 @@ class Matcher:
 
     def _rival_terms(self, anchor: str) -> frozenset[str]:
         if anchor not in self._rival_cache:
-            self._rival_cache[anchor] = frozenset(
-                t.term
-                for p in self.rubric.points
-                if p.anchor is not None and p.anchor != anchor
-                for ph in p.phrasings
-                for t in ph.terms
-            ) | {anchor} | GENERIC_TERMS
+            self._rival_cache[anchor] = (
+                frozenset(
+                    t.term
+                    for p in self.rubric.points
+                    if p.anchor is not None and p.anchor != anchor
+                    for ph in p.phrasings
+                    for t in ph.terms
+                )
+                | {anchor}
+                | GENERIC_TERMS
+            )
         return self._rival_cache[anchor]
 
     def _match_phrasing(
-        self, point: Point, phrasing: Phrasing, affirmed: dict[str, str],
-        denied: dict[str, str], lo: int, hi: int,
+        self,
+        point: Point,
+        phrasing: Phrasing,
+        affirmed: dict[str, str],
+        denied: dict[str, str],
+        lo: int,
+        hi: int,
     ) -> PointMatch:
         got = against_w = 0.0
         matched: list[str] = []
@@ -341,9 +358,7 @@ class Matcher:
                     against.append(surface)
                 continue
             typo = self._typo(rt)
-            if typo is not None and any(
-                lo <= i <= hi for i in self.index.word_sentences[typo[0]]
-            ):
+            if typo is not None and any(lo <= i <= hi for i in self.index.word_sentences[typo[0]]):
                 word, negated = typo
                 if negated == rt.negated:
                     got += rt.weight

@@ -81,15 +81,18 @@ def reversed_direction(
 ) -> bool:
     """The answer binds the opposite direction to something the rubric line moves more
     often than the same one, counting clauses that share another of the line's words:
-    "complexity increases bias" against "more complexity reduces bias". ``said`` holds
-    each clause's terms and (direction, object) pairs."""
+    "complexity increases bias" against "more complexity reduces bias". A clause counts
+    when it shares two of the line's other words: one shared word (often the subject) let
+    "the critic reduces variance" reverse "policy gradients have high variance" (found by a
+    reviewer's paraphrases; on the labelled sets it cost no rho). ``said`` holds each
+    clause's terms and (direction, object) pairs."""
     flipped = agreed = 0
     for terms, pairs in said:
         for direction, target in rubric_pairs:
             same = (direction, target) in pairs
             if not same and (OPPOSITE[direction], target) not in pairs:
                 continue
-            if terms & (rubric_terms - _MOVERS - GENERIC_TERMS - {target}):
+            if len(terms & (rubric_terms - _MOVERS - GENERIC_TERMS - {target})) >= 2:
                 if same:
                     agreed += 1
                 else:

@@ -85,9 +85,7 @@ def build_phrasing(text: str, given: frozenset[str] = frozenset()) -> Phrasing:
     seen: dict[str, RubricTerm] = {}
     pairs: set[tuple[str, str]] = set()
     for clause in scan(text).clauses:
-        pairs |= direction_pairs(
-            clause.terms, clause.negated, clause.linked, clause.words
-        )
+        pairs |= direction_pairs(clause.terms, clause.negated, clause.linked, clause.words)
         for term, negated, surface in merge_phrases(clause, keep_parts=False):
             if term in seen:
                 continue
@@ -160,8 +158,9 @@ def rubric_for(question: Question) -> Rubric:
         # checked for that part separately, so only the content after it is matched.
         clean = strip_star_label if question.kind == Kind.BEHAVIOURAL else str
         points = [
-            Point(kp.text, _phrasings([build_phrasing(clean(t), given) for t in kp.phrasings],
-                                      given))
+            Point(
+                kp.text, _phrasings([build_phrasing(clean(t), given) for t in kp.phrasings], given)
+            )
             for kp in question.key_points
         ]
         points = [p for p in points if p.phrasings]

@@ -108,9 +108,7 @@ def recall(said: Said, vocab: Vocabulary) -> float:
     return got / vocab.total
 
 
-def best_recall(
-    said: Said, prompt: str, references: Iterable[str]
-) -> tuple[float, int]:
+def best_recall(said: Said, prompt: str, references: Iterable[str]) -> tuple[float, int]:
     """The highest recall over ``references`` and the index of the reference that gave it
     (0 for the first); (0.0, -1) when there are none."""
     best, which = 0.0, -1

@@ -63,11 +63,27 @@ _PREFIX_STEMS = (
 # A single line break inside a paragraph is a soft wrap, unless a list item follows ("- x",
 # "2) x"; "**bold**" at the start of a line is not one).
 _SOFT_WRAP = re.compile(r"(?<![\n.!?;:])\n(?![ \t]*(?:[-*•+]\s|\d+[.)]\s|\n))")
-_GREEK = str.maketrans({
-    "α": " alpha ", "β": " beta ", "γ": " gamma ", "δ": " delta ", "ε": " epsilon ",
-    "η": " eta ", "θ": " theta ", "λ": " lambda ", "μ": " mu ", "σ": " sigma ", "ρ": " rho ",
-    "π": " pi ", "Σ": " sum ", "∑": " sum ", "→": " -> ", "⇒": " => ", "√": " sqrt ",
-})
+_GREEK = str.maketrans(
+    {
+        "α": " alpha ",
+        "β": " beta ",
+        "γ": " gamma ",
+        "δ": " delta ",
+        "ε": " epsilon ",
+        "η": " eta ",
+        "θ": " theta ",
+        "λ": " lambda ",
+        "μ": " mu ",
+        "σ": " sigma ",
+        "ρ": " rho ",
+        "π": " pi ",
+        "Σ": " sum ",
+        "∑": " sum ",
+        "→": " -> ",
+        "⇒": " => ",
+        "√": " sqrt ",
+    }
+)
 _SPELLING = {"centre": "center", "centres": "centers", "metre": "meter", "fibre": "fiber"}
 
 # Word kinds, as cached by _word_info.
@@ -224,8 +240,11 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
             after_link = True
         elif word not in INTENSIFIERS:
             after_link = False
-        if scope and word in ("and", "or") and i < last and _is_verb_form(
-            words[i + 1], _word_info(words[i + 1])[1], i + 1
+        if (
+            scope
+            and word in ("and", "or")
+            and i < last
+            and _is_verb_form(words[i + 1], _word_info(words[i + 1])[1], i + 1)
         ):
             scope = 0  # "never reaches zero and handles ...": a new verb, a new claim
         if kind == NEGATOR:

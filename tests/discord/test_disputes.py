@@ -132,5 +132,5 @@ async def test_report_and_retire_on_discord(server: Server) -> None:
     await ben.slash(server.channel, "mlq report", reason="the answer is outdated @everyone")
     listed = await server.admin.slash(server.channel, "mlq reports")
     assert "outdated" in text(listed)
-    retired = await server.admin.slash(server.channel, "mlq retire", target="#1")
+    retired = await server.admin.slash(server.channel, "mlq reports", retire="#1")
     assert "retired" in text(retired)

@@ -76,7 +76,6 @@ async def test_serve_http_until_cancelled(db_url, fake_slack, clean_env, tmp_pat
             await http.get(f"http://127.0.0.1:{port}/healthz")
 
 
-
 async def test_a_refused_app_token_stops_socket_mode_with_one_line(
     db_url, fake_slack, clean_env, monkeypatch
 ):
