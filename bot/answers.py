@@ -1,7 +1,8 @@
 """Turning thread replies (and private submissions) into graded answers, exactly once.
 
-The delivery is recorded and the answer stored in one transaction, so a platform retry
-finds the delivery already taken and changes nothing. One answer per (post, member):
+The delivery is recorded, the answer stored and the reaction and private grade owed
+(bot/outbox) in one transaction, so a platform retry finds the delivery already taken and
+changes nothing but making sure the feedback went out. One answer per (post, member):
 a later reply or an edit before the reveal replaces the text and is graded again.
 
 On time means sent before the deadline (``sent_time``), however late the bot gets to it:
@@ -17,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot import render
+from bot import outbox, render
 from bot.context import CoreContext, log
 from bot.disputes.messages import feedback_buttons
 from bot.events import (
@@ -26,9 +27,7 @@ from bot.events import (
     AnswerEdited,
     AnswerPosted,
     ChannelAddress,
-    MessageAddress,
     PrivateAnswerSubmitted,
-    ThreadAddress,
 )
 from bot.grading import Grade, grade_answer
 from bot.grading.exact import UNREADABLE, WRONG_UNIT
@@ -371,24 +370,12 @@ async def credit_late(repo: Repository, post: Post, member_id: int) -> None:
         await repo.meet_team_streak_late(channel.id, post.id, channel.team_streak_previous + 1)
 
 
-async def deliver(
-    ctx: CoreContext,
-    where: ChannelAddress,
-    actor: Actor,
-    outcome: Outcome,
-    message: MessageAddress | None,
-    thread: ThreadAddress | None,
-) -> None:
-    if outcome.reaction is not None and message is not None:
-        try:
-            await ctx.adapter.react(message, outcome.reaction)
-        except Exception:
-            log.exception("could not react to %s", message)
-    if outcome.private is not None:
-        try:
-            await ctx.adapter.send_private(where, actor.user_id, outcome.private, thread=thread)
-        except Exception:
-            log.exception("could not send private feedback to %s", actor.user_id)
+def debt_for(key: str, event: AnswerPosted | AnswerEdited, outcome: Outcome) -> outbox.Debt:
+    """What the author of a thread reply is owed: a reaction on it, a private message."""
+    recipient = outbox.Recipient(
+        event.where, event.actor.user_id, event.message_id, event.thread_id
+    )
+    return outbox.Debt(key, recipient, outcome.reaction, outcome.private)
 
 
 Handler = Callable[[Repository, Post, Member, datetime], Awaitable[Outcome | None]]
@@ -401,23 +388,24 @@ async def _in_question_thread(
     if event.actor.is_bot:
         return []
     now = ctx.now()
+    owed: list[outbox.Owed] = []
     async with unit_of_work(ctx.db) as repo:
         post = await _find_post(repo, event.where, event.thread_id)
         if post is None or post.kind != DAILY:
             return []  # a thread that is not one of our questions
-        if not await repo.first_delivery(event.where.platform, delivery_key, now):
-            return []
-        member = await _member(repo, event.where, event.actor, now)
-        outcome = await handle(repo, post, member, now)
-    if outcome is not None:
-        await deliver(
-            ctx,
-            event.where,
-            event.actor,
-            outcome,
-            MessageAddress(event.where, event.message_id, event.thread_id),
-            ThreadAddress(event.where, event.thread_id),
-        )
+        first = await repo.first_delivery(event.where.platform, delivery_key, now)
+        if first:
+            member = await _member(repo, event.where, event.actor, now)
+            outcome = await handle(repo, post, member, now)
+            if outcome is not None:
+                # Owed in the answer's own transaction: stored and owed, or neither.
+                debts = [debt_for(delivery_key, event, outcome)]
+                owed = (await outbox.record(ctx, repo, debts, now)).get(delivery_key, [])
+    if not first:
+        # Stored before: make sure its feedback went out (the storer may have died).
+        await outbox.pay_redelivered(ctx, [delivery_key])
+        return []
+    await outbox.pay(ctx, owed)
     return []
 
 

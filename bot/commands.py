@@ -25,6 +25,23 @@ class CommandError(ValueError):
     """A malformed command; the message says what was wrong and shows the right form."""
 
 
+class UnknownTopic(CommandError):
+    """A word that is neither a command nor a topic. The example names the practice
+    command as the platform spells it (``/mlq`` here, ``/mlq practice`` on Discord)."""
+
+    EXAMPLE_TOPIC = "deep-learning"
+
+    def __init__(self, word: str, topics: str) -> None:
+        self.word, self.topics = word, topics
+        super().__init__(self.text("/mlq"))
+
+    def text(self, practice: str) -> str:
+        return (
+            f"'{self.word}' is neither a command nor a topic. Topics: {self.topics}. "
+            f"Example: `{practice} {self.EXAMPLE_TOPIC}`; all commands: `/mlq help`"
+        )
+
+
 @dataclass(frozen=True)
 class Practice:
     topic: str | None = None
@@ -384,10 +401,7 @@ def _practice(words: list[str], known_topics: frozenset[str]) -> Practice:
     topic = rest[0].lower()
     if topic not in known_topics:
         shown = ", ".join(sorted(known_topics)) or "none loaded"
-        raise CommandError(
-            f"'{rest[0]}' is neither a command nor a topic. Topics: {shown}. "
-            "Example: `/mlq deep-learning`; all commands: `/mlq help`"
-        )
+        raise UnknownTopic(rest[0], shown)
     return Practice(topic, chosen)
 
 

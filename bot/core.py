@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import answers, digest, handlers, rounds
+from bot import answers, digest, handlers, outbox, render, rounds
 from bot.access import lifecycle
 from bot.context import CoreContext, channel_zone, log
 from bot.events import (
@@ -26,7 +26,7 @@ from bot.events import (
 from bot.fanout import for_each
 from bot.heap import fewer_collections
 from bot.home import home_view
-from bot.inbox import Inbox
+from bot.inbox import INBOX_LEASE_FACTOR, Inbox
 from bot.ingest import AnswerIngester
 from bot.lookahead import PickPlan
 from bot.messages import Message
@@ -56,7 +56,7 @@ class MlqCore:
         self.ctx = ctx
         self._last_prune: datetime | None = None
         self.ingester = AnswerIngester(ctx)
-        self.inbox = Inbox(ctx)
+        self.inbox = Inbox(ctx, lease=ctx.lease * INBOX_LEASE_FACTOR)
         self.plan = PickPlan()
 
     async def dispatch(self, event: InboundEvent) -> list[Message]:
@@ -124,6 +124,7 @@ class MlqCore:
             except Exception:
                 log.exception("reveal pass failed")
                 revealed = 0
+            await self._pay_overdue()
             digests = await for_each(
                 # Only the channels whose digest time has come cost a task and a transaction.
                 [row for row in channels if digest.digest_due_at(row, now) is not None],
@@ -151,6 +152,13 @@ class MlqCore:
         finally:
             dispatched.set()
 
+    async def _pay_overdue(self) -> None:
+        """Reactions and private grades whose sender died or failed (bot/outbox)."""
+        try:
+            await outbox.pay_overdue(self.ctx)
+        except Exception:
+            log.exception("paying owed feedback failed")
+
     async def _prepare(self, channels: list[ChannelRow], now: datetime) -> None:
         """Choose the questions of posts due before the next tick or two (see lookahead)."""
         try:
@@ -167,6 +175,7 @@ class MlqCore:
             async with unit_of_work(self.ctx.db) as repo:
                 await repo.prune_deliveries(now - DELIVERY_MEMORY)
             await self.inbox.prune()
+            await outbox.prune(self.ctx, now - DELIVERY_MEMORY)
         except Exception:
             log.exception("pruning old deliveries failed")
 
@@ -176,6 +185,36 @@ class MlqCore:
             channel = await repo.channel_by_address(where.platform, where.workspace, where.channel)
             post = await repo.open_daily_post(channel.id) if channel is not None else None
             return post.thread_ref if post is not None else None
+
+    async def open_questions(self, where: ChannelAddress, user_id: str) -> list[Message]:
+        """What a person coming back finds open here, as it was first shown: the channel's
+        daily question still taking answers, then their own unanswered practice question
+        (a restarted console shows them again)."""
+        found: list[Message] = []
+        async with unit_of_work(self.ctx.db) as repo:
+            channel = await repo.channel_by_address(where.platform, where.workspace, where.channel)
+            if channel is None:
+                return []
+            daily = await repo.open_daily_post(channel.id)
+            member = await repo.member_by_address(where.platform, where.workspace, user_id)
+            practice = (
+                await repo.open_practice_post(channel.id, member.id) if member is not None else None
+            )
+        question = self.ctx.bank.get(daily.question_id) if daily is not None else None
+        if daily is not None and question is not None and daily.reveal_at is not None:
+            found.append(
+                render.question_post(
+                    question,
+                    post_id=daily.id,
+                    deadline=daily.reveal_at,
+                    zone=channel_zone(channel),
+                    late=daily.late,
+                )
+            )
+        question = self.ctx.bank.get(practice.question_id) if practice is not None else None
+        if practice is not None and question is not None:
+            found.append(render.practice_question(question, practice.id))
+        return found
 
     async def channel_status(self, where: ChannelAddress) -> str:
         """``active``, ``paused`` or ``unsubscribed`` (also for a channel never seen)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,35 +20,88 @@ from storage import unit_of_work
 
 # A Monday, so a five-day demo is one working week ending in the Friday digest.
 DEMO_START = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
-FILLER = [
-    "I think the main idea is this.",
-    "From what I remember in practice:",
-    "Roughly speaking,",
-    "In my last project we saw that",
-]
+# Whose private messages the demo shows: only the narrator's teammate Ada sees them.
+VIEWER = "u-ada"
 
 
 @dataclass(frozen=True)
 class Teammate:
+    """A simulated member and how they tend to answer (``style``, see ``simulated_answer``)."""
+
     user_id: str
     name: str
-    skill: float  # chance of covering each key point
+    style: str  # complete | partial | wrong | short
     diligence: float  # chance of answering on a given day
+    openers: tuple[str, ...]
 
 
 TEAM = (
-    Teammate("u-ada", "Ada", 0.9, 0.95),
-    Teammate("u-bo", "Bo", 0.65, 0.85),
-    Teammate("u-chen", "Chen", 0.45, 0.8),
-    Teammate("u-dee", "Dee", 0.3, 0.6),
+    Teammate("u-ada", "Ada", "complete", 0.95, ("To sum it up:", "Here is how I see it.")),
+    Teammate("u-bo", "Bo", "partial", 0.85, ("The way I understand it,", "As far as I know,")),
+    Teammate("u-chen", "Chen", "wrong", 0.8, ("Not sure, but:", "My guess:")),
+    Teammate("u-dee", "Dee", "short", 0.7, ("Quick one:", "Briefly:")),
 )
 
+_PARENTHESES = re.compile(r"\s*\([^)]*\)")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_LIST_ITEM = re.compile(r"([-*+]|\d+[.)])\s")
 
-def simulated_answer(question: Question, mate: Teammate, rng: random.Random) -> str:
-    """An answer that states some of the key points in the teammate's own words."""
-    points = [p.text for p in question.key_points] or [question.answer.split(".")[0]]
-    chosen = [p for p in points if rng.random() < mate.skill] or [rng.choice(FILLER)]
-    return f"{rng.choice(FILLER)} " + " ".join(p.rstrip(".") + "." for p in chosen)
+
+def _sentences(text: str) -> list[str]:
+    """The model answer's prose sentences, without parentheses, lists or code."""
+    lines: list[str] = []
+    fenced = listed = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            fenced = not fenced
+            continue
+        if fenced or not stripped:
+            listed = listed and not stripped
+            continue
+        if _LIST_ITEM.match(stripped) or stripped.startswith(("|", "#")):
+            listed = True  # an item, and the indented lines that carry it on
+        elif not (listed and line[:1].isspace()):
+            listed = False
+            lines.append(stripped)
+    prose = " ".join(lines)
+    prose = prose.replace("**", "").replace("`", "")
+    found = [_PARENTHESES.sub("", s).strip() for s in _SENTENCES.split(prose)]
+    return [s for s in found if len(s.split()) >= 5]
+
+
+def _after(opener: str, body: str) -> str:
+    """``body`` after the opener: it carries on the opener's sentence unless that ended."""
+    if opener.endswith((",", ":")) and body[1:2].islower():
+        body = body[:1].lower() + body[1:]
+    return f"{opener} {body}"
+
+
+def simulated_answer(
+    question: Question, mate: Teammate, rng: random.Random, other: Question | None = None
+) -> str:
+    """A teammate's answer in their own style, so that answers in one round differ:
+
+    - complete: every key point, as a list of statements;
+    - partial: two or three sentences of the model answer's prose, retold;
+    - wrong: sentences about another question (``other``), one right point at most;
+    - short: the first few words of one key point (too short to be called a copy).
+    None copies another teammate's text, so the near-copy check has nothing to flag."""
+    points = [p.text.rstrip(".") for p in question.key_points] or [question.answer[:120]]
+    opener = rng.choice(mate.openers)
+    if mate.style == "complete":
+        body = " ".join(f"{p}." for p in points)
+    elif mate.style == "partial" and question.key_points:
+        prose = _sentences(question.answer) or [f"{p}." for p in points]
+        start = rng.randrange(len(prose))
+        body = " ".join(prose[start : start + rng.choice((2, 3))])
+    elif mate.style == "wrong" and other is not None:
+        prose = _sentences(other.answer) or [f"{p.text}." for p in other.key_points]
+        body = " ".join(prose[: rng.choice((1, 2))])
+    else:
+        words = min(points, key=len).split()
+        body = " ".join(words[:5]) + ("..." if len(words) > 5 else ".")
+    return _after(opener, body)
 
 
 async def run_demo(days: int, seed: int, out: TextIO) -> bool:
@@ -57,16 +111,24 @@ async def run_demo(days: int, seed: int, out: TextIO) -> bool:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'demo.db'}"
         settings = Settings(MLQ_DATABASE_URL=url, MLQ_INSTANCE_ID="demo")
         clock = ManualClock(DEMO_START)
-        adapter = ConsoleAdapter(out, color=False, viewer="narrator")
+        adapter = ConsoleAdapter(out, color=False, viewer=VIEWER)
         app = await build_app(settings, adapter, clock=clock)
         where = ChannelAddress("console", "demo", "ml-study")
         admin = Actor("u-ada", "Ada", is_admin=True)
         try:
             await app.core.dispatch(CommandInvoked(where, admin, "subscribe"))
+            adapter.say(
+                "mlq demo: a simulated team in #ml-study. Teammates answer in the question's "
+                "thread; the private messages shown are Ada's (only she sees them)."
+            )
             scheduled_days = 0
+            shown_day = None
             while scheduled_days < days and not adapter.closed:
                 due = await app.core.next_due()
                 clock.set(due)
+                if due.date() != shown_day:
+                    shown_day = due.date()
+                    adapter.say(f"\n—— {due:%A} {due.day} {due:%B %Y} ——")
                 report = await app.core.tick()
                 if report.posted:
                     scheduled_days += 1
@@ -98,12 +160,14 @@ async def _answer_round(
         channel = await repo.channel_by_address(where.platform, where.workspace, where.channel)
         post = await repo.post_by_thread(channel.id, thread)
     question = app.bank.get(post.question_id)
+    others = [q for q in app.bank if q.topic == question.topic and q.id != question.id]
     for mate in TEAM:
         if adapter.closed:
             return
         if rng.random() > mate.diligence:
             continue
-        text = simulated_answer(question, mate, rng)
+        other = rng.choice(others) if others else None
+        text = simulated_answer(question, mate, rng, other)
         adapter.say(f"  {mate.name} answers: {text}")
         event = AnswerPosted(
             where, Actor(mate.user_id, mate.name), thread, adapter.new_message_id(), text

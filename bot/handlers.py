@@ -65,11 +65,19 @@ class CommandContext:
         self.notices = Notices()
 
 
+def _practice_form(ctx: CoreContext) -> str:
+    """The practice command as the platform spells it, without its argument."""
+    forms = getattr(ctx.adapter, "command_forms", None) or {}
+    return str(forms.get("", cmd.USAGE[""].form)).split(" [", 1)[0]
+
+
 async def on_command(ctx: CoreContext, event: CommandInvoked) -> list[Message]:
     try:
         command = cmd.parse_command(
             event.text, known_topics=ctx.topics, known_banks=frozenset(ctx.bank.banks())
         )
+    except cmd.UnknownTopic as exc:
+        return [render.error(exc.text(_practice_form(ctx)))]
     except cmd.CommandError as exc:
         return [render.error(str(exc))]
     if isinstance(command, cmd.Subscribe | cmd.Resume):

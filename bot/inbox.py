@@ -44,6 +44,10 @@ KINDS: dict[str, type[DurableEvent]] = {
 }
 
 LEASE = timedelta(minutes=5)  # how long the accepting process has before others may retry
+# The core's inbox lease is this many times its claim lease (MLQ_LEASE_SECONDS): five
+# minutes at the default two. Handling is idempotent, so a shorter lease costs at most a
+# repeat that changes nothing, and a short MLQ_LEASE_SECONDS shortens every wait alike.
+INBOX_LEASE_FACTOR = 2.5
 MAX_ATTEMPTS = 5  # then the event stays in the table for a person to look at
 KEEP_DONE = timedelta(days=2)  # far longer than any platform retries a delivery
 MAX_BATCH = 500  # events per accept or finish statement

@@ -8,22 +8,24 @@ load a batch is a single reply, so nothing waits on a timer.
 
 The rules are those of ``bot.answers`` (same delivery keys, same refusals, same grading and
 outcomes); only the statements are shared across the batch. Reactions and private feedback
-go out after the batch has committed, each from its own submitter: a slow platform call
-(a ``reactions.add`` waiting out a Retry-After) never holds up the next batch.
+are owed in the batch's transaction (bot/outbox) and go out after it has committed, each
+from its own submitter: a slow platform call (a ``reactions.add`` waiting out a
+Retry-After) never holds up the next batch. A reply stored before (a redelivery) makes sure
+its feedback went out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot import render
+from bot import outbox, render
 from bot.answers import (
     CANCELLED,
     EMPTY_HINT,
     Outcome,
-    deliver,
+    debt_for,
     delivery_key,
     grade_for,
     grade_values,
@@ -37,7 +39,7 @@ from bot.answers import (
 )
 from bot.batching import GroupCommit
 from bot.context import CoreContext, log
-from bot.events import AnswerPosted, MessageAddress, ThreadAddress
+from bot.events import AnswerPosted
 from bot.fanout import for_each
 from bot.grading import Grade
 from bot.grading.learned import ACCEPTED_PER_QUESTION
@@ -60,6 +62,8 @@ class _Planned:
     member: Member | None = None
     row: dict[str, object] | None = None  # a new answer to insert
     score: float | None = None  # the review to record, if the answer is on time
+    owed: list[outbox.Owed] = field(default_factory=list)  # this process must pay
+    redelivered: str | None = None  # the delivery key, when it was stored before
 
 
 class AnswerIngester:
@@ -70,13 +74,17 @@ class AnswerIngester:
         )
 
     async def submit(self, event: AnswerPosted) -> None:
-        """Store one reply (with its batch), then deliver its reaction and feedback."""
+        """Store one reply (with its batch), then pay its reaction and feedback."""
         planned = await self._batches.submit(event)
-        if planned is not None:
-            try:
-                await self._deliver(planned)
-            except Exception:
-                log.exception("answer delivery failed")
+        if planned is None:
+            return
+        try:
+            if planned.redelivered is not None:
+                await outbox.pay_redelivered(self.ctx, [planned.redelivered])
+            else:
+                await outbox.pay(self.ctx, planned.owed)
+        except Exception:
+            log.exception("answer delivery failed")
 
     async def _store_batch(self, events: list[AnswerPosted]) -> list[_Planned | None]:
         try:
@@ -92,18 +100,6 @@ class AnswerIngester:
 
     async def _store_alone(self, event: AnswerPosted) -> bool:
         await on_answer_posted(self.ctx, event)
-        return True
-
-    async def _deliver(self, planned: _Planned) -> bool:
-        event = planned.event
-        await deliver(
-            self.ctx,
-            event.where,
-            event.actor,
-            planned.outcome,
-            MessageAddress(event.where, event.message_id, event.thread_id),
-            ThreadAddress(event.where, event.thread_id),
-        )
         return True
 
 
@@ -188,13 +184,18 @@ async def _store_group(
     ours = [(e, p) for e, p in ours if p is not None and p.kind == DAILY]
     keys = {id(e): delivery_key("msg", e.where, e.message_id) for e, _ in ours}
     fresh = await repo.first_deliveries(platform, list(keys.values()), now)
+    stored_before = {k for k in keys.values() if k[:200] not in fresh}
     firsts: list[tuple[AnswerPosted, Post]] = []
-    for event, post in ours:
-        if keys[id(event)] in fresh:
-            fresh.discard(keys[id(event)])  # a twin later in the same batch is a retry
-            firsts.append((event, post))
-    members = await _members(repo, platform, workspace, [e for e, _ in firsts], now)
     result: list[_Planned] = []
+    for event, post in ours:
+        key = keys[id(event)]
+        if key[:200] in fresh:
+            fresh.discard(key[:200])  # a twin later in the same batch is a retry
+            firsts.append((event, post))
+        elif key in stored_before:
+            stored_before.discard(key)  # one check per delivery is enough
+            result.append(_Planned(event, Outcome(), redelivered=key))
+    members = await _members(repo, platform, workspace, [e for e, _ in firsts], now)
     # Sent in time to a round revealed meanwhile: rare, so through the one-answer path,
     # which credits it (points and streaks) once.
     late = [
@@ -235,7 +236,22 @@ async def _store_group(
             new_rows[(post.id, member.id)] = item
     await _write(repo, list(new_rows.values()), now)
     await _record_reviews(repo, [p for p in result if p.score is not None], now)
+    await _owe(ctx, repo, [p for p in result if p.redelivered is None], keys, now)
     return result
+
+
+async def _owe(
+    ctx: CoreContext,
+    repo: Repository,
+    items: list[_Planned],
+    keys: dict[int, str],
+    now: datetime,
+) -> None:
+    """Owe every stored reply its feedback, in the batch's transaction."""
+    debts = [debt_for(keys[id(p.event)], p.event, p.outcome) for p in items]
+    owed = await outbox.record(ctx, repo, debts, now)
+    for item in items:
+        item.owed = owed.get(keys[id(item.event)], [])
 
 
 def _sent_in_time(event: AnswerPosted, post: Post, now: datetime) -> bool:

@@ -284,6 +284,43 @@ class InboxEvent(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class FeedbackOutbox(Base):
+    """What a person is owed for a delivery of theirs: the reaction on their message and
+    the private grade, recorded in the same transaction as the answer, so a process that
+    dies before sending leaves the debt in the database for another to pay.
+
+    One row per (delivery, kind): the unique key makes a redelivery or a second process
+    add nothing. The process that stored the answer holds the row's lease while it sends;
+    once the lease runs out unsent, any process takes it over by a conditional update.
+    """
+
+    __tablename__ = "feedback_outbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "delivery_key", "kind"),
+        Index("ix_feedback_outbox_owed", "sent_at", "given_up", "lease_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    # The delivery the feedback answers (``bot.answers.delivery_key``).
+    delivery_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # reaction | private
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[str] = mapped_column(String(128))
+    message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    thread_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # A reaction's name, or the private message as JSON (bot/outbox/codec.py).
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claim_owner: Mapped[str] = mapped_column(String(64), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Set when the platform refused for good, or passing failures ran out: never retried.
+    given_up: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
 class WorkspaceAdmin(Base):
     """Someone an admin made an mlq admin of the workspace (``/mlq admins add``), on top
     of the platform's own admins (bot/disputes/admins.py)."""

@@ -637,6 +637,20 @@ class Repository:
         )
         return {qid: float(mean) for qid, mean in rows if mean is not None}
 
+    async def open_practice_post(self, channel_id: int, member_id: int) -> Post | None:
+        """The member's latest practice question here still waiting for an answer."""
+        return await self.session.scalar(
+            select(Post)
+            .where(
+                Post.channel_id == channel_id,
+                Post.member_id == member_id,
+                Post.kind == PRACTICE,
+                Post.state == "posted",
+            )
+            .order_by(Post.id.desc())
+            .limit(1)
+        )
+
     async def practice_question_ids(self, member_id: int) -> list[str]:
         return list(
             await self.session.scalars(

@@ -62,6 +62,9 @@ class DyingAdapter:
     kill_at: Callable[[Message], bool]
     sent: list[Message] = field(default_factory=list)
     dead: bool = False
+    # Die just before a reaction ("react") or a private message ("private") is sent: the
+    # answer is stored, and what it is owed never reaches the platform from here.
+    die_before: Callable[[str], bool] = lambda verb: False
 
     @property
     def platform(self) -> str:
@@ -70,6 +73,12 @@ class DyingAdapter:
     def _alive(self) -> None:
         if self.dead:
             raise Dead("the process was killed")
+
+    def _before(self, verb: str) -> None:
+        self._alive()
+        if self.die_before(verb):
+            self.dead = self.db.dead = True
+            raise Dead(f"killed before sending a {verb}")
 
     def _after_send(self, message: Message) -> None:
         self.sent.append(message)
@@ -92,7 +101,7 @@ class DyingAdapter:
         return ref
 
     async def react(self, message: MessageAddress, reaction: Reaction) -> None:
-        self._alive()
+        self._before("react")
         await self.platform_adapter.react(message, reaction)
 
     async def send_private(
@@ -103,7 +112,7 @@ class DyingAdapter:
         *,
         thread: ThreadAddress | None = None,
     ) -> None:
-        self._alive()
+        self._before("private")
         await self.platform_adapter.send_private(channel, user_id, message, thread=thread)
 
     async def close_thread(self, thread: ThreadAddress) -> None:

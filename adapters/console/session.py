@@ -86,9 +86,16 @@ class ConsoleSession:
             self.clock.set(latest)
             self.say(f"-- resuming at {latest:%a %Y-%m-%d %H:%M} UTC, where you left off --")
         await self.command("subscribe", quiet=True)
+        posted_now = self.adapter.open_thread
         await self.app.core.tick()
-        if self.adapter.open_thread is None:
+        if self.adapter.open_thread is None or self.adapter.open_thread == posted_now:
+            # Not posted by this tick: show what an earlier session left open.
             self.adapter.open_thread = await self.app.core.open_thread(self.where)
+            for message in await self.app.core.open_questions(self.where, self.actor.user_id):
+                if message.visibility == Visibility.PRIVATE:
+                    self.adapter.show_private(message)
+                elif self.adapter.open_thread is not None:
+                    await self.adapter.post(self.where, message)
 
     async def command(self, text: str, *, quiet: bool = False) -> None:
         replies = await self.app.core.dispatch(CommandInvoked(self.where, self.actor, text))

@@ -352,7 +352,9 @@ class DiscordAdapter:
         with delivery(f"messaging user {user_id}"):
             user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
             try:
-                await send_rendered(await user.create_dm(), parts)
+                # The outbox's key as nonce: a resend after a crash is not posted twice.
+                dm = await user.create_dm()
+                await send_rendered(dm, parts, nonce=claim_nonce(message.key))
             except discord.Forbidden:
                 log.info("user %s does not accept DMs; feedback stays in My feedback", user_id)
 

@@ -143,8 +143,11 @@ class SlackRuntime:
             gate=self.bridge.work.gate,
         )
 
-    async def sweep_inbox(self, every: float = INBOX_SWEEP_SECONDS) -> None:
-        """Until cancelled: resume inbox events stranded by a crash or by failed attempts."""
+    async def sweep_inbox(self, every: float | None = None) -> None:
+        """Until cancelled: resume inbox events stranded by a crash or by failed attempts,
+        looking every minute, or twice per inbox lease when that is shorter."""
+        if every is None:
+            every = min(INBOX_SWEEP_SECONDS, self.core.inbox.lease.total_seconds() / 2)
         while True:
             try:
                 await self.bridge.resume_stranded()

@@ -80,6 +80,7 @@ class FakeSlack:
         record: bool = True,
         clock: Callable[[], float] | None = None,
         on_post: Callable[[dict[str, Any]], None] | None = None,
+        on_call: Callable[[Call], None] | None = None,
     ) -> None:
         self.calls: list[Call] = []
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (response_url id, body)
@@ -105,6 +106,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self.clock = clock
         self.on_post = on_post  # sees each accepted chat.postMessage before it is answered
+        self.on_call = on_call  # sees every call before it is handled
         self._last_micros = 0
         # (team id, channel) -> messages in the order posted (so in ts order)
         self.messages: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -230,6 +232,8 @@ class FakeSlack:
         self.counts[method] += 1
         if self.record:
             self.calls.append(call)
+        if self.on_call is not None:
+            self.on_call(call)
         if self._failures[method]:
             return self._failure(self._failures[method].popleft())
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)

@@ -11,6 +11,7 @@ depends on how long anything took.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -32,7 +33,7 @@ from adapters.slack.pacing import ChannelPacer
 from adapters.slack.tokens import SingleToken
 from bot.clock import ManualClock
 from bot.events import ChannelAddress, CommandInvoked
-from storage.models import Post
+from storage.models import Answer, Channel, FeedbackOutbox, InboxEvent, Member, Post
 from tests.harness import ADMIN, channel_names, make_core
 from tests.slack import payloads
 from tests.slack.fake_slack import FakeSlack
@@ -50,7 +51,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_replica(name: str, db_url: str, fake: FakeSlack, logs: Path) -> subprocess.Popen:
+def start_replica(
+    name: str,
+    db_url: str,
+    fake: FakeSlack,
+    logs: Path,
+    *,
+    port: int | None = None,
+    token: str = TOKEN,
+) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MLQ_"))}
     env.update(
         MLQ_DATABASE_URL=db_url,
@@ -58,13 +67,16 @@ def start_replica(name: str, db_url: str, fake: FakeSlack, logs: Path) -> subpro
         MLQ_TICK_SECONDS="1",
         MLQ_LEASE_SECONDS=str(LEASE_SECONDS),
         MLQ_LOG_LEVEL="INFO",
-        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_BOT_TOKEN=token,
         SLACK_SIGNING_SECRET=payloads.SECRET,
         SLACK_API_URL=fake.api_url,
     )
     mlq = Path(sys.executable).with_name("mlq")
     return subprocess.Popen(
-        [str(mlq), "run", "--platform", "slack", "--mode", "http", "--port", str(free_port())],
+        [
+            *(str(mlq), "run", "--platform", "slack", "--mode", "http"),
+            *("--host", "127.0.0.1", "--port", str(port or free_port())),
+        ],
         env=env,
         cwd=logs.parent,  # no stray .env
         stdout=logs.open("wb"),
@@ -84,8 +96,11 @@ async def seed(db_url: str, now: datetime) -> None:
         await core.ctx.db.dispose()
 
 
-async def seed_posted(db_url: str, fake: FakeSlack, at: datetime, channels: list[str]) -> None:
-    """Channels whose question was posted (through the fake) at ``at``, revealed 5 min on."""
+async def seed_posted(
+    db_url: str, fake: FakeSlack, at: datetime, channels: list[str], reveal_after: str = "5m"
+) -> None:
+    """Channels whose question was posted (through the fake) at ``at``, revealed
+    ``reveal_after`` later."""
     async with aiohttp.ClientSession() as session:
         client = AsyncWebClient(base_url=fake.api_url, session=session)
         adapter = SlackAdapter(client, SingleToken(TOKEN), pacer=ChannelPacer(interval=0.0))
@@ -93,7 +108,8 @@ async def seed_posted(db_url: str, fake: FakeSlack, at: datetime, channels: list
         try:
             for channel in channels:
                 where = ChannelAddress("slack", "T1", channel)
-                for command in ("subscribe", f"schedule {at:%H:%M} UTC mon-sun", "reveal-after 5m"):
+                schedule = f"schedule {at:%H:%M} UTC mon-sun"
+                for command in ("subscribe", schedule, f"reveal-after {reveal_after}"):
                     await core.dispatch(CommandInvoked(where, ADMIN, command))
             assert (await core.tick()).posted == len(channels)
         finally:
@@ -235,4 +251,180 @@ async def test_a_replica_killed_mid_reveals_leaves_one_reveal_per_channel(
         assert "Traceback" not in survivor_log
     finally:
         await stop_all(doomed, survivor)
+        await fake.close()
+
+
+BURST_MEMBERS = 50
+BURST_CHANNELS = CHANNELS[:4]
+KILL_AT_REACTION = 20
+TOKEN_A, TOKEN_B = "xoxb-replica-a", "xoxb-replica-b"  # one workspace; tells callers apart
+
+
+async def settled(db_url: str) -> tuple[list[tuple[str, str, str]], int, int]:
+    """The stored answers as (channel, user, message ts), and how many outbox rows and
+    inbox events are still unfinished."""
+    core = make_core(db_url, MemoryAdapter("slack"), ManualClock(datetime.now(UTC)))
+    try:
+        async with core.ctx.db.reading() as session:
+            answers = (
+                await session.execute(
+                    select(Channel.external_id, Member.external_id, Answer.message_ref)
+                    .join(Channel, Channel.id == Answer.channel_id)
+                    .join(Member, Member.id == Answer.member_id)
+                )
+            ).all()
+            owed = await session.scalar(
+                select(func.count()).where(
+                    FeedbackOutbox.sent_at.is_(None), FeedbackOutbox.given_up.is_(None)
+                )
+            )
+            undone = await session.scalar(select(func.count()).where(InboxEvent.done_at.is_(None)))
+            given_up = await session.scalar(
+                select(func.count()).where(FeedbackOutbox.given_up.is_not(None))
+            )
+        assert not given_up, "no feedback may be given up here"
+        return [tuple(row) for row in answers], int(owed or 0), int(undone or 0)
+    finally:
+        await core.ctx.db.dispose()
+
+
+async def wait_healthy(port: int) -> None:
+    async def up() -> bool:
+        try:
+            async with (
+                aiohttp.ClientSession() as http,
+                http.get(f"http://127.0.0.1:{port}/healthz") as response,
+            ):
+                return response.status == 200
+        except aiohttp.ClientError:
+            return False
+
+    await wait_for(up, f"the replica on port {port} to answer")
+
+
+async def test_a_replica_killed_mid_burst_leaves_every_answer_one_reaction_and_one_grade(
+    db_url: str, tmp_path: Path
+):
+    """Two replicas take a burst of thread replies (a fifth of them delivered to both, at
+    once); one is killed when its 20th reaction reaches Slack, and restarted after the
+    burst. Every reply ends up stored once, with one reaction and one private grade.
+
+    The one thing no database can close is a Slack ephemeral message Slack took just
+    before the kill, whose "sent" mark the dead replica had not written: it is sent
+    again (Slack cannot be asked whether it has it). So a grade shown twice is allowed
+    only for a reply whose grade the dead replica had sent before it died, and no more
+    of them than the replica had answers in hand (its work limit)."""
+    doomed: subprocess.Popen | None = None
+    killed = asyncio.Event()
+    reactions_by_a = 0
+    before_kill: list[tuple[str, str]] = []  # grades the doomed replica had sent
+
+    def kill_mid_burst(call: Any) -> None:
+        nonlocal reactions_by_a, before_kill
+        if call.token != TOKEN_A or killed.is_set() or doomed is None:
+            return
+        if call.method == "reactions.add":
+            reactions_by_a += 1
+            if reactions_by_a == KILL_AT_REACTION:
+                doomed.send_signal(signal.SIGKILL)
+                killed.set()
+                before_kill = [
+                    (str(c.params.get("channel")), str(c.params.get("user")))
+                    for c in fake.of("chat.postEphemeral")
+                    if c.token == TOKEN_A
+                ]
+
+    fake = await FakeSlack(clock=time.time, auto_users=True, on_call=kill_mid_burst).start()
+    for token in (TOKEN, TOKEN_A, TOKEN_B):
+        fake.add_team(token, "T1", "UBOT")
+    survivor: subprocess.Popen | None = None
+    restarted: subprocess.Popen | None = None
+    try:
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+        await seed_posted(db_url, fake, now, BURST_CHANNELS, reveal_after="2h")
+        threads = {c: fake.messages[("T1", c)][0]["ts"] for c in BURST_CHANNELS}
+        fake.clear()
+        port_a, port_b = free_port(), free_port()
+        doomed = start_replica(
+            "doomed", db_url, fake, tmp_path / "doomed.log", port=port_a, token=TOKEN_A
+        )
+        survivor = start_replica(
+            "survivor", db_url, fake, tmp_path / "survivor.log", port=port_b, token=TOKEN_B
+        )
+        await asyncio.gather(wait_healthy(port_a), wait_healthy(port_b))
+
+        bodies: list[str] = []
+        for c, channel in enumerate(BURST_CHANNELS):
+            for n in range(BURST_MEMBERS):
+                reply = payloads.thread_reply(
+                    f"Member {n} in {channel}: bias is error from wrong assumptions and "
+                    f"variance is sensitivity to the sample ({n * 7 + c} examples).",
+                    thread_ts=threads[channel],
+                    user=f"U{n:03d}",
+                    channel=channel,
+                    ts=f"1800000{c:03d}.{n:06d}",
+                )
+                bodies.append(json.dumps(payloads.event_callback(reply)))
+        ports = (port_a, port_b)
+        gate = asyncio.Semaphore(32)
+
+        async def deliver(http: aiohttp.ClientSession, body: str, first: int) -> None:
+            """Like Slack: send until one replica answers 2xx, retrying on the other."""
+            for attempt in range(12):
+                port = ports[(first + attempt) % 2]
+                headers = payloads.sign(body, retry_num=attempt or None)
+                try:
+                    async with (
+                        gate,
+                        http.post(
+                            f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
+                        ) as response,
+                    ):
+                        if response.status < 300:
+                            return
+                except aiohttp.ClientError:
+                    pass
+            raise AssertionError("no replica took a delivery")
+
+        async with aiohttp.ClientSession() as http:
+            sends = []
+            for i, body in enumerate(bodies):
+                sends.append(deliver(http, body, i % 2))
+                if i % 5 == 0:  # a fifth delivered twice, to both replicas at once
+                    sends.append(deliver(http, body, (i + 1) % 2))
+            await asyncio.gather(*sends)
+        await asyncio.wait_for(killed.wait(), WAIT_BOUND)  # it may still be grading
+        await asyncio.to_thread(doomed.wait, 10)
+        assert doomed.returncode == -signal.SIGKILL
+        restarted = start_replica("doomed", db_url, fake, tmp_path / "restarted.log", token=TOKEN_A)
+
+        expected = len(BURST_CHANNELS) * BURST_MEMBERS
+
+        async def all_settled() -> bool:
+            answers, owed, undone = await settled(db_url)
+            return len(answers) == expected and owed == 0 and undone == 0
+
+        await wait_for(all_settled, "every answer stored and its feedback sent")
+        answers, _, _ = await settled(db_url)
+        assert len(set(answers)) == expected
+        replied = {(channel, ts) for channel, _, ts in answers}
+        reacted = Counter((channel, ts) for channel, ts, _ in fake._reactions)
+        assert reacted == Counter({key: 1 for key in replied})
+        assert {name for _, _, name in fake._reactions} == {"white_check_mark"}
+        grades = Counter(
+            (str(c.params.get("channel")), str(c.params.get("user")))
+            for c in fake.of("chat.postEphemeral")
+            if c.result and c.result.get("ok")
+        )
+        owed_to = {(channel, user) for channel, user, _ in answers}
+        assert set(grades) == owed_to
+        twice = {key for key, count in grades.items() if count > 1}
+        assert max(grades.values()) <= 2
+        assert twice <= set(before_kill), "only a grade in flight at the kill may repeat"
+        assert len(twice) <= 64  # the doomed replica's work limit (SQLITE/SERVER_DB_WORK_LIMIT)
+        print(f"grades shown twice after the kill: {len(twice)} of {expected}")
+        for log in ("survivor.log", "restarted.log"):
+            assert "Traceback" not in (tmp_path / log).read_text()
+    finally:
+        await stop_all(doomed, survivor, restarted)
         await fake.close()

@@ -1,7 +1,7 @@
 """app_state: small facts kept between starts (the Discord command tree's hash)
 
 Revision ID: 0009_channel_lifecycle
-Revises: 0007
+Revises: 0008_feedback_outbox
 Create Date: 2026-12-03
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision = "0009_channel_lifecycle"
-down_revision = "0007"
+down_revision = "0008_feedback_outbox"
 branch_labels = None
 depends_on = None
 
