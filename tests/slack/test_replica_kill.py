@@ -342,7 +342,8 @@ async def test_a_replica_killed_mid_burst_leaves_every_answer_one_reaction_and_o
     try:
         now = datetime.now(UTC).replace(second=0, microsecond=0)
         await seed_posted(db_url, fake, now, BURST_CHANNELS, reveal_after="2h")
-        threads = {c: fake.messages[("T1", c)][0]["ts"] for c in BURST_CHANNELS}
+        # The question is the last message: subscribing posted its confirmation first.
+        threads = {c: fake.messages[("T1", c)][-1]["ts"] for c in BURST_CHANNELS}
         fake.clear()
         port_a, port_b = free_port(), free_port()
         doomed = start_replica(
