@@ -397,9 +397,16 @@ def _entry_checks(question: Question, origin: Origin, *, builtin: bool) -> list[
 
 
 def _load_group(
-    bank: QuestionBank, files: Sequence[Path], namespace: str, *, builtin: bool, skip_broken: bool
+    bank: QuestionBank,
+    files: Sequence[Path],
+    namespace: str,
+    *,
+    builtin: bool,
+    skip_broken: bool,
+    semantic: bool = True,
 ) -> list[BankProblem]:
-    """Add files that share one namespace; a file with errors is skipped if ``skip_broken``."""
+    """Add files that share one namespace; a file with errors is skipped if ``skip_broken``.
+    ``semantic`` runs the TF-IDF duplicate check (a few tenths of a second per bank)."""
     problems: list[BankProblem] = []
     added: list[str] = []
     for path in files:
@@ -425,7 +432,8 @@ def _load_group(
             added.append(key)
     problems.extend(_check_variants(bank, added))
     problems.extend(_near_duplicates(bank, namespace, set(added)))
-    problems.extend(_semantic_duplicates(bank, namespace, set(added)))
+    if semantic:
+        problems.extend(_semantic_duplicates(bank, namespace, set(added)))
     return problems
 
 
@@ -590,8 +598,15 @@ def load_bank(
     """
     bank = QuestionBank()
     if builtin_dir is not None:
+        # The shipped bank's duplicates are checked by its tests (validate_paths), not again
+        # at every start; a non-strict load is a validation and checks everything.
         problems = _load_group(
-            bank, bank_files(builtin_dir), BUILTIN_BANK, builtin=True, skip_broken=False
+            bank,
+            bank_files(builtin_dir),
+            BUILTIN_BANK,
+            builtin=True,
+            skip_broken=False,
+            semantic=not strict or builtin_dir != BUILTIN_DIR,
         )
         errors = [p for p in problems if p.is_error]
         if errors and strict:
