@@ -24,7 +24,7 @@ from bot.grading.match import AnswerIndex, Matcher, PointMatch
 from bot.grading.nearcopy import is_near_copy
 from bot.grading.result import Grade, PointResult
 from bot.grading.rubric import build_phrasing, rubric_for
-from bot.grading.similarity import best_recall, references_for, said_in
+from bot.grading.similarity import best_recall, references_for, said_in, said_of
 from bot.grading.style import judge_style
 from bot.grading.text import Scan, scan
 from question_bank.schema import Kind, Question
@@ -106,8 +106,9 @@ def _grade_concepts(
         matches = [replace(m, contradicted=False, against=()) for m in matches]
 
     # How much of the model answer, or of an answer the team accepted, this one says.
+    said = said_in(scanned) if index is None else said_of(index.said_terms, index.words)
     recall, closest = best_recall(
-        said_in(scanned), question.prompt, references_for(question.answer, accepted)
+        said, question.prompt, references_for(question.answer, accepted)
     )
     if closest > 0:
         flags.append("near_accepted")

@@ -57,6 +57,9 @@ class AnswerIndex:
     word_sentences: dict[str, list[int]]  # content word -> sentences that use it
     # per clause that moves something: its terms and (direction, object) pairs
     directions: list[tuple[frozenset[str], set[tuple[str, str]]]]
+    # the terms as said (phrases and their parts, not abbreviations' expansions), which
+    # reference recall reads too: built here so the answer is merged into phrases once
+    said_terms: frozenset[str]
 
     @classmethod
     def build(cls, scanned: Scan) -> AnswerIndex:
@@ -64,10 +67,12 @@ class AnswerIndex:
         words: dict[str, tuple[str, bool]] = {}
         word_sentences: dict[str, list[int]] = {}
         directions: list[tuple[frozenset[str], set[tuple[str, str]]]] = []
+        said: set[str] = set()
         for clause in scanned.clauses:
             items: list[Item] = []
             for term, negated, surface, part in _items(clause):
                 items.append((term, negated, surface, part))
+                said.add(term)
                 # An abbreviation stands for its spelled-out words: "iid" says "independent".
                 if (
                     not part
@@ -87,7 +92,15 @@ class AnswerIndex:
         sentence_of = [c.sentence for c in scanned.clauses]
         affirmed, denied = _polar(item for items in clauses for item in items)
         return cls(
-            clauses, sentence_of, affirmed, denied, words, list(words), word_sentences, directions
+            clauses,
+            sentence_of,
+            affirmed,
+            denied,
+            words,
+            list(words),
+            word_sentences,
+            directions,
+            frozenset(said),
         )
 
     def view(self, keep: Keep | None) -> Polar:
@@ -337,6 +350,7 @@ class Matcher:
         matched: list[str] = []
         against: list[str] = []
         fuzzy = 0
+        typos = self._typo_cache
         for rt in phrasing.terms:
             same, other = (denied, affirmed) if rt.negated else (affirmed, denied)
             surface = same.get(rt.term)
@@ -357,7 +371,7 @@ class Matcher:
                     against_w += rt.weight
                     against.append(surface)
                 continue
-            typo = self._typo(rt)
+            typo = typos[rt.term] if rt.term in typos else self._typo(rt)
             if typo is not None and any(lo <= i <= hi for i in self.index.word_sentences[typo[0]]):
                 word, negated = typo
                 if negated == rt.negated:

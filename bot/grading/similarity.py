@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
-from rapidfuzz.process import extractOne
+from rapidfuzz.process import extract
 
 from bot.grading.text import CONCEPT_PREFIX, CONCEPT_SURFACES, Scan, merge_phrases, scan
 
@@ -36,6 +36,11 @@ class Vocabulary:
     weights: tuple[tuple[str, float, tuple[str, ...]], ...]
     total: float
     terms: frozenset[str]  # the terms of ``weights``, for the typo check's exclusions
+    # Every typo key once, with its term and the edits it allows: an answer has fewer
+    # unknown words than a reference has missing terms, so the typo search runs per word.
+    keys: tuple[str, ...] = ()
+    key_terms: tuple[str, ...] = ()
+    key_edits: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,13 @@ def said_in(scanned: Scan) -> Said:
             if len(word) >= TYPO_MIN_CHARS - 1:
                 words.setdefault(word.lower(), term)
     return Said(frozenset(terms), tuple(words.items()))
+
+
+def said_of(terms: frozenset[str], words: dict[str, tuple[str, bool]]) -> Said:
+    """The same from an answer already indexed for matching (bot/grading/match.py), whose
+    ``words`` hold each content word's first term."""
+    long_words = tuple((w, t) for w, (t, _) in words.items() if len(w) >= TYPO_MIN_CHARS - 1)
+    return Said(terms, long_words)
 
 
 @lru_cache(maxsize=8192)
@@ -80,7 +92,15 @@ def vocabulary(prompt: str, reference: str) -> Vocabulary:
     weights = tuple(
         (term, PROMPT_WEIGHT if term in given else 1.0, keys[term]) for term in sorted(keys)
     )
-    return Vocabulary(weights, sum(w for _, w, _ in weights), frozenset(keys))
+    flat = [(key, term) for term, _, term_keys in weights for key in term_keys]
+    return Vocabulary(
+        weights,
+        sum(w for _, w, _ in weights),
+        frozenset(keys),
+        tuple(k for k, _ in flat),
+        tuple(t for _, t in flat),
+        tuple(_max_edits(k) for k, _ in flat),
+    )
 
 
 def _max_edits(word: str) -> int:
@@ -90,22 +110,27 @@ def _max_edits(word: str) -> int:
 def recall(said: Said, vocab: Vocabulary) -> float:
     if vocab.total <= 0:
         return 0.0
+    misspelt = _misspelt(said, vocab)
     got = 0.0
-    spare: list[str] | None = None  # answer words whose terms the reference lacks
-    for term, weight, keys in vocab.weights:
-        if term in said.terms:
-            got += weight
-            continue
-        if not keys:
-            continue
-        if spare is None:
-            spare = [w for w, t in said.words if t not in vocab.terms]
-        if spare and any(
-            extractOne(key, spare, scorer=OSA.distance, score_cutoff=_max_edits(key))
-            for key in keys
-        ):
+    for term, weight, _ in vocab.weights:
+        if term in said.terms or term in misspelt:
             got += weight
     return got / vocab.total
+
+
+def _misspelt(said: Said, vocab: Vocabulary) -> frozenset[str]:
+    """Reference terms that an answer word not otherwise in the reference misspells."""
+    if not vocab.keys:
+        return frozenset()
+    spare = [w for w, t in said.words if t not in vocab.terms]
+    found: set[str] = set()
+    for word in spare:
+        for _, edits, i in extract(
+            word, vocab.keys, scorer=OSA.distance, score_cutoff=2, limit=None
+        ):
+            if edits <= vocab.key_edits[i]:
+                found.add(vocab.key_terms[i])
+    return frozenset(found)
 
 
 def best_recall(said: Said, prompt: str, references: Iterable[str]) -> tuple[float, int]:
