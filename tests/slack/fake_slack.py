@@ -425,8 +425,10 @@ class FakeSlack:
         enterprise_id: str | None = None,
         org_wide: bool = False,
         refresh_token: str | None = None,
+        installer: str = "UINSTALLER",
     ) -> None:
-        """A code that ``oauth.v2.access`` exchanges for an installation in ``team_id``;
+        """A code that ``oauth.v2.access`` exchanges for an installation in ``team_id``
+        made by ``installer``;
         ``enterprise_id`` puts the workspace in an Enterprise Grid organisation (``org_wide``:
         installed for the whole organisation, no team), ``refresh_token`` answers as an app
         with token rotation on does (the token then expires in 12 hours)."""
@@ -435,7 +437,7 @@ class FakeSlack:
         self.oauth_codes[code] = {
             **rotation,
             "app_id": "A0MLQ",
-            "authed_user": {"id": "UINSTALLER"},
+            "authed_user": {"id": installer},
             "scope": "commands,chat:write",
             "token_type": "bot",
             "access_token": token,
