@@ -238,6 +238,7 @@ class SlackBridge:
 
     def on_command(self, body: Mapping[str, Any]) -> None:
         event = translate.slash_command(body)
+        self.adapter.direct.note_command(body)  # a (group) DM: the core's checks ask
         if not self.seen.claim(("cmd", event.event_id) if event.event_id else None):
             return
         self.work.submit(lambda: self._command(event, body.get("response_url")), name="mlq-command")
