@@ -65,8 +65,8 @@ async def test_a_deleted_question_thread_reaches_the_core_and_keeps_its_answers(
 ) -> None:
     """THREAD_DELETE (discord.py's on_raw_thread_delete) goes to the core's lifecycle path,
     which keeps everything as it is: the answer given in the thread still counts, the
-    reveal replies to the question in the channel once, no thread is opened again and the
-    channel stays as it was."""
+    button still takes answers, the reveal replies to the question in the channel once, no
+    thread is opened again and the channel stays as it was."""
     question, thread = await post_question(server)
     ben = server.members[0]
     await ben.send(thread, GOOD)
@@ -85,6 +85,11 @@ async def test_a_deleted_question_thread_reaches_the_core_and_keeps_its_answers(
     [note] = [r for r in caplog.records if "thread was deleted" in r.getMessage()]
     assert note.levelno == logging.WARNING and "is not opened again" in note.getMessage()
     assert await channel_state(server) == (None, ["posted"])
+    # The question in the channel still takes answers through its button.
+    cai = server.members[1]
+    shown = await cai.click(question, label="Answer privately")
+    graded = await cai.submit_modal(shown, {"mlq:answer-text": GOOD})
+    assert graded.response.embeds[0].title.startswith("Your grade")
 
     for hour in (17, 18):
         await server.tick_at(hour, 1)
@@ -94,4 +99,4 @@ async def test_a_deleted_question_thread_reaches_the_core_and_keeps_its_answers(
     assert await channel_state(server) == (None, ["revealed"])
     async with unit_of_work(server.mlq.core.ctx.db) as repo:
         kept = list(await repo.session.scalars(select(Answer.text)))
-    assert kept == [GOOD]
+    assert kept == [GOOD, GOOD]  # ben's from the thread, cai's through the button
