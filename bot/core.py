@@ -20,6 +20,7 @@ from bot.events import (
     InboundEvent,
     PrivateAnswerSubmitted,
     ThreadAddress,
+    ThreadDeleted,
     WorkspaceRemoved,
     storable_event,
 )
@@ -86,6 +87,9 @@ class MlqCore:
                     return []
                 case WorkspaceRemoved():
                     await lifecycle.on_workspace_removed(self.ctx, event)
+                    return []
+                case ThreadDeleted():
+                    await lifecycle.on_thread_deleted(self.ctx, event)
                     return []
         except Exception:
             log.exception("handling %s failed", type(event).__name__)

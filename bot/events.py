@@ -133,6 +133,15 @@ class WorkspaceRemoved:
     event_id: str | None = None
 
 
+@dataclass(frozen=True)
+class ThreadDeleted:
+    """The platform deleted a thread in a channel (Discord's THREAD_DELETE), and every
+    message in it; ``where`` is the thread. Most threads are not a question's."""
+
+    where: ThreadAddress
+    event_id: str | None = None
+
+
 InboundEvent = (
     AnswerPosted
     | AnswerEdited
@@ -142,6 +151,7 @@ InboundEvent = (
     | PrivateAnswerSubmitted
     | ChannelChanged
     | WorkspaceRemoved
+    | ThreadDeleted
 )
 
 

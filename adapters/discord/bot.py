@@ -28,6 +28,7 @@ from bot.events import (
     ChannelChanged,
     InboundEvent,
     ThreadAddress,
+    ThreadDeleted,
     WorkspaceRemoved,
 )
 from bot.messages import Action, Message, Visibility
@@ -345,6 +346,12 @@ class DiscordBot:
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         where = inbound.address(channel.guild.id, channel.id)
         await self.core.dispatch(ChannelChanged(where, lifecycle.DELETED))
+
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        """THREAD_DELETE, cached thread or not (discord.py 2.x ``raw_models``): the core
+        decides what a deleted question thread means (bot/access/lifecycle.py)."""
+        channel = inbound.address(payload.guild_id, payload.parent_id)
+        await self.core.dispatch(ThreadDeleted(ThreadAddress(channel, str(payload.thread_id))))
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         if payload.guild_id is None or not self.client.intents.message_content:

@@ -127,6 +127,9 @@ class _MlqEvents:
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         await self.mlq.on_raw_message_delete(payload)
 
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        await self.mlq.on_raw_thread_delete(payload)
+
 
 class MlqClient(_MlqEvents, discord.Client):
     pass

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.blocks import SlackMessage, render
+from adapters.slack.conversations import PROBLEMS, DirectConversations, kind_of_info
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.tokens import TokenSource, UnknownWorkspace
 from bot.events import ChannelAddress, MessageAddress, ThreadAddress
@@ -117,6 +118,7 @@ class SlackAdapter:
         self.client = client
         self.tokens = tokens
         self.pacer = pacer or ChannelPacer()
+        self.direct = DirectConversations()  # noted by the bridge from /mlq payloads
         self._session = session  # shared with response_url posts
 
     # --- plumbing -----------------------------------------------------------------------
@@ -275,14 +277,23 @@ class SlackAdapter:
     async def access_problems(self, where: ChannelAddress) -> list[str]:
         """Before /mlq subscribe or resume. Whether the bot is in the channel is left to
         the confirmation post (it needs no extra scope and cannot be wrong); what a post
-        would not show is a direct message (Slack's ids for them start with D), where a
-        daily question has no team to go to."""
-        if where.channel.startswith("D"):
-            return [
-                "this is a direct message: run the command in the team's channel "
-                "(invite me there first with `/invite @mlq`)"
-            ]
-        return []
+        would not show is a direct or group direct message (conversations.py), where a
+        daily question has no team to go to or its answers cannot be read."""
+        kind = self.direct.kind(where.workspace, where.channel)
+        if kind is None:
+            kind = await self._kind_by_info(where)
+        return [PROBLEMS[kind]] if kind is not None else []
+
+    async def _kind_by_info(self, where: ChannelAddress) -> str | None:
+        """``conversations.info``'s answer; any failure is no answer (never a refusal: a
+        normal channel must not be blocked by a look-up the post does not need)."""
+        try:
+            data = await self.call(where.workspace, "conversations.info", channel=where.channel)
+        except Exception as exc:  # a Slack error, the network, no installation, anything
+            log.info("conversations.info for %s failed (%s); the post decides", where, exc)
+            return None
+        channel = data.get("channel")
+        return kind_of_info(channel) if isinstance(channel, dict) else None
 
     async def membership_problems(self, where: ChannelAddress) -> list[str]:
         """For ``mlq doctor``, which must not post: is the bot a member of the channel, is

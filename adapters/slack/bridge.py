@@ -20,7 +20,7 @@ from adapters.slack import translate
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.blocks import ModalContext, answer_modal, home_view
 from adapters.slack.dedupe import RecentKeys
-from adapters.slack.installers import Installers
+from adapters.slack.installations import Installations
 from adapters.slack.people import People
 from adapters.slack.work import WorkQueue
 from bot.core import MlqCore
@@ -88,12 +88,14 @@ class SlackBridge:
         work: WorkQueue | None = None,
         people: People | None = None,
         seen: RecentKeys | None = None,
+        installations: Installations | None = None,
     ) -> None:
         self.core = core
         self.adapter = adapter
         self.work = work or WorkQueue()
         self.people = people or People(adapter.users_info)
-        self.installers = Installers()  # OAuth: runtime attaches the installation store
+        # OAuth only: the installation store's tokens and installers, one cache for both.
+        self.installations = installations
         self.seen = seen or RecentKeys()
         self.last_channels = LastChannels()
         self.answer_retry_pauses: tuple[float, ...] = ANSWER_RETRY_PAUSES
@@ -224,10 +226,10 @@ class SlackBridge:
         event = translate.lifecycle_event(body, bot_user_id=bot_user_id)
         if event is None:
             return
-        if isinstance(event, WorkspaceRemoved):
-            forget = getattr(self.adapter.tokens, "forget", None)
-            if forget is not None:
-                forget(event.workspace)  # no cached token may outlive the installation
+        if isinstance(event, WorkspaceRemoved) and self.installations is not None:
+            # bolt's listener has deleted the installation (listeners.register runs it
+            # first): neither its token nor its installer may be served from the cache.
+            self.installations.forget(event.workspace)
         replies = await self.core.dispatch(event)
         if any(r.kind == MessageKind.ERROR for r in replies):
             raise NotStored(f"lifecycle event {event.event_id}")
@@ -236,6 +238,7 @@ class SlackBridge:
 
     def on_command(self, body: Mapping[str, Any]) -> None:
         event = translate.slash_command(body)
+        self.adapter.direct.note_command(body)  # a (group) DM: the core's checks ask
         if not self.seen.claim(("cmd", event.event_id) if event.event_id else None):
             return
         self.work.submit(lambda: self._command(event, body.get("response_url")), name="mlq-command")
@@ -244,8 +247,11 @@ class SlackBridge:
         # Admin subcommands trust a users.info answer only while it is fresh.
         fresh = ADMIN_CHECK_MAX_AGE if translate.needs_admin_check(event.text) else None
         actor = await self._actor(event.where.workspace, event.actor, max_age=fresh)
-        if not actor.is_admin and actor.user_id == await self.installers.installer_of(
-            event.where.workspace
+        installations = self.installations
+        if (
+            not actor.is_admin
+            and installations is not None
+            and actor.user_id == await installations.installer_of(event.where.workspace)
         ):
             actor = dataclasses.replace(actor, is_admin=True)  # who installed mlq configures it
         event = dataclasses.replace(event, actor=actor)

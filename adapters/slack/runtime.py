@@ -30,12 +30,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.bridge import SlackBridge
 from adapters.slack.http_mode import build_web_app
+from adapters.slack.installations import Installations
 from adapters.slack.installs import callback_options
 from adapters.slack.listeners import register
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.retry import retry_handlers
 from adapters.slack.sdk_log import client_logger
-from adapters.slack.tokens import InstalledTokens, SingleToken, TokenSource
+from adapters.slack.tokens import SingleToken, TokenSource
 from adapters.slack.translate import LIFECYCLE_EVENTS
 from adapters.slack.work import WorkQueue
 from bot.app import App, build_app
@@ -190,7 +191,7 @@ async def build_runtime(
     try:
         bot_user_id = team_id = None
         store: AsyncSQLAlchemyInstallationStore | None = None
-        installed = InstalledTokens()
+        installed = Installations()
         tokens: TokenSource = installed
         if token_mode == "single":
             try:
@@ -254,8 +255,12 @@ async def build_runtime(
             }
         if work_limit is None:
             work_limit = SQLITE_WORK_LIMIT if app.db.is_sqlite else SERVER_DB_WORK_LIMIT
-        bridge = SlackBridge(app.core, adapter, work=WorkQueue(work_limit))
-        bridge.installers.store = store
+        bridge = SlackBridge(
+            app.core,
+            adapter,
+            work=WorkQueue(work_limit),
+            installations=installed if token_mode == "oauth" else None,
+        )
         register(bolt, bridge, revocation=revocation)
     except BaseException:
         await session.close()

@@ -11,6 +11,12 @@ every send there at once, instead of one refused send per post and reveal later.
 - deleted: suspended and unsubscribed; its history is kept.
 - the workspace gone (uninstalled, tokens revoked, removed from the server): every channel
   there is suspended with that reason; nobody there can be told, the log says it.
+- a question's thread deleted (Discord): nothing changes, on purpose. The answers already
+  stored stay (deleting a thread tidies a space, it is not each person withdrawing their
+  answer; Discord sends no message deletions for it); people can still answer with the
+  question's "Answer privately" button; the reveal replies to the question in the channel
+  (the adapter's fallback for a thread that cannot take it) and the channel is not
+  suspended. The thread is not opened again: whoever deleted it meant it. The log says so.
 
 A redelivered announcement changes nothing twice (``first_delivery``); a channel that
 was never subscribed is left alone.
@@ -21,7 +27,7 @@ from __future__ import annotations
 from bot import render
 from bot.access.failures import suspend, tell_admin
 from bot.context import CoreContext, address_of, log
-from bot.events import ChannelChanged, WorkspaceRemoved
+from bot.events import ChannelChanged, ThreadDeleted, WorkspaceRemoved
 from storage import unit_of_work
 
 REMOVED = "removed"
@@ -94,4 +100,26 @@ async def on_workspace_removed(ctx: CoreContext, event: WorkspaceRemoved) -> Non
         event.workspace,
         event.reason,
         count,
+    )
+
+
+async def on_thread_deleted(ctx: CoreContext, event: ThreadDeleted) -> None:
+    where = event.where.channel
+    async with unit_of_work(ctx.db) as repo:
+        channel = await repo.channel_by_address(where.platform, where.workspace, where.channel)
+        post = (
+            await repo.post_by_thread(channel.id, event.where.thread_id)
+            if channel is not None
+            else None
+        )
+    if post is None:
+        return  # someone's own thread, or a channel mlq is not in
+    if post.state != "posted":
+        log.info("post %s (%s): its thread was deleted", post.id, post.state)
+        return
+    log.warning(
+        "post %s: its thread was deleted while taking answers; the answers stored are kept, "
+        "new ones come through the question's private-answer button, and the reveal will "
+        "reply to the question in the channel (the thread is not opened again)",
+        post.id,
     )

@@ -88,6 +88,9 @@ class FakeSlack:
         self.users: dict[tuple[str, str], dict[str, Any]] = {}
         self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.not_in_channel: set[str] = set()
+        # group direct messages (mpim): conversations.info says is_mpim, and answers
+        # missing_scope (needed: mpim:read) to a token whose scopes lack it
+        self.group_dms: set[str] = set()
         # channel -> the error chat.postMessage answers there, every time (a dead channel);
         # digits are an HTTP status instead (e.g. "500")
         self.dead_channels: dict[str, str] = {}
@@ -347,8 +350,9 @@ class FakeSlack:
         return _page(params, _window(params, timeline)[::-1])
 
     async def _m_conversations_info(self, params: dict[str, Any], team: Team) -> Any:
-        """A channel as the bot sees it: whether it is a member, whether it is archived.
-        ``dead_channels`` decides (``channel_not_found``: a channel the bot cannot see)."""
+        """A channel as the bot sees it: whether it is a member, whether it is archived,
+        whether it is a DM or group DM. ``dead_channels`` decides (``channel_not_found``: a
+        channel the bot cannot see); ``group_dms`` holds the group DMs."""
         if team.scopes is not None and not {"channels:read", "groups:read"} & set(team.scopes):
             return _ok(False, error="missing_scope", needed="channels:read")
         channel = str(params.get("channel") or "")
@@ -357,10 +361,14 @@ class FakeSlack:
             return _ok(False, error="channel_not_found")
         if error is not None and error.isdigit():
             return self._failure(Failure(int(error)))
+        scoped = team.scopes is None or "mpim:read" in team.scopes
+        if channel in self.group_dms and not scoped:
+            return _ok(False, error="missing_scope", needed="mpim:read")
         return _ok(
             channel={
                 "id": channel,
                 "is_im": channel.startswith("D"),
+                "is_mpim": channel in self.group_dms,
                 "is_archived": error == "is_archived",
                 "is_member": error != "not_in_channel" and channel not in self.not_in_channel,
             }
@@ -425,8 +433,10 @@ class FakeSlack:
         enterprise_id: str | None = None,
         org_wide: bool = False,
         refresh_token: str | None = None,
+        installer: str = "UINSTALLER",
     ) -> None:
-        """A code that ``oauth.v2.access`` exchanges for an installation in ``team_id``;
+        """A code that ``oauth.v2.access`` exchanges for an installation in ``team_id``
+        made by ``installer``;
         ``enterprise_id`` puts the workspace in an Enterprise Grid organisation (``org_wide``:
         installed for the whole organisation, no team), ``refresh_token`` answers as an app
         with token rotation on does (the token then expires in 12 hours)."""
@@ -435,7 +445,7 @@ class FakeSlack:
         self.oauth_codes[code] = {
             **rotation,
             "app_id": "A0MLQ",
-            "authed_user": {"id": "UINSTALLER"},
+            "authed_user": {"id": installer},
             "scope": "commands,chat:write",
             "token_type": "bot",
             "access_token": token,

@@ -11,11 +11,12 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.adapter import SlackAdapter
+from adapters.slack.installations import Installations
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.people import People
 from adapters.slack.retry import MAX_RATE_LIMIT_RETRIES, retry_handlers
 from adapters.slack.sdk_log import client_logger
-from adapters.slack.tokens import InstalledTokens, SingleToken
+from adapters.slack.tokens import SingleToken
 from bot.events import ChannelAddress, MessageAddress, ThreadAddress
 from bot.messages import Message, MessageKind, Reaction
 from bot.ports import DeliveryError
@@ -125,7 +126,7 @@ async def test_respond_posts_to_the_response_url(adapter, fake_slack):
 async def test_an_uninstalled_workspace_is_a_delivery_error(fake_slack):
     async with aiohttp.ClientSession() as session:
         client = AsyncWebClient(base_url=fake_slack.api_url, session=session)
-        adapter = SlackAdapter(client, InstalledTokens(), session=session)
+        adapter = SlackAdapter(client, Installations(), session=session)
         with pytest.raises(DeliveryError, match="installation store"):
             await adapter.post(C1, HELLO)
     assert fake_slack.calls == []

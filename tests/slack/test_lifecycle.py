@@ -4,11 +4,14 @@ workspace. Sent as Slack sends them, signed, to the HTTP endpoint."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 
+from adapters.slack.tokens import UnknownWorkspace
 from storage import unit_of_work
 from storage.models import Channel
 from tests.slack import payloads
@@ -127,3 +130,46 @@ async def test_an_uninstall_deletes_the_installation_and_stops_the_workspace(
         bots = (await conn.execute(text("SELECT count(*) FROM slack_bots"))).scalar()
     assert bots == 0  # bolt's own listener still ran
     assert await daily_posts(s, "C20") == []
+
+
+@pytest.mark.parametrize(
+    "removal",
+    [
+        {"type": "app_uninstalled"},
+        {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT2"]}},
+    ],
+    ids=["app_uninstalled", "tokens_revoked"],
+)
+async def test_after_a_removal_neither_token_nor_installer_comes_from_the_cache(
+    oauth_app: SlackHttp,  # noqa: F811
+    removal: dict[str, Any],
+):
+    """The old installer configured mlq (so both were cached); the workspace removes the
+    app and someone else installs it again at once: the old installer is no admin any
+    more, and the new token speaks, well within the cache's five minutes."""
+    s = oauth_app
+    s.fake.add_oauth_code("code-2", "xoxb-team-two", "T2", "UBOT2", installer="UINSTALLER")
+    s.fake.add_user("T2", "UINSTALLER", "Ivy")  # neither admin nor owner of the workspace
+    s.fake.add_user("T2", "U21", "Max")
+    assert await install(s, "code-2") == 200
+    await subscribe(s, channel="C20", team="T2", user="UINSTALLER")
+    installations = s.runtime.bridge.installations
+    assert installations is not None
+    assert await installations.installer_of("T2") == "UINSTALLER"
+
+    assert await s.event(payloads.event_callback(removal, team="T2")) == 200
+    with pytest.raises(UnknownWorkspace):
+        await installations.token_for("T2")
+    assert await installations.installer_of("T2") is None
+
+    s.fake.add_oauth_code("code-3", "xoxb-team-two-again", "T2", "UBOT2", installer="U21")
+    assert await install(s, "code-3") == 200
+    s.fake.clear()
+    assert await s.command("subscribe", team="T2", channel="C21", user="UINSTALLER") == 200
+    await s.settle()
+    assert s.fake.of("chat.postMessage", channel="C21") == []
+    assert "Only admins" in json.dumps(s.fake.responses)
+    assert await s.command("subscribe", team="T2", channel="C21", user="U21") == 200
+    await s.settle()
+    (posted,) = s.fake.of("chat.postMessage", channel="C21")
+    assert posted.token == "xoxb-team-two-again"
