@@ -26,7 +26,7 @@ from bot.core import MlqCore
 from bot.messages import Action, Button, Message, MessageKind
 from storage import unit_of_work
 from storage.models import Digest, Post
-from tests.crash import Dead, DyingAdapter, dying_core
+from tests.crash import Dead, DyingAdapter, dying_core, nth
 from tests.discord.conftest import START, Server, post_question, subscribe
 
 ANSWER = "Batch normalisation normalises activations with batch statistics during training."
@@ -256,3 +256,34 @@ async def test_buttons_without_a_key_still_work(server: Server) -> None:
     assert feedback.response.embeds[0].title.startswith("Your feedback")
     form = await server.members[1].click(shown, label="Answer privately")
     assert form.modal is not None
+
+
+async def test_a_fan_out_killed_mid_way_leaves_one_post_per_channel(
+    server: Server, db_url: str
+) -> None:
+    channels = [server.channel] + [
+        server.guild.create_text_channel(f"ml-study-{n}") for n in range(2, 7)
+    ]
+    core, dying = dying_core(
+        db_url, server.mlq.adapter, server.mlq.clock, nth(MessageKind.QUESTION, 3)
+    )
+    try:
+        at(server, START)
+        for channel in channels:
+            await subscribe(server, channel)
+        at(server, START.replace(hour=9, minute=1))
+        await core.tick()  # claims all six, dies right after its third post
+        await server.env.settle()
+        assert dying.dead
+        sent = sum(len(titled(c, "Question of the day")) for c in channels)
+        assert 3 <= sent <= len(channels)  # those in flight at the kill may be out too
+
+        await fresh_process(server)
+        await after_the_lease(server)
+        assert [len(titled(c, "Question of the day")) for c in channels] == [1] * len(channels)
+        posts = await rows(server, Post)
+        assert len(posts) == len(channels) and {p.state for p in posts} == {"posted"}
+        found = {p.message_ref for p in posts}
+        assert found == {str(m.id) for c in channels for m in titled(c, "Question of the day")}
+    finally:
+        await core.ctx.db.dispose()
