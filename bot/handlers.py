@@ -446,6 +446,11 @@ async def on_button(ctx: CoreContext, event: ButtonPressed) -> list[Message]:
         ]
     if event.action in (Action.DISPUTE, Action.REPORT):
         return await feedback_service.on_button(ctx, event)
+    if event.action == Action.MY_STATS:
+        # The same as /mlq stats, for the person who clicked (the value, the digest's
+        # week, is not needed: the stats are the current ones).
+        async with unit_of_work(ctx.db) as repo:
+            return [await _stats(await _resolve(repo, event.where, event.actor, ctx.now()), None)]
     if event.action != Action.MY_FEEDBACK:
         return [render.error("That button is no longer supported.")]
     try:

@@ -23,6 +23,7 @@ class Action(StrEnum):
     MY_FEEDBACK = "my_feedback"
     DISPUTE = "dispute"  # dispute my grade on this round (bot/disputes)
     REPORT = "report"  # report a problem with this question
+    MY_STATS = "my_stats"  # my points, answers and streak in this channel (on the digest)
 
 
 class Reaction(StrEnum):

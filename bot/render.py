@@ -127,6 +127,12 @@ def reveal(question: Question, rows: Sequence[RevealRow], best_excerpt: str | No
     )
 
 
+def reveal_buttons(post_id: int) -> tuple[Button, ...]:
+    """The reveal's button: one's own grade, points and best-answer mark next to the model
+    answer. It also carries the reveal's claim key on Discord (adapters/discord)."""
+    return (Button(Action.MY_FEEDBACK, "My feedback", str(post_id)),)
+
+
 def answer_feedback(
     question: Question,
     grade: Grade,
@@ -348,6 +354,9 @@ def digest(facts: DigestFacts) -> Message:
         title=f"Weekly digest · {facts.iso_year}-W{facts.iso_week:02d}",
         body=f"{plural(facts.posts, 'question')} this week.",
         fields=tuple(fields),
+        # Where someone reading the standings sees their own. It also carries the digest's
+        # claim key on Discord, whose history returns component ids (adapters/discord).
+        buttons=(Button(Action.MY_STATS, "My stats", f"{facts.iso_year}{facts.iso_week:02d}"),),
         kind=MessageKind.DIGEST,
         fallback="This week's mlq digest",
     )

@@ -533,7 +533,9 @@ def reveal_thread(row: ChannelRow, post: Post) -> ThreadAddress:
 async def send_reveal(ctx: CoreContext, row: ChannelRow, post: Post, message: Message) -> None:
     thread = reveal_thread(row, post)
     try:
-        ref = await ctx.adapter.reply_in_thread(thread, replace(message, key=reveal_key(post)))
+        ref = await ctx.adapter.reply_in_thread(
+            thread, replace(message, key=reveal_key(post), buttons=render.reveal_buttons(post.id))
+        )
     except Exception as exc:
         # Permanent: the channel is suspended. Otherwise the lease is pushed out by a wait
         # that doubles each time, and recovery looks for the reveal before sending again.

@@ -527,3 +527,29 @@ async def test_one_tick_posts_to_many_channels_once_each_despite_failures(db_url
         assert len(questions(h)) == 58
     finally:
         await h.close()
+
+
+async def test_the_reveal_and_the_digest_have_a_button_for_ones_own_results(h: Harness):
+    """Each claimed message has a button (it is where Discord carries the claim key): the
+    reveal's shows one's grade and points, the digest's one's stats, privately."""
+    from bot.events import ButtonPressed
+    from bot.messages import Action
+
+    await h.run_until(datetime(2026, 3, 2, 9, tzinfo=UTC))
+    await h.answer(ANA, good_answer(h), message_id="a1")
+    await h.run_until(datetime(2026, 3, 2, 17, tzinfo=UTC))
+    [reveal] = [s.message for s in h.adapter.of("thread") if s.message.kind == MessageKind.REVEAL]
+    [button] = reveal.buttons
+    assert (button.action, button.label) == (Action.MY_FEEDBACK, "My feedback")
+    [mine] = await h.core.dispatch(ButtonPressed(h.where, ANA, Action.MY_FEEDBACK, button.value))
+    assert mine.title.startswith("Your feedback")
+    assert "Points: 6" in mine.body
+
+    await h.run_until(datetime(2026, 3, 6, 16, 30, tzinfo=UTC), step=timedelta(hours=1))
+    [digest] = [s.message for s in h.adapter.of("post") if s.message.kind == MessageKind.DIGEST]
+    [button] = digest.buttons
+    assert (button.action, button.label, button.value) == (Action.MY_STATS, "My stats", "202610")
+    [stats] = await h.core.dispatch(ButtonPressed(h.where, ANA, Action.MY_STATS, button.value))
+    assert stats.title.startswith("Stats") and "Points: 6" in stats.body
+    [theirs] = await h.core.dispatch(ButtonPressed(h.where, BEN, Action.MY_STATS, button.value))
+    assert "Points: 0" in theirs.body  # the clicker's own, whoever posted the digest

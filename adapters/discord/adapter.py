@@ -7,7 +7,6 @@ goes on with the next channel; retrying is the core's job, from database state.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -29,7 +28,8 @@ log = logging.getLogger("mlq.discord")
 AUTO_ARCHIVE_MINUTES = 1440
 # Our clock and Discord's may disagree; the search starts this much before the claim did.
 CLOCK_SKEW = timedelta(minutes=5)
-HISTORY_LIMIT = 200
+# At most this many messages are read since a claim (five requests of 100).
+HISTORY_LIMIT = 500
 
 
 def claim_nonce(key: str | None) -> str | None:
@@ -38,7 +38,19 @@ def claim_nonce(key: str | None) -> str | None:
     nonce from the bot within a few minutes returns the first message instead of posting."""
     if key is None:
         return None
-    return "mlq" + hashlib.blake2b(key.encode(), digest_size=11).hexdigest()
+    return "mlq" + outbound.key_token(key)
+
+
+def carries_key(message: discord.Message, nonce: str | None, token: str) -> bool:
+    """Whether ``message`` carries the claim key: as its nonce (only in what the gateway
+    delivered) or in a component's custom id (also in stored history)."""
+    if nonce is not None and str(message.nonce) == nonce:
+        return True
+    for row in getattr(message, "components", None) or ():
+        for item in getattr(row, "children", None) or (row,):
+            if outbound.key_of_custom_id(getattr(item, "custom_id", None)) == token:
+                return True
+    return False
 
 
 # Discord's JSON error codes that mean the bot cannot reach the channel until a person acts
@@ -283,41 +295,63 @@ class DiscordAdapter:
         *,
         thread: ThreadAddress | None = None,
     ) -> PostedRef | None:
-        """A message of the bot's carrying the key's nonce since ``since``.
+        """A message of the bot's carrying ``key`` since ``since``, in the channel or, for
+        a reveal, in the question's thread.
 
-        Discord keeps a nonce only in the create answer and the gateway's MESSAGE_CREATE,
-        not in stored history, so this looks first in the client's message cache (every
-        process on the token sees the gateway events, the dead sender's included), then in
-        the channel's recent history in case a message there does carry it. Past both, a
-        re-send still meets ``enforce_nonce`` while Discord remembers the nonce (a few
-        minutes). A channel we may not read is reported as nothing found, so the post is
-        not held back for ever; the nonce still guards the re-send."""
-        nonce = claim_nonce(key)
+        The key rides twice on a claimed message: as its nonce, which Discord keeps only
+        in the create answer and the gateway's MESSAGE_CREATE (so only a running process's
+        message cache has it: the cheap first check), and in its first button's custom
+        id, which Discord's stored history returns (outbound.custom_id). So a process
+        started after the sender was killed still finds it, reading the history forwards
+        from the claim (less a clock skew) over REST. If it cannot read all of that (an
+        HTTP error, no permission, more than HISTORY_LIMIT messages since the claim), it
+        raises DeliveryError: the core sends nothing now and asks again after the lease
+        (a refusal for good suspends the channel), as on Slack."""
+        me = self.client.user
+        if me is None:
+            raise DeliveryError("the Discord client is not logged in yet")
+        nonce, token = claim_nonce(key), outbound.key_token(key)
         where = int(thread.thread_id if thread is not None else channel.channel)
         after = since - CLOCK_SKEW
+        for cached in self.client.cached_messages:
+            if (
+                cached.channel.id == where
+                and cached.author.id == me.id
+                and cached.created_at >= after
+                and carries_key(cached, nonce, token)
+            ):
+                return self._ref(cached, thread)
+        try:
+            found = await self._search_history(where, channel.workspace, after, nonce, token)
+        except DeliveryError as exc:
+            if thread is None or not thread_unusable(exc.__cause__):
+                raise
+            # No thread to look in (never opened, or deleted): a reveal was then sent as a
+            # reply to the question in the channel (_reply_to_question), so look there.
+            log.info("thread %s is gone; looking for %s in its channel", where, key)
+            found = await self._search_history(
+                int(channel.channel), channel.workspace, after, nonce, token
+            )
+        return None if found is None else self._ref(found, thread)
+
+    async def _search_history(
+        self, where: int, workspace: str, after: datetime, nonce: str | None, token: str
+    ) -> discord.Message | None:
+        """The bot's first message in ``where`` since ``after`` that carries the key;
+        oldest first, as the claimed send comes soon after the claim."""
         me = self.client.user
-        mine = [
-            m
-            for m in self.client.cached_messages
-            if m.channel.id == where and me is not None and m.author.id == me.id
-        ]
-        for found in mine:
-            if str(found.nonce) == nonce and found.created_at >= after:
-                return self._ref(found, thread)
+        target = self._messageable(where, workspace)
+        read = 0
         with delivery(f"reading the history of {where}"):
-            target = self._messageable(where, channel.workspace)
-            try:
-                async for found in target.history(limit=HISTORY_LIMIT, after=after):
-                    if me is not None and found.author.id == me.id and str(found.nonce) == nonce:
-                        return self._ref(found, thread)
-            except discord.Forbidden:
-                log.warning("cannot read the history of %s to check for %s", where, key)
-            except discord.HTTPException as exc:
-                if thread is None or not thread_unusable(exc):
-                    raise
-                # No thread to look in (never opened, or deleted): a reveal sent instead
-                # as a reply in the channel still meets the nonce when it is sent again.
-                log.info("thread %s is gone; nothing found in it for %s", where, key)
+            async for found in target.history(limit=HISTORY_LIMIT, after=after):
+                read += 1
+                if me is not None and found.author.id == me.id and carries_key(found, nonce, token):
+                    return found
+        if read >= HISTORY_LIMIT:
+            # Not searched to the end: better to ask again later than to post twice.
+            raise DeliveryError(
+                f"history of {where}: over {HISTORY_LIMIT} messages since the claim"
+            )
         return None
 
     @staticmethod

@@ -54,6 +54,7 @@ _STYLES = {
     Action.MY_FEEDBACK: discord.ButtonStyle.secondary,
     Action.DISPUTE: discord.ButtonStyle.secondary,
     Action.REPORT: discord.ButtonStyle.secondary,
+    Action.MY_STATS: discord.ButtonStyle.secondary,
 }
 
 

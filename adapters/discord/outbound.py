@@ -8,6 +8,7 @@ messages is cut with a note saying so.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -46,17 +47,37 @@ REACTION_EMOJI: dict[Reaction, str] = {
     Reaction.LATE: "\N{ALARM CLOCK}",
 }
 
-# Button custom ids: fixed prefix, action slug, post id. The DynamicItem template in
-# components.py parses exactly this shape, which is what lets clicks survive restarts.
+# Button custom ids: fixed prefix, action slug, post id, and on the first button of a
+# claimed message (daily post, reveal, digest) its claim key's token. The DynamicItem
+# template in components.py parses exactly this shape, which is what lets clicks survive
+# restarts; the token is optional so that buttons posted before it existed still work.
+# Discord returns a message's components, custom ids included, in its stored history
+# (unlike the nonce), which is how a process started after a kill finds a message whose
+# "sent" mark the kill lost (adapter.find_sent). A custom id holds at most 100 characters
+# (discord-api-docs components/reference, "custom_id"; discord.py ui/button.py); the
+# longest here is 13 + 20 + 1 + 22 = 56.
 ACTION_SLUGS: dict[Action, str] = {
     Action.ANSWER_PRIVATELY: "answer",
     Action.MY_FEEDBACK: "feedback",
     Action.DISPUTE: "dispute",
     Action.REPORT: "report",
+    Action.MY_STATS: "stats",
 }
 SLUG_ACTIONS: dict[str, Action] = {slug: action for action, slug in ACTION_SLUGS.items()}
-CUSTOM_ID_TEMPLATE = r"mlq:(?P<slug>answer|feedback|dispute|report):(?P<value>[0-9]{1,20})"
+KEY_TOKEN_CHARS = 22
+CUSTOM_ID_TEMPLATE = (
+    r"mlq:(?P<slug>answer|feedback|dispute|report|stats):(?P<value>[0-9]{1,20})"
+    rf"(?::(?P<key>[0-9a-f]{{{KEY_TOKEN_CHARS}}}))?"
+)
 _CUSTOM_ID = re.compile(CUSTOM_ID_TEMPLATE + r"\Z")
+CUSTOM_ID_MAX = 100
+
+
+def key_token(key: str) -> str:
+    """A claim key as 22 hex characters (88 bits of BLAKE2b): short enough for a custom id
+    and a nonce, and no two keys of one channel meet by chance."""
+    return hashlib.blake2b(key.encode(), digest_size=KEY_TOKEN_CHARS // 2).hexdigest()
+
 
 # A quiz question's pick menu: its custom id names the post; option values are indexes.
 PICK_TEMPLATE = r"mlq:pick:(?P<post>[0-9]{1,20})"
@@ -111,9 +132,13 @@ def menu_spec(message: Message) -> MenuSpec | None:
     return MenuSpec(custom, labels[:MAX_OPTIONS], menu.several)
 
 
-def custom_id(action: Action, value: str) -> str | None:
-    """The button id for ``action`` on post ``value``; None if the value is not a post id."""
-    candidate = f"mlq:{ACTION_SLUGS[action]}:{value}"
+def custom_id(action: Action, value: str, key: str | None = None) -> str | None:
+    """The button id for ``action`` on post ``value``, carrying claim key ``key`` if given;
+    None if the value is not a post id (or the action has no Discord button)."""
+    slug = ACTION_SLUGS.get(action)
+    if slug is None:
+        return None
+    candidate = f"mlq:{slug}:{value}" + (f":{key_token(key)}" if key is not None else "")
     return candidate if _CUSTOM_ID.match(candidate) else None
 
 
@@ -122,6 +147,12 @@ def parse_custom_id(raw: str) -> tuple[Action, str] | None:
     if match is None:
         return None
     return SLUG_ACTIONS[match["slug"]], match["value"]
+
+
+def key_of_custom_id(raw: object) -> str | None:
+    """The claim key token a custom id carries, if it is one of ours that carries one."""
+    match = _CUSTOM_ID.match(raw) if isinstance(raw, str) else None
+    return match["key"] if match is not None else None
 
 
 def safe(text: str) -> str:
@@ -282,6 +313,18 @@ def _cut(messages: list[list[discord.Embed]]) -> list[list[discord.Embed]]:
     return kept
 
 
+def _buttons(message: Message) -> tuple[ButtonSpec, ...]:
+    """The message's buttons; the first one kept carries the claim key (one is enough)."""
+    specs: list[ButtonSpec] = []
+    key = message.key
+    for b in message.buttons:
+        cid = custom_id(b.action, b.value, key)
+        if cid is not None:
+            specs.append(ButtonSpec(b.action, shorten(b.label, 80), b.value, cid))
+            key = None
+    return tuple(specs)
+
+
 def render(message: Message) -> list[Rendered]:
     """The Discord messages that show ``message``; buttons ride on the first one."""
     packer = _Packer(COLOURS.get(message.kind, COLOURS[MessageKind.INFO]))
@@ -294,11 +337,7 @@ def render(message: Message) -> list[Rendered]:
     groups = packer.messages
     if len(groups) > MAX_MESSAGES:
         groups = _cut(groups)
-    buttons = tuple(
-        ButtonSpec(b.action, shorten(b.label, 80), b.value, cid)
-        for b in message.buttons
-        if (cid := custom_id(b.action, b.value)) is not None
-    )
+    buttons = _buttons(message)
     menu = menu_spec(message)
     return [
         Rendered(tuple(group), buttons, menu=menu) if index == 0 else Rendered(tuple(group))

@@ -47,7 +47,13 @@ JSON_TYPE = "application/json"
 # Buttons whose value is a post id: on the daily question, and on the private feedback.
 POST_BUTTONS = frozenset(
     action_id(a)
-    for a in (Action.ANSWER_PRIVATELY, Action.MY_FEEDBACK, Action.DISPUTE, Action.REPORT)
+    for a in (
+        Action.ANSWER_PRIVATELY,
+        Action.MY_FEEDBACK,
+        Action.DISPUTE,
+        Action.REPORT,
+        Action.MY_STATS,  # its value is the digest's week (digits), which it does not need
+    )
 )
 
 

@@ -91,8 +91,10 @@ def register(
     @app.action(action_id(Action.MY_FEEDBACK))
     @app.action(action_id(Action.DISPUTE))
     @app.action(action_id(Action.REPORT))
+    @app.action(action_id(Action.MY_STATS))
     async def my_feedback(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        # "My feedback", and the "Dispute grade" / "Report a problem" buttons it carries.
+        # "My feedback", the "Dispute grade" / "Report a problem" buttons it carries, and
+        # the digest's "My stats": each answered privately by the core.
         await ack()
         bridge.on_feedback_button(body, action)
 

@@ -183,5 +183,10 @@ async def test_a_week_of_questions_ends_with_a_digest_and_no_thread(server: Serv
     [digest] = [m for m in server.channel.history() if m.embeds and "digest" in m.embeds[0].title]
     assert digest.embeds[0].title.startswith("Weekly digest")
     assert "ben" in " ".join(f.value for f in digest.embeds[0].fields)
-    assert not digest.components and len(server.channel.threads) == 5
+    assert len(server.channel.threads) == 5  # the digest opens no thread
     assert all(m.embeds[0].title == "Model answer" for t in threads for m in t.history()[-1:])
+    # Its one button shows the clicker's own stats, to them alone.
+    stats = await server.members[0].click(digest, label="My stats")
+    assert stats.ephemeral
+    assert stats.response.embeds[0].title == "Stats · ben"
+    assert "Points: 6" in stats.response.embeds[0].description

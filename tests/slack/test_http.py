@@ -213,6 +213,19 @@ async def test_my_feedback_button_answers_privately_in_the_thread(slack_http: Sl
     assert "Your feedback" in feedback.params["text"]
 
 
+async def test_the_digests_my_stats_button_answers_privately(slack_http: SlackHttp):
+    """The digest's button (its value is the week, "202610") shows the clicker's stats."""
+    s = slack_http
+    parent = await subscribe_and_post(s)
+    status, _ = await s.interactive(
+        payloads.block_actions("mlq:my_stats", "202610", message_ts=parent, user="U2")
+    )
+    assert status == 200
+    await s.settle()
+    (stats,) = s.fake.of("chat.postEphemeral")
+    assert stats.params["user"] == "U2" and "Stats" in stats.params["text"]
+
+
 async def test_answer_privately_opens_a_modal_and_the_submission_is_stored(slack_http: SlackHttp):
     s = slack_http
     parent = await subscribe_and_post(s)
