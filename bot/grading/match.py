@@ -12,7 +12,7 @@ A point is contradicted when the answer reverses its direction ("increases bias"
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -60,6 +60,7 @@ class AnswerIndex:
     # the terms as said (phrases and their parts, not abbreviations' expansions), which
     # reference recall reads too: built here so the answer is merged into phrases once
     said_terms: frozenset[str]
+    _near: dict[tuple[int, int], list[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, scanned: Scan) -> AnswerIndex:
@@ -102,6 +103,15 @@ class AnswerIndex:
             directions,
             frozenset(said),
         )
+
+    def words_near(self, length: int, spread: int) -> list[str]:
+        """The content words within ``spread`` letters of ``length``, in answer order."""
+        key = (length, spread)
+        near = self._near.get(key)
+        if near is None:
+            near = [w for w in self.word_list if abs(len(w) - length) <= spread]
+            self._near[key] = near
+        return near
 
     def view(self, keep: Keep | None) -> Polar:
         """The answer's terms, only those ``keep`` accepts."""
@@ -232,9 +242,11 @@ class Matcher:
             limit = _max_edits(key)
             if not limit:
                 continue
-            best = process.extractOne(
-                key, self.index.word_list, scorer=OSA.distance, score_cutoff=limit
-            )
+            # Words more than ``limit`` letters longer or shorter cannot be that close.
+            near = self.index.words_near(len(key), limit)
+            if not near:
+                continue
+            best = process.extractOne(key, near, scorer=OSA.distance, score_cutoff=limit)
             if best is None:
                 continue
             word = best[0]
