@@ -69,6 +69,8 @@ def _distinct_lists() -> dict[str, frozenset[str]]:
 
 
 _DISTINCT = _distinct_lists()
+# Each distinct function word belongs to one language: the answer is counted in one pass.
+_LANGUAGE_OF = {word: lang for lang, words in _DISTINCT.items() for word in words}
 
 
 def _latin_share(text: str) -> float:
@@ -86,7 +88,11 @@ def looks_english(text: str) -> bool:
     words = [w.casefold() for w in _WORD.findall(prose)]
     if len(words) < MIN_WORDS_TO_JUDGE:
         return True
-    hits = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _DISTINCT.items()}
+    hits = dict.fromkeys(_DISTINCT, 0)
+    for word in words:
+        lang = _LANGUAGE_OF.get(word)
+        if lang is not None:
+            hits[lang] += 1
     english = hits.pop("en")
     other = max(hits.values())
     # Another language must clearly lead: English answers quote foreign terms, and a
