@@ -70,6 +70,21 @@ class DyingAdapter:
     def platform(self) -> str:
         return self.platform_adapter.platform
 
+    def __getattr__(self, name: str) -> Any:
+        # The port's optional parts are here exactly when the platform's adapter has them.
+        platform_adapter = self.__dict__.get("platform_adapter")
+        if name == "private_answers_owed" and platform_adapter is not None:
+            return getattr(platform_adapter, name)
+        if name == "find_private" and platform_adapter is not None:
+            find = getattr(platform_adapter, name)
+
+            async def find_private(*args: Any, **kwargs: Any) -> Any:
+                self._alive()
+                return await find(*args, **kwargs)
+
+            return find_private
+        raise AttributeError(name)
+
     def _alive(self) -> None:
         if self.dead:
             raise Dead("the process was killed")

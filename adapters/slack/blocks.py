@@ -238,6 +238,18 @@ def render(message: Message) -> SlackMessage:
     return SlackMessage(fallback_text(message), message_blocks(message))
 
 
+def render_direct(message: Message, channel_id: str, link: str | None) -> SlackMessage:
+    """``message`` as a direct message read away from its channel: a first line names the
+    channel (``<#C…>`` shows as a link to it) and links the question's thread."""
+    question = f"<{link}|the question>" if link else "the question"
+    about = f"About your answer to {question} in <#{channel_id}>"
+    blocks = [
+        {"type": "context", "elements": [mrkdwn(about)]},
+        *message_blocks(message, max_blocks=MAX_BLOCKS - 1),
+    ]
+    return SlackMessage(f"In <#{channel_id}>: {fallback_text(message)}", blocks)
+
+
 # --- views ---------------------------------------------------------------------------------
 
 
