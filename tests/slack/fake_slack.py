@@ -15,8 +15,9 @@ first (replies: parent, then oldest first), ``oldest``/``latest`` exclusive unle
 ``include_all_metadata``. A ``chat.postMessage`` to a user id goes to the app's direct
 message with that person (``D`` + the user id, as ``conversations.open`` answers), kept
 and read back like a channel's; with a team's ``scopes`` set, opening or reading a DM
-without ``im:write`` / ``im:history`` answers ``missing_scope``. Given a ``clock`` (seconds since the epoch), message ts values
-follow it, so ``oldest`` means a time; without one they count up from 1,700,000,000.
+without ``im:write`` / ``im:history`` answers ``missing_scope``. Given a ``clock`` (seconds
+since the epoch), message ts values follow it, so ``oldest`` means a time; without one
+they count up from 1,700,000,000.
 """
 
 from __future__ import annotations
@@ -202,6 +203,18 @@ class FakeSlack:
             c
             for c in self.calls
             if c.method == method and all(c.params.get(k) == v for k, v in where.items())
+        ]
+
+    def dms(self, user: str | None = None) -> list[Call]:
+        """The app's accepted direct messages (chat.postMessage to a user id), to ``user``
+        or to anyone."""
+        return [
+            c
+            for c in self.of("chat.postMessage")
+            if str(c.params.get("channel", "")).startswith(("U", "W"))
+            and (user is None or c.params.get("channel") == user)
+            and c.result is not None
+            and c.result.get("ok")
         ]
 
     def clear(self) -> None:
