@@ -281,8 +281,7 @@ class SlackBridge:
         replies = await self.core.dispatch(event)
         # Pressed on an ephemeral message or in the app's DM (an owed grade's buttons):
         # there is no channel thread to answer in; the interaction's response_url is.
-        in_dm = ref.channel_id.startswith("D")
-        thread_ts = None if ref.is_ephemeral or in_dm else (ref.thread_ts or ref.message_ts)
+        thread_ts = None if ref.threadless else (ref.thread_ts or ref.message_ts)
         thread = ThreadAddress(event.where, thread_ts) if thread_ts else None
         await self._deliver(
             event.where, event.actor.user_id, replies, thread=thread, response_url=ref.response_url
