@@ -421,7 +421,13 @@ async def on_answer_posted(ctx: CoreContext, event: AnswerPosted) -> list[Messag
 
 
 async def on_private_answer(ctx: CoreContext, event: PrivateAnswerSubmitted) -> list[Message]:
+    """A form's answer or a quiz pick. Where the adapter says so (``private_answers_owed``)
+    and the delivery has an id, the reply is owed through the outbox in the answer's own
+    transaction and sent by whoever holds it, exactly once; else it is returned."""
+    owe = bool(getattr(ctx.adapter, "private_answers_owed", False)) and bool(event.event_id)
+    key = f"private:{event.event_id}"
     now = ctx.now()
+    owed: list[outbox.Owed] = []
     async with unit_of_work(ctx.db) as repo:
         channel = await repo.channel_by_address(
             event.where.platform, event.where.workspace, event.where.channel
@@ -435,14 +441,28 @@ async def on_private_answer(ctx: CoreContext, event: PrivateAnswerSubmitted) -> 
             or (post.kind == PRACTICE and post.member_id != member.id)
         ):
             return [render.error("That question is not open to you here.")]
-        if event.event_id and not await repo.first_delivery(
-            event.where.platform, f"private:{event.event_id}", now
-        ):
-            return []
-        if is_blank(event.text):
-            return [render.info("Your answer was empty, so it was not counted.")]
-        sent = sent_time(event.sent_at, now)
-        outcome = await store_answer(ctx, repo, post, member, event.text, None, now, sent)
+        first = not event.event_id or await repo.first_delivery(event.where.platform, key, now)
+        if first:
+            if is_blank(event.text):
+                outcome = Outcome(
+                    None, render.info("Your answer was empty, so it was not counted.")
+                )
+            else:
+                sent = sent_time(event.sent_at, now)
+                outcome = await store_answer(ctx, repo, post, member, event.text, None, now, sent)
+            if owe and outcome.private is not None:
+                recipient = outbox.Recipient(
+                    event.where, event.actor.user_id, None, post.thread_ref
+                )
+                debt = outbox.Debt(key, recipient, None, outcome.private)
+                owed = (await outbox.record(ctx, repo, [debt], now)).get(key, [])
+    if not first:
+        if owe:  # stored before: make sure its reply went out (the storer may have died)
+            await outbox.pay_redelivered(ctx, [key])
+        return []
+    if owe:
+        await outbox.pay(ctx, owed)
+        return []
     return [outcome.private] if outcome.private else []
 
 

@@ -47,6 +47,14 @@ class ChatAdapter(Protocol):
     Optional: ``async def send_direct(self, where: ChannelAddress, user_id: str, message:
     Message) -> None``, a direct message to a person of ``where``'s workspace, used to tell
     an admin that a channel was suspended.
+    Optional: ``async def find_private(self, where: ChannelAddress, user_id: str, key: str,
+    since: datetime) -> PostedRef | None``, for a platform whose ``send_private`` of a keyed
+    message (an owed grade, bot/outbox) can be found again: the private message carrying
+    ``key`` sent to ``user_id`` since ``since``, or None. Raises DeliveryError when it
+    cannot look right now (the owed message is then not sent, and asked about later).
+    Optional: ``private_answers_owed = True`` when the grade of a private answer (a form or
+    a quiz pick) is to be owed through the outbox and sent with ``send_private``, rather
+    than returned to the adapter for the interaction's own reply.
     """
 
     platform: str
@@ -71,7 +79,9 @@ class ChatAdapter(Protocol):
         *,
         thread: ThreadAddress | None = None,
     ) -> None:
-        """Show ``message`` to one person only (ephemeral message, DM or equivalent)."""
+        """Show ``message`` to one person only (ephemeral message, DM or equivalent). A
+        message with a ``key`` is owed (bot/outbox): send it where it can be found again if
+        the platform allows it (Slack: a DM with the key as metadata; Discord: the nonce)."""
         ...
 
     async def close_thread(self, thread: ThreadAddress) -> None:

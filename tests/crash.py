@@ -22,6 +22,7 @@ from bot.core import MlqCore
 from bot.events import ChannelAddress, MessageAddress, ThreadAddress
 from bot.messages import Message, Reaction
 from bot.ports import ChatAdapter, DeliveryError, PostedRef
+from question_bank.loader import QuestionBank
 from storage import Database
 from tests.harness import shared_bank
 
@@ -65,10 +66,28 @@ class DyingAdapter:
     # Die just before a reaction ("react") or a private message ("private") is sent: the
     # answer is stored, and what it is owed never reaches the platform from here.
     die_before: Callable[[str], bool] = lambda verb: False
+    # Die just after the platform took a private message, before its mark is written:
+    # the window only a look-up on the platform can close.
+    die_after: Callable[[str], bool] = lambda verb: False
 
     @property
     def platform(self) -> str:
         return self.platform_adapter.platform
+
+    def __getattr__(self, name: str) -> Any:
+        # The port's optional parts are here exactly when the platform's adapter has them.
+        platform_adapter = self.__dict__.get("platform_adapter")
+        if name == "private_answers_owed" and platform_adapter is not None:
+            return getattr(platform_adapter, name)
+        if name == "find_private" and platform_adapter is not None:
+            find = getattr(platform_adapter, name)
+
+            async def find_private(*args: Any, **kwargs: Any) -> Any:
+                self._alive()
+                return await find(*args, **kwargs)
+
+            return find_private
+        raise AttributeError(name)
 
     def _alive(self) -> None:
         if self.dead:
@@ -114,6 +133,9 @@ class DyingAdapter:
     ) -> None:
         self._before("private")
         await self.platform_adapter.send_private(channel, user_id, message, thread=thread)
+        if self.die_after("private"):
+            self.dead = self.db.dead = True
+            raise Dead("killed after the platform accepted a private message")
 
     async def close_thread(self, thread: ThreadAddress) -> None:
         self._alive()
@@ -152,10 +174,11 @@ def dying_core(
     kill_at: Callable[[Message], bool],
     *,
     instance_id: str = "doomed",
+    bank: QuestionBank | None = None,
 ) -> tuple[MlqCore, DyingAdapter]:
     db = MortalDatabase(db_url)
     adapter = DyingAdapter(platform_adapter, db, kill_at)
     ctx = CoreContext(
-        db=db, bank=shared_bank(), adapter=adapter, clock=clock, instance_id=instance_id
+        db=db, bank=bank or shared_bank(), adapter=adapter, clock=clock, instance_id=instance_id
     )
     return MlqCore(ctx), adapter

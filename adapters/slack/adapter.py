@@ -8,6 +8,7 @@ handlers cover 429, 5xx and dropped connections) with the token of the workspace
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack.blocks import SlackMessage, render
+from adapters.slack.blocks import SlackMessage, render, render_direct
 from adapters.slack.conversations import PROBLEMS, DirectConversations, kind_of_info
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.tokens import TokenSource, UnknownWorkspace
@@ -41,6 +42,11 @@ CLAIM_EVENT_TYPE = "mlq_claim"
 CLOCK_SKEW_SECONDS = 300
 HISTORY_PAGE = 200
 HISTORY_PAGES = 10
+# Direct-message channel ids (conversations.open) and question links (chat.getPermalink)
+# are remembered, so a burst of grades costs neither call per grade.
+REMEMBERED = 20_000
+# What reading the app's DMs needs; an install from before owed grades were DMs lacks it.
+DM_SCOPES = ("im:history", "im:write")
 
 
 def claim_metadata(key: str | None) -> dict[str, Any] | None:
@@ -101,11 +107,24 @@ def _error_code(exc: SlackApiError) -> str:
         return "unknown_error"
 
 
+class _Remembered(OrderedDict[tuple[str, str], str]):
+    """A bounded map, oldest forgotten first."""
+
+    def keep(self, key: tuple[str, str], value: str) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > REMEMBERED:
+            self.popitem(last=False)
+
+
 class SlackAdapter:
     platform = "slack"
     # Fan-outs keep this many calls in flight; the shared HTTP pool (runtime.py) is as large.
     # Per-channel pacing and 429 handling keep each channel within Slack's limits.
     send_concurrency = 200
+    # A form's answer or a quiz pick is graded in a DM owed through the outbox, like a
+    # thread reply's grade: a response_url reply cannot be looked up after a crash.
+    private_answers_owed = True
 
     def __init__(
         self,
@@ -120,6 +139,9 @@ class SlackAdapter:
         self.pacer = pacer or ChannelPacer()
         self.direct = DirectConversations()  # noted by the bridge from /mlq payloads
         self._session = session  # shared with response_url posts
+        self._dm_ids = _Remembered()  # (team, user) -> the app's DM channel with them
+        self._links = _Remembered()  # (team, "channel:ts") -> the message's permalink
+        self._no_dm_scope: set[str] = set()  # teams already warned about
 
     # --- plumbing -----------------------------------------------------------------------
 
@@ -245,6 +267,16 @@ class SlackAdapter:
         *,
         thread: ThreadAddress | None = None,
     ) -> None:
+        """Unkeyed: an ephemeral message in the channel (or thread), shown at once next to
+        what the person did. Keyed (an owed grade, bot/outbox): a direct message from the
+        app carrying the key, which ``find_private`` can find again. Slack documents that
+        ephemeral delivery "is not guaranteed" (the person must be active in Slack) and that
+        ephemeral messages "do not persist across reloads" and cannot be recovered
+        (https://docs.slack.dev/reference/methods/chat.postEphemeral), so they can neither
+        be relied on nor looked up after a crash; a DM can be both."""
+        if message.key is not None:
+            await self._send_owed(channel, user_id, message, thread)
+            return
         rendered = render(message)
         try:
             await self.call(
@@ -265,6 +297,98 @@ class SlackAdapter:
         # Posting to a user id opens the app's direct message with them.
         direct = ChannelAddress(channel.platform, channel.workspace, user_id)
         await self._post_message(direct, rendered)
+
+    async def _send_owed(
+        self,
+        channel: ChannelAddress,
+        user_id: str,
+        message: Message,
+        thread: ThreadAddress | None,
+    ) -> None:
+        """The owed message as a DM: chat.postMessage with the user's id as ``channel``
+        posts to the app's direct message with them (chat:write is enough to send; Slack
+        answers with the D… id, kept for look-ups). It says which channel and question it
+        is about, since it is read away from the thread."""
+        link = await self._permalink(thread) if thread is not None else None
+        rendered = render_direct(message, channel.channel, link)
+        direct = ChannelAddress(channel.platform, channel.workspace, user_id)
+        await self.pacer.wait((direct.workspace, direct.channel))
+        data = await self._send(
+            channel.workspace,
+            "chat.postMessage",
+            channel=user_id,
+            unfurl_links=False,
+            unfurl_media=False,
+            metadata=claim_metadata(message.key),
+            **rendered.as_kwargs(),
+        )
+        if isinstance(data.get("channel"), str) and data["channel"].startswith("D"):
+            self._dm_ids.keep((channel.workspace, user_id), data["channel"])
+
+    async def _permalink(self, thread: ThreadAddress) -> str | None:
+        """The question's link (chat.getPermalink: no scope, "hundreds of requests per
+        minute"), once per question; None if Slack will not say (the DM then names the
+        channel only)."""
+        where = thread.channel
+        key = (where.workspace, f"{where.channel}:{thread.thread_id}")
+        if key in self._links:
+            return self._links[key]
+        try:
+            data = await self.call(
+                where.workspace,
+                "chat.getPermalink",
+                channel=where.channel,
+                message_ts=thread.thread_id,
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            log.info("no permalink for %s/%s: %s", where.channel, thread.thread_id, exc)
+            return None
+        link = data.get("permalink")
+        if not isinstance(link, str) or not link.startswith("http"):
+            return None
+        self._links.keep(key, link)
+        return link
+
+    async def find_private(
+        self, channel: ChannelAddress, user_id: str, key: str, since: datetime
+    ) -> PostedRef | None:
+        """The app's DM with ``user_id`` carrying ``key`` since ``since``, or None.
+
+        Opens the DM (conversations.open, im:write) for its id, then reads it
+        (conversations.history with include_all_metadata, im:history). An install made
+        before these scopes were asked for answers ``missing_scope``: nothing can be
+        looked up there, so this says "not found" (the message is sent, as an ephemeral
+        one was before) and warns once per workspace. Any other failure raises
+        DeliveryError: the caller sends nothing now and asks again later."""
+        try:
+            dm = await self._dm_channel(channel.workspace, user_id)
+            return await self.find_sent(
+                ChannelAddress(channel.platform, channel.workspace, dm), key, since
+            )
+        except DeliveryError as exc:
+            if exc.reason != "missing_scope":
+                raise
+            if channel.workspace not in self._no_dm_scope:
+                self._no_dm_scope.add(channel.workspace)
+                log.warning(
+                    "workspace %s: the app lacks %s, so a grade whose sender died cannot be "
+                    "looked up and is sent again (it may arrive twice); add the scopes and "
+                    "reinstall the app (mlq doctor lists what is missing)",
+                    channel.workspace,
+                    " / ".join(DM_SCOPES),
+                )
+            return None
+
+    async def _dm_channel(self, team_id: str, user_id: str) -> str:
+        known = self._dm_ids.get((team_id, user_id))
+        if known is not None:
+            return known
+        data = await self._send(team_id, "conversations.open", users=user_id)
+        found = (data.get("channel") or {}).get("id")
+        if not isinstance(found, str) or not found:
+            raise DeliveryError("conversations.open: no channel id in the answer")
+        self._dm_ids.keep((team_id, user_id), found)
+        return found
 
     async def close_thread(self, thread: ThreadAddress) -> None:
         """Slack threads cannot be locked; late replies are kept as late by the core."""

@@ -38,6 +38,8 @@ HOME_CHANNEL_ACTION = "mlq:home_channel"
 # A quiz pick: a select menu (a multi-select when several options are right) whose option
 # values are "<post id>:<option index>" (translate.quiz_pick checks them on the way back).
 QUIZ_PICK_ACTION = "mlq:quiz_pick"
+# The first block of a grade sent as a DM: "mlq_about:<channel id>" (render_direct).
+ABOUT_BLOCK = "mlq_about:"
 QUIZ_BLOCK = "mlq_quiz"
 OPTION_CHARS = 75  # plain_text of a select option
 TRUNCATED_NOTE = "…shortened to fit Slack's limits: {n} more part(s) not shown."
@@ -236,6 +238,20 @@ class SlackMessage:
 
 def render(message: Message) -> SlackMessage:
     return SlackMessage(fallback_text(message), message_blocks(message))
+
+
+def render_direct(message: Message, channel_id: str, link: str | None) -> SlackMessage:
+    """``message`` as a direct message read away from its channel: a first line names the
+    channel (``<#C…>`` shows as a link to it) and links the question's thread."""
+    question = f"<{link}|the question>" if link else "the question"
+    about = f"About your answer to {question} in <#{channel_id}>"
+    blocks = [
+        # The block id names the channel again for a button pressed in the DM
+        # (translate.action_ref): the press arrives from the DM, not from the channel.
+        {"type": "context", "block_id": f"{ABOUT_BLOCK}{channel_id}", "elements": [mrkdwn(about)]},
+        *message_blocks(message, max_blocks=MAX_BLOCKS - 1),
+    ]
+    return SlackMessage(f"In <#{channel_id}>: {fallback_text(message)}", blocks)
 
 
 # --- views ---------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ Listeners call these methods after ``ack()``; each hands its work to the queue a
 at once. The work: translate the payload, fill in who the person is (``users.info``,
 cached), dispatch to the core, and deliver what the core returns: private replies as
 ephemeral messages (through the interaction's ``response_url`` or ``chat.postEphemeral``),
-channel replies as channel posts.
+channel replies as channel posts. A grade (a thread reply's, a form answer's, a quiz
+pick's) is not returned: the core owes it through its outbox and sends it as a DM
+(``SlackAdapter.send_private`` of a keyed message), exactly once.
 """
 
 from __future__ import annotations
@@ -283,7 +285,9 @@ class SlackBridge:
     async def _button(self, event: InboundEvent, ref: translate.ActionRef) -> None:
         event = await self._with_actor(event)
         replies = await self.core.dispatch(event)
-        thread_ts = None if ref.is_ephemeral else (ref.thread_ts or ref.message_ts)
+        # Pressed on an ephemeral message or in the app's DM (an owed grade's buttons):
+        # there is no channel thread to answer in; the interaction's response_url is.
+        thread_ts = None if ref.threadless else (ref.thread_ts or ref.message_ts)
         thread = ThreadAddress(event.where, thread_ts) if thread_ts else None
         await self._deliver(
             event.where, event.actor.user_id, replies, thread=thread, response_url=ref.response_url
@@ -318,7 +322,10 @@ class SlackBridge:
         self, event: Any, context: Any, kind: str, job_name: str
     ) -> None:
         """A form's answer or a quiz pick: into the inbox before the ack (the person's
-        answer must not be lost), then graded and confirmed privately off the ack path."""
+        answer must not be lost), then graded off the ack path. Its grade is owed in the
+        answer's transaction and sent as a DM by whoever holds it (bot/outbox), not
+        through the interaction's response_url: a response_url reply cannot be looked up,
+        so one sent just before a kill could not be told from one never sent."""
         # A form or a menu has no platform timestamp: its time is when our edge received it.
         event = dataclasses.replace(event, sent_at=self.core.ctx.now())
         key = (kind, event.event_id) if event.event_id else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
+from adapters.slack.adapter import DM_SCOPES
 from adapters.slack.runtime import BOT_SCOPES, SlackConfigError, SlackRuntime, build_runtime
 from adapters.slack.tokens import UnknownWorkspace
 from bot.access.doctor import Problem, channel_problems
@@ -78,10 +79,17 @@ async def _token(runtime: SlackRuntime, team: str) -> list[Problem]:
     missing = sorted(set(BOT_SCOPES) - {s.strip() for s in granted.split(",")})
     if not missing:
         return []
+    # Installs from before grades were DMs lack these; say what that costs.
+    why = (
+        " (without im:history / im:write a grade whose sender died cannot be looked up "
+        "and may be sent twice)"
+        if set(missing) & set(DM_SCOPES)
+        else ""
+    )
     return [
         Problem(
             where,
-            f"the token lacks the scopes {', '.join(missing)}",
+            f"the token lacks the scopes {', '.join(missing)}{why}",
             "add them under OAuth & Permissions (or create the app from the manifest) and "
             "reinstall",
         )

@@ -112,6 +112,6 @@ def register(
     @app.view(ANSWER_MODAL)
     async def answer_submitted(ack: AsyncAck, body: dict[str, Any]) -> None:
         # The answer is stored in the inbox first, then the modal closes; the grade
-        # arrives as an ephemeral message.
+        # arrives as a direct message from the app, owed through the outbox.
         await bridge.on_view_submission(body)
         await ack()

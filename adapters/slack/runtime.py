@@ -50,6 +50,7 @@ log = logging.getLogger("mlq.slack")
 
 # Exactly what the bot uses; the manifests list the same. channels:read and groups:read
 # are for the lifecycle events (a channel left, archived or deleted), nothing is read.
+# im:write and im:history are for finding an owed grade (a DM) whose sender died.
 BOT_SCOPES = (
     "channels:history",
     "channels:read",
@@ -57,6 +58,8 @@ BOT_SCOPES = (
     "commands",
     "groups:history",
     "groups:read",
+    "im:history",
+    "im:write",
     "reactions:write",
     "users:read",
 )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from adapters.slack.blocks import (
+    ABOUT_BLOCK,
     ANSWER_BLOCK,
     ANSWER_MODAL,
     MAX_POST_ID,
@@ -228,16 +229,37 @@ class ActionRef:
     is_ephemeral: bool
     response_url: str | None
     trigger_id: str | None
+    # Pressed in the app's DM (a grade's buttons): ``channel_id`` is then the channel the
+    # grade is about, when the message says so; there is no thread to reply in.
+    in_dm: bool = False
+
+    @property
+    def threadless(self) -> bool:
+        return self.is_ephemeral or self.in_dm
+
+
+def _about_channel(message: Payload) -> str | None:
+    """The channel a grade sent as a DM is about (blocks.render_direct's first block)."""
+    blocks = message.get("blocks")
+    first = blocks[0] if isinstance(blocks, list) and blocks else None
+    block_id = first.get("block_id") if isinstance(first, Mapping) else None
+    if isinstance(block_id, str) and block_id.startswith(ABOUT_BLOCK):
+        channel = block_id[len(ABOUT_BLOCK) :]
+        return channel if channel[:1] in ("C", "G") else None
+    return None
 
 
 def action_ref(body: Payload) -> ActionRef:
     container = body.get("container") or {}
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
+    channel = str((body.get("channel") or {}).get("id") or container.get("channel_id") or "")
     user = body.get("user") or {}
     message = body.get("message") or {}
+    in_dm = channel.startswith("D")
+    if in_dm:
+        channel = _about_channel(message) or channel
     return ActionRef(
         team_id=team_of(body),
-        channel_id=str(channel),
+        channel_id=channel,
         user_id=str(user.get("id") or ""),
         user_name=str(user.get("username") or user.get("name") or ""),
         message_ts=container.get("message_ts") or message.get("ts"),
@@ -245,6 +267,7 @@ def action_ref(body: Payload) -> ActionRef:
         is_ephemeral=bool(container.get("is_ephemeral")),
         response_url=body.get("response_url"),
         trigger_id=body.get("trigger_id"),
+        in_dm=in_dm,
     )
 
 
@@ -279,8 +302,8 @@ def modal_context(body: Payload, action: Payload) -> ModalContext | None:
         return None
     if not ref.channel_id or not 0 < post_id <= MAX_POST_ID:
         return None
-    # Replies to a channel post go into its thread; ephemeral posts have no thread.
-    thread = None if ref.is_ephemeral else (ref.thread_ts or ref.message_ts)
+    # Replies to a channel post go into its thread; ephemeral posts and DMs have none.
+    thread = None if ref.threadless else (ref.thread_ts or ref.message_ts)
     return ModalContext(post_id, ref.team_id, ref.channel_id, thread, ref.response_url)
 
 
@@ -337,7 +360,7 @@ def quiz_pick(body: Payload, action: Payload) -> tuple[PrivateAnswerSubmitted, M
     post_id = posts.pop()
     if posts or not 0 < post_id <= MAX_POST_ID:
         return STALE_PICK
-    thread = None if ref.is_ephemeral else (ref.thread_ts or ref.message_ts)
+    thread = None if ref.threadless else (ref.thread_ts or ref.message_ts)
     context = ModalContext(post_id, ref.team_id, ref.channel_id, thread, ref.response_url)
     stamp = action.get("action_ts") or ref.trigger_id
     event = PrivateAnswerSubmitted(

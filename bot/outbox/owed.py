@@ -49,6 +49,9 @@ class Owed:
     # When the lease was taken (``time.monotonic()``), taken no later than the lease's
     # start: past half the lease the payer renews it before sending.
     leased_at: float = 0.0
+    # When the debt was recorded: nothing for it can have been sent before (a takeover
+    # looks for an earlier holder's private message from here on).
+    created_at: datetime | None = None
 
     @property
     def message(self) -> MessageAddress | None:
@@ -133,6 +136,7 @@ async def record(
                     debt.recipient,
                     private=debt.private,
                     leased_at=leased_at,
+                    created_at=now,
                 )
             )
     return owed
@@ -159,10 +163,17 @@ def from_row(row: FeedbackOutbox, leased_at: float) -> Owed:
             reaction=reaction,
             attempts=row.attempts,
             leased_at=leased_at,
+            created_at=row.created_at,
         )
     if row.kind == PRIVATE:
         message = decode_message(payload)
         return Owed(
-            row.id, PRIVATE, recipient, private=message, attempts=row.attempts, leased_at=leased_at
+            row.id,
+            PRIVATE,
+            recipient,
+            private=message,
+            attempts=row.attempts,
+            leased_at=leased_at,
+            created_at=row.created_at,
         )
     raise ValueError(f"unknown outbox kind {row.kind!r} in row {row.id}")

@@ -14,8 +14,14 @@ network) is retried after a wait that doubles each time, and given up after
 What no database can close: a kill after the platform took a message and before its mark
 was written. A reaction sent again is harmless (Slack answers ``already_reacted``,
 Discord keeps one reaction per user and emoji); a private message sent again on Discord
-meets its nonce (``Message.key``) while Discord remembers it; a Slack ephemeral message
-cannot be looked up, so that one message may be shown twice.
+meets its nonce (``Message.key``) while Discord remembers it. On Slack the private message
+is a direct message carrying its key (``fb:<row id>``) as metadata, and a process that
+takes over a row an earlier holder may have sent (``attempts`` > 1) first asks the adapter
+(``find_private``) for a message with that key since the row was recorded: found, it is
+marked sent, not sent again; the look-up failing leaves the row for a later attempt, like
+any passing failure. Fresh rows are sent without a look-up. Only an install that lacks the
+scopes to look (Slack's ``missing_scope``, reported by ``mlq doctor``) sends it anyway and
+may show that one message twice.
 """
 
 from __future__ import annotations
@@ -77,7 +83,10 @@ async def pay(ctx: CoreContext, owed: Sequence[Owed]) -> int:
             log.info("outbox row %d: lease lost before sending; left to its new holder", item.id)
             continue
         try:
-            await _send(ctx, keyed(item))
+            if await _sent_before(ctx, keyed(item)):
+                log.info("outbox row %d: found on the platform; marked, not sent again", item.id)
+            else:
+                await _send(ctx, keyed(item))
         except Exception as exc:
             await _failed(ctx, item, exc)
             continue
@@ -96,6 +105,25 @@ async def _send(ctx: CoreContext, item: Owed) -> None:
     elif item.kind == PRIVATE and item.private is not None:
         r = item.recipient
         await ctx.adapter.send_private(r.where, r.user_id, item.private, thread=item.thread)
+
+
+async def _sent_before(ctx: CoreContext, item: Owed) -> bool:
+    """Whether a private message an earlier holder of the row may have sent (the row was
+    taken over or retried) is on the platform already. Only then is it worth a look-up,
+    and only where the platform can be asked (``find_private``); raises DeliveryError
+    when it cannot be asked now."""
+    find = getattr(ctx.adapter, "find_private", None)
+    if (
+        find is None
+        or item.kind != PRIVATE
+        or item.attempts <= 1
+        or item.private is None
+        or item.private.key is None
+        or item.created_at is None
+    ):
+        return False
+    r = item.recipient
+    return await find(r.where, r.user_id, item.private.key, item.created_at) is not None
 
 
 async def _extend(ctx: CoreContext, item: Owed) -> bool:

@@ -12,8 +12,12 @@ first (replies: parent, then oldest first), ``oldest``/``latest`` exclusive unle
 ``inclusive``, ``limit`` and cursor paging with ``has_more`` and
 ``response_metadata.next_cursor``, thread replies only in their thread unless broadcast
 (subtype ``thread_broadcast``), and the metadata's ``event_payload`` only with
-``include_all_metadata``. Given a ``clock`` (seconds since the epoch), message ts values
-follow it, so ``oldest`` means a time; without one they count up from 1,700,000,000.
+``include_all_metadata``. A ``chat.postMessage`` to a user id goes to the app's direct
+message with that person (``D`` + the user id, as ``conversations.open`` answers), kept
+and read back like a channel's; with a team's ``scopes`` set, opening or reading a DM
+without ``im:write`` / ``im:history`` answers ``missing_scope``. Given a ``clock`` (seconds
+since the epoch), message ts values follow it, so ``oldest`` means a time; without one
+they count up from 1,700,000,000.
 """
 
 from __future__ import annotations
@@ -204,6 +208,18 @@ class FakeSlack:
             if c.method == method and all(c.params.get(k) == v for k, v in where.items())
         ]
 
+    def dms(self, user: str | None = None) -> list[Call]:
+        """The app's accepted direct messages (chat.postMessage to a user id), to ``user``
+        or to anyone."""
+        return [
+            c
+            for c in self.of("chat.postMessage")
+            if str(c.params.get("channel", "")).startswith(("U", "W"))
+            and (user is None or c.params.get("channel") == user)
+            and c.result is not None
+            and c.result.get("ok")
+        ]
+
     def clear(self) -> None:
         self.calls.clear()
         self.responses.clear()
@@ -292,6 +308,8 @@ class FakeSlack:
 
     async def _m_chat_postMessage(self, params: dict[str, Any], team: Team) -> Any:
         channel = str(params.get("channel"))
+        if channel.startswith(("U", "W")):  # a user id: the app's DM with them
+            channel = dm_id(channel)
         key = f"{team.team_id}:{channel}"
         self._attempts[key] += 1
         if channel in self.dead_channels:
@@ -341,6 +359,8 @@ class FakeSlack:
         channel = str(params.get("channel") or "")
         if not channel:
             return _ok(False, error="channel_not_found")
+        if channel.startswith("D") and not _granted(team, "im:history"):
+            return _ok(False, error="missing_scope", needed="im:history")
         # The channel's timeline: top-level messages and thread replies sent to it too.
         timeline = [
             m
@@ -373,6 +393,27 @@ class FakeSlack:
                 "is_member": error != "not_in_channel" and channel not in self.not_in_channel,
             }
         )
+
+    async def _m_conversations_open(self, params: dict[str, Any], team: Team) -> Any:
+        if not _granted(team, "im:write"):
+            return _ok(False, error="missing_scope", needed="im:write")
+        users = [u for u in str(params.get("users") or "").split(",") if u]
+        if len(users) != 1:  # group DMs are not something mlq opens
+            return _ok(False, error="users_list_not_supplied" if not users else "not_supported")
+        return _ok(channel={"id": dm_id(users[0])})
+
+    async def _m_chat_getPermalink(self, params: dict[str, Any], team: Team) -> Any:
+        channel, ts = str(params.get("channel") or ""), str(params.get("message_ts") or "")
+        if not any(m["ts"] == ts for m in self.messages.get((team.team_id, channel), [])):
+            return _ok(False, error="message_not_found")
+        return _ok(
+            channel=channel,
+            permalink=f"https://fake.slack.test/archives/{channel}/p{ts.replace('.', '')}",
+        )
+
+    def direct_messages(self, team_id: str, user_id: str) -> list[dict[str, Any]]:
+        """What the app sent to the person in its DM with them, oldest first."""
+        return self.channel_messages(team_id, dm_id(user_id))
 
     async def _m_conversations_replies(self, params: dict[str, Any], team: Team) -> Any:
         channel, parent_ts = str(params.get("channel") or ""), str(params.get("ts") or "")
@@ -520,6 +561,15 @@ class FakeSlack:
             }
         )
         return await future
+
+
+def dm_id(user_id: str) -> str:
+    """The fake's id for the app's direct message with a person."""
+    return "D" + user_id
+
+
+def _granted(team: Team, scope: str) -> bool:
+    return team.scopes is None or scope in team.scopes
 
 
 def _header_seconds(seconds: float) -> str:

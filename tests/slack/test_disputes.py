@@ -83,14 +83,15 @@ async def test_dispute_button_admin_raise_once_and_the_member_is_told(slack_http
     before = await points(s)
     assert before["U2"][2] and not before["U1"][2]
     # Ana's private feedback carries the Dispute button; she presses it.
-    [feedback] = [c for c in s.fake.of("chat.postEphemeral") if c.params["user"] == "U1"]
+    # It is a DM from the app, so the press comes from that DM, not from the channel.
+    [feedback] = s.fake.dms("U1")
     value = button_value(feedback, "mlq:dispute")
     press = payloads.block_actions(
         "mlq:dispute",
         value,
-        message_ts="1.0",
+        message_ts=feedback.result["ts"],
+        channel=feedback.result["channel"],
         user="U1",
-        is_ephemeral=True,
         response_url=s.fake.response_url("press"),
     )
     status, _ = await s.interactive(press)
@@ -127,7 +128,7 @@ async def test_dispute_button_admin_raise_once_and_the_member_is_told(slack_http
     assert after["U2"][1] == before["U2"][1] - (0 if ben_best else 1)
     board = "".join(await command(s, "leaderboard week", "U1", "board"))
     assert "Ana" in board and "6 points" in board.replace("**", "")
-    [told] = s.fake.of("chat.postMessage", channel="U1")  # a direct message, once
+    [told] = [m for m in s.fake.dms("U1") if m is not feedback]  # a direct message, once
     assert "raised your grade" in told.params["text"]
 
 
@@ -150,13 +151,13 @@ async def test_a_lowered_grade_and_an_added_admin(slack_http: SlackHttp):
 async def test_report_button_and_reports(slack_http: SlackHttp):
     s = slack_http
     await a_revealed_round(s)
-    [feedback] = [c for c in s.fake.of("chat.postEphemeral") if c.params["user"] == "U1"]
+    [feedback] = s.fake.dms("U1")
     press = payloads.block_actions(
         "mlq:report",
         button_value(feedback, "mlq:report"),
-        message_ts="1.0",
+        message_ts=feedback.result["ts"],
+        channel=feedback.result["channel"],
         user="U1",
-        is_ephemeral=True,
         response_url=s.fake.response_url("rep"),
     )
     assert (await s.interactive(press))[0] == 200

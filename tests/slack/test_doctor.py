@@ -64,3 +64,16 @@ async def test_a_refused_token_is_reported_once_not_per_channel(slack_http: Slac
         "slack T1: the bot token is refused (invalid_auth); fix: set SLACK_BOT_TOKEN to the "
         "Bot User OAuth Token (reinstall the app for a new one)"
     ]
+
+
+async def test_an_install_from_before_grades_were_dms_is_told_what_it_lacks(
+    slack_http: SlackHttp,
+):
+    """Installed with the scopes asked for before owed grades became DMs: mlq doctor names
+    im:history / im:write and what their absence costs."""
+    s = slack_http
+    await subscribe(s, "C1")
+    s.fake.teams[BOT_TOKEN].scopes = tuple(x for x in BOT_SCOPES if not x.startswith("im:"))
+    (line,) = [p.line() for p in await check(s.runtime)]
+    assert line.startswith("slack T1:") and "im:history, im:write" in line
+    assert "sent twice" in line and "reinstall" in line

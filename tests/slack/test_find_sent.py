@@ -143,3 +143,40 @@ async def test_a_failing_history_call_is_a_delivery_error(adapter, clocked):
 async def test_a_thread_that_is_gone_holds_no_reveal(adapter):
     gone = ThreadAddress(C1, "1700000000.999999")
     assert await adapter.find_sent(C1, "k:reveal", START, thread=gone) is None
+
+
+async def test_an_owed_private_message_is_a_dm_found_again_by_its_key(adapter, clocked):
+    fake, clock = clocked
+    clock.now = START + timedelta(seconds=5)
+    thread = ThreadAddress(C1, (await adapter.post(C1, Message(body="q"))).thread_id)
+    await adapter.send_private(C1, "U1", Message(body="graded", key="fb:7"), thread=thread)
+    await adapter.send_private(C1, "U2", Message(body="graded", key="fb:8"), thread=thread)
+    (dm,) = fake.dms("U1")
+    assert dm.params["metadata"]["event_payload"] == {"key": "fb:7"}
+    assert fake.of("chat.postEphemeral") == []
+    assert await adapter.find_private(C1, "U1", "fb:7", START) is not None
+    assert await adapter.find_private(C1, "U1", "fb:8", START) is None  # Ben's, not Ana's
+    assert await adapter.find_private(C1, "U1", "fb:7", START + timedelta(hours=1)) is None
+    # The DM's id came back with the send: no conversations.open needed for Ana.
+    assert fake.of("conversations.open") == []
+    assert await adapter.find_private(C1, "U3", "fb:9", START) is None
+    assert [c.params["users"] for c in fake.of("conversations.open")] == ["U3"]
+    # One link per question, not one per grade.
+    assert len(fake.of("chat.getPermalink")) == 1
+
+
+async def test_an_unkeyed_private_message_stays_ephemeral(adapter, clocked):
+    fake, _ = clocked
+    await adapter.send_private(C1, "U1", Message(body="only for you"))
+    assert len(fake.of("chat.postEphemeral")) == 1 and fake.dms() == []
+
+
+async def test_a_dm_look_up_that_fails_is_an_error_but_a_missing_scope_is_a_miss(adapter, clocked):
+    fake, _ = clocked
+    fake.fail("conversations.open", error="user_not_found")
+    with pytest.raises(DeliveryError):
+        await adapter.find_private(C1, "U1", "fb:1", START)
+    fake.fail("conversations.open", error="missing_scope")
+    assert await adapter.find_private(C1, "U1", "fb:1", START) is None
+    fake.fail("conversations.history", error="missing_scope")
+    assert await adapter.find_private(C1, "U1", "fb:1", START) is None

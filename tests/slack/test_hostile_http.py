@@ -417,7 +417,7 @@ async def test_odd_text_over_http_is_stored_and_graded(slack_http: SlackHttp, po
     assert stored.text == "Bias is \ufffd error from wrong assumptions."
     assert stored.feedback
     assert len(slack_http.fake.of("reactions.add")) == 1
-    assert len(slack_http.fake.of("chat.postEphemeral")) == 1
+    assert len(slack_http.fake.dms()) == 1
 
 
 async def test_a_command_that_mentions_a_payload_is_understood(slack_http: SlackHttp):

@@ -112,10 +112,14 @@ async def test_a_thread_reply_is_stored_acknowledged_and_graded_privately(slack_
     (reaction,) = s.fake.of("reactions.add")
     expected = {"channel": "C1", "timestamp": reply["ts"], "name": "white_check_mark"}
     assert reaction.params == expected
-    (feedback,) = s.fake.of("chat.postEphemeral")
-    assert feedback.params["user"] == "U1"
-    assert feedback.params["thread_ts"] == parent
+    # The grade is a DM from the app, carrying its outbox key, naming the channel and
+    # linking the question's thread.
+    (feedback,) = s.fake.dms("U1")
     assert "Your grade" in feedback.params["text"]
+    assert feedback.params["metadata"]["event_payload"]["key"].startswith("fb:")
+    about = json.dumps(feedback.params["blocks"][0])
+    assert "<#C1>" in about and f"/archives/C1/p{parent.replace('.', '')}" in about
+    assert s.fake.of("chat.postEphemeral") == []
 
 
 async def test_a_retried_event_is_stored_once(slack_http: SlackHttp):
@@ -128,7 +132,7 @@ async def test_a_retried_event_is_stored_once(slack_http: SlackHttp):
     await s.settle()
     assert len(await answers(s)) == 1
     assert len(s.fake.of("reactions.add")) == 1
-    assert len(s.fake.of("chat.postEphemeral")) == 1
+    assert len(s.fake.dms("U1")) == 1
 
 
 async def test_a_retry_reaching_another_replica_is_stored_once(slack_http: SlackHttp):
@@ -173,7 +177,7 @@ async def test_an_edit_regrades_and_a_deletion_withdraws(slack_http: SlackHttp):
     assert stored.edited_at is not None
     names = [c.params["name"] for c in s.fake.of("reactions.add")]
     assert names == ["white_check_mark", "pencil2"]
-    assert "Updated grade" in s.fake.of("chat.postEphemeral")[-1].params["text"]
+    assert "Updated grade" in s.fake.dms("U1")[-1].params["text"]
     assert await s.event(payloads.event_callback(payloads.message_deleted(reply))) == 200
     await s.settle()
     (stored,) = await answers(s)
@@ -193,7 +197,7 @@ async def test_bot_messages_and_our_own_are_ignored(slack_http: SlackHttp):
     await s.settle()
     assert await answers(s) == []
     assert s.fake.of("reactions.add") == []
-    assert s.fake.of("chat.postEphemeral") == []
+    assert s.fake.of("chat.postEphemeral") == [] and s.fake.dms() == []
 
 
 async def test_my_feedback_button_answers_privately_in_the_thread(slack_http: SlackHttp):
@@ -253,8 +257,10 @@ async def test_answer_privately_opens_a_modal_and_the_submission_is_stored(slack
     await s.settle()
     (stored,) = await answers(s)
     assert (stored.text, stored.message_ref) == ("Bias is systematic error.", None)
-    (feedback,) = s.fake.of("chat.postEphemeral")
-    assert (feedback.params["user"], feedback.params["thread_ts"]) == ("U2", parent)
+    # The grade is owed through the outbox: one DM, linking the question's thread.
+    (feedback,) = s.fake.dms("U2")
+    assert f"/archives/C1/p{parent.replace('.', '')}" in json.dumps(feedback.params["blocks"])
+    assert s.fake.of("chat.postEphemeral") == [] and s.fake.responses == []
 
 
 def crash_after_the_ack(s: SlackHttp) -> None:
@@ -279,8 +285,8 @@ async def test_an_acked_answer_survives_a_crash_before_it_was_stored(slack_http:
     await s.settle()
     assert [a.text for a in await answers(s)] == ["Survives the crash."]
     assert len(s.fake.of("reactions.add")) == 1
-    (feedback,) = s.fake.of("chat.postEphemeral")
-    assert feedback.params["thread_ts"] == parent
+    (feedback,) = s.fake.dms("U1")
+    assert f"p{parent.replace('.', '')}" in json.dumps(feedback.params["blocks"])
     assert await s.runtime.bridge.resume_stranded() == 0  # finished: never again
 
 
@@ -300,8 +306,8 @@ async def test_a_private_answer_survives_a_crash_with_its_thread(slack_http: Sla
     await s.settle()
     (stored,) = await answers(s)
     assert stored.text == "Bias is systematic error."
-    (feedback,) = s.fake.of("chat.postEphemeral")
-    assert (feedback.params["user"], feedback.params["thread_ts"]) == ("U2", parent)
+    (feedback,) = s.fake.dms("U2")
+    assert f"p{parent.replace('.', '')}" in json.dumps(feedback.params["blocks"])
 
 
 async def test_an_answer_whose_inbox_row_cannot_be_finished_is_not_counted_twice(
@@ -317,7 +323,7 @@ async def test_an_answer_whose_inbox_row_cannot_be_finished_is_not_counted_twice
     body = payloads.event_callback(payloads.thread_reply("Counted once.", thread_ts=parent))
     assert await s.event(body) == 200
     await s.settle()
-    assert len(s.fake.of("reactions.add")) == 1 and len(s.fake.of("chat.postEphemeral")) == 1
+    assert len(s.fake.of("reactions.add")) == 1 and len(s.fake.dms("U1")) == 1
     del s.runtime.core.inbox.finish
     s.clock.advance(timedelta(minutes=6))
     assert await s.runtime.bridge.resume_stranded() == 1  # handed out again...
@@ -497,10 +503,12 @@ async def test_a_practice_question_is_answered_through_the_modal(slack_http: Sla
     submit = payloads.view_submission(view, "Some thoughts on the question.", user="U2")
     assert (await s.interactive(submit))[0] == 200
     await s.settle()
-    # No thread for an ephemeral question: the grade comes back through its response_url.
-    ((hook, graded),) = s.fake.responses
-    assert hook == "practice" and graded["response_type"] == "ephemeral"
-    assert "Model answer" in json.dumps(graded["blocks"])
+    # Owed like every grade: a DM (an ephemeral question has no thread to link; the DM
+    # names the channel), not the response_url, which could not be checked after a crash.
+    assert s.fake.responses == []
+    (graded,) = s.fake.dms("U2")
+    assert "Model answer" in json.dumps(graded.params["blocks"])
+    assert "<#C1>" in json.dumps(graded.params["blocks"][0])
     (stored,) = await answers(s)
     assert stored.kind == "practice" and stored.text == "Some thoughts on the question."
 

@@ -96,9 +96,11 @@ async def answers(s: SlackHttp) -> list[Answer]:
 
 
 def ephemerals(s: SlackHttp, user: str) -> list[str]:
-    return [
-        json.dumps(c.params, ensure_ascii=False) for c in s.fake.of("chat.postEphemeral", user=user)
-    ]
+    """What the person was told privately: ephemeral messages, and the grades owed to
+    them (a DM from the app, bot/outbox), in order."""
+    calls = s.fake.of("chat.postEphemeral", user=user) + s.fake.dms(user)
+    calls.sort(key=lambda c: c.at)
+    return [json.dumps(c.params, ensure_ascii=False) for c in calls]
 
 
 async def test_a_pick_is_private_can_change_and_the_reveal_shows_votes(slack_quiz: SlackHttp):
@@ -202,10 +204,10 @@ async def test_a_practice_quiz_is_picked_in_its_ephemeral_message(slack_quiz: Sl
     s.fake.clear()
     assert (await s.interactive(press))[0] == 200
     await s.settle()
-    # No thread for an ephemeral question: the verdict comes back through its response_url.
-    ((hook, graded),) = s.fake.responses
-    assert hook == "practice" and graded["response_type"] == "ephemeral"
-    shown = json.dumps(graded["blocks"], ensure_ascii=False)
+    # The verdict is owed like every grade: a DM, sent exactly once, not the response_url.
+    assert s.fake.responses == []
+    (graded,) = s.fake.dms("U2")
+    shown = json.dumps(graded.params["blocks"], ensure_ascii=False)
     assert "Right" in shown and "Explanation" in shown and "✗" in shown
     (stored,) = await answers(s)
     assert stored.kind == "practice" and stored.text == "C" and stored.score == 1.0

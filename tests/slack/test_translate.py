@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from adapters.slack import translate
-from adapters.slack.blocks import ModalContext, answer_modal
+from adapters.slack.blocks import ModalContext, answer_modal, render_direct
 from bot.events import (
     AnswerDeleted,
     AnswerEdited,
@@ -15,6 +15,7 @@ from bot.events import (
     CommandInvoked,
     PrivateAnswerSubmitted,
 )
+from bot.messages import Action, Button, Message
 from tests.slack import payloads
 
 PARENT = "1700000000.000100"
@@ -153,3 +154,29 @@ def test_users_info_decides_admin_and_name():
     assert translate.person(info) == translate.Person("Ana Lopez", True, False)
     member = {"user": {"id": "U2", "name": "ben", "profile": {"display_name": "Ben"}}}
     assert translate.person(member) == translate.Person("Ben", False, False)
+
+
+def test_a_button_pressed_in_a_grade_dm_is_about_the_grades_channel():
+    """A grade is a DM (blocks.render_direct): its buttons are pressed in the DM, and its
+    first block names the channel it is about, so a form opened from there answers the
+    channel's question, and replies go through the response_url, not a thread."""
+    grade = Message(body="Unreadable", buttons=(Button(Action.ANSWER_PRIVATELY, "Again", "7"),))
+    blocks = render_direct(grade, "C9", None).blocks
+    press = payloads.block_actions(
+        "mlq:answer_privately", "7", message_ts="1.5", channel="DU1", message_blocks=blocks
+    )
+    ref = translate.action_ref(press)
+    assert (ref.channel_id, ref.in_dm, ref.threadless) == ("C9", True, True)
+    context = translate.modal_context(press, press["actions"][0])
+    assert context is not None and (context.channel_id, context.thread_ts) == ("C9", None)
+    # A DM message that is not one of our grades stays where it was pressed.
+    plain = payloads.block_actions("mlq:dispute", "7", message_ts="1.5", channel="DU1")
+    assert translate.action_ref(plain).channel_id == "DU1"
+    forged = payloads.block_actions(
+        "mlq:dispute",
+        "7",
+        message_ts="1.5",
+        channel="DU1",
+        message_blocks=[{"type": "context", "block_id": "mlq_about:DU2", "elements": []}],
+    )
+    assert translate.action_ref(forged).channel_id == "DU1"  # only a channel id is taken
