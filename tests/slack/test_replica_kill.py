@@ -1,7 +1,8 @@
 """Two real ``mlq run --platform slack --mode http`` processes on one database, against the
 fake Slack Web API on loopback: the one posting a 50-channel fan-out is killed with SIGKILL
 when its 20th post reaches Slack, and the survivor finishes the fan-out with exactly one
-post per channel; likewise for one killed at its third of ten reveals. Leases and ticks are
+post per channel; likewise for one killed at its third of ten reveals, or of ten weekly
+digests. Leases and ticks are
 shortened through settings so this takes seconds.
 
 The waits below wait for a state (all 50 posted), with a generous bound; no assertion
@@ -33,7 +34,7 @@ from adapters.slack.pacing import ChannelPacer
 from adapters.slack.tokens import SingleToken
 from bot.clock import ManualClock
 from bot.events import ChannelAddress, CommandInvoked
-from storage.models import Answer, Channel, FeedbackOutbox, InboxEvent, Member, Post
+from storage.models import Answer, Channel, Digest, FeedbackOutbox, InboxEvent, Member, Post
 from tests.harness import ADMIN, channel_names, make_core
 from tests.slack import payloads
 from tests.slack.fake_slack import FakeSlack
@@ -97,21 +98,36 @@ async def seed(db_url: str, now: datetime) -> None:
 
 
 async def seed_posted(
-    db_url: str, fake: FakeSlack, at: datetime, channels: list[str], reveal_after: str = "5m"
+    db_url: str,
+    fake: FakeSlack,
+    at: datetime,
+    channels: list[str],
+    reveal_after: str = "5m",
+    digest_at: datetime | None = None,
+    reveal_at: datetime | None = None,
 ) -> None:
-    """Channels whose question was posted (through the fake) at ``at``, revealed
-    ``reveal_after`` later."""
+    """Channels whose question was posted (through the fake) at ``at``, due to be revealed
+    ``reveal_after`` later (and revealed at ``reveal_at`` if given), with their weekly
+    digest at ``digest_at`` if given."""
     async with aiohttp.ClientSession() as session:
         client = AsyncWebClient(base_url=fake.api_url, session=session)
         adapter = SlackAdapter(client, SingleToken(TOKEN), pacer=ChannelPacer(interval=0.0))
-        core = make_core(db_url, adapter, ManualClock(at))
+        clock = ManualClock(at)
+        core = make_core(db_url, adapter, clock)
         try:
             for channel in channels:
                 where = ChannelAddress("slack", "T1", channel)
                 schedule = f"schedule {at:%H:%M} UTC mon-sun"
-                for command in ("subscribe", schedule, f"reveal-after {reveal_after}"):
-                    await core.dispatch(CommandInvoked(where, ADMIN, command))
+                commands = ["subscribe", schedule, f"reveal-after {reveal_after}"]
+                if digest_at is not None:
+                    commands.append(f"digest {digest_at:%a} {digest_at:%H:%M}".lower())
+                for command in commands:
+                    reply = await core.dispatch(CommandInvoked(where, ADMIN, command))
+                    assert all(r.kind.value != "error" for r in reply), (command, reply)
             assert (await core.tick()).posted == len(channels)
+            if reveal_at is not None:
+                clock.set(reveal_at)
+                await core.tick()
         finally:
             await core.ctx.db.dispose()
 
@@ -247,6 +263,80 @@ async def test_a_replica_killed_mid_reveals_leaves_one_reveal_per_channel(
 
         await wait_for(all_revealed, "every reveal to be recorded")
         assert reveals() == Counter({channel: 1 for channel in channels})
+        survivor_log = (tmp_path / "survivor.log").read_text()
+        assert "Traceback" not in survivor_log
+    finally:
+        await stop_all(doomed, survivor)
+        await fake.close()
+
+
+async def digest_states(db_url: str) -> Counter[str]:
+    core = make_core(db_url, MemoryAdapter("slack"), ManualClock(datetime.now(UTC)))
+    try:
+        async with core.ctx.db.reading() as session:
+            query = select(Digest.state, func.count()).where(Digest.message_ref.is_not(None))
+            rows = await session.execute(query.group_by(Digest.state))
+            return Counter(dict(rows.all()))
+    finally:
+        await core.ctx.db.dispose()
+
+
+async def test_a_replica_killed_mid_digests_leaves_one_digest_per_channel(
+    db_url: str, tmp_path: Path
+):
+    channels = CHANNELS[:10]
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    if (now.hour, now.minute) < (0, 3) or (now.hour, now.minute) >= (23, 58):
+        # The digest's instant (two minutes ago) must fall on today's weekday, and the
+        # week must not turn meanwhile. (The round may be yesterday's: the digest counts
+        # rounds revealed in the seven days before it.)
+        await asyncio.sleep(200)
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+    doomed: subprocess.Popen | None = None
+    killed = asyncio.Event()
+
+    def digests() -> Counter[str]:
+        return Counter(
+            channel
+            for (_, channel), msgs in fake.messages.items()
+            for m in msgs
+            if (claim_key_of(m) or "").startswith("digest:")
+        )
+
+    def kill_at_third(message: dict[str, Any]) -> None:
+        if doomed is not None and sum(digests().values()) == 3 and not killed.is_set():
+            doomed.send_signal(signal.SIGKILL)
+            killed.set()
+
+    fake = await FakeSlack(clock=time.time, on_post=kill_at_third).start()
+    fake.add_team(TOKEN, "T1", "UBOT")
+    survivor: subprocess.Popen | None = None
+    try:
+        # A round posted twenty minutes ago and revealed five minutes later, and this week's
+        # digest due two minutes ago: every channel owes one digest.
+        posted_at = now - timedelta(minutes=20)
+        await seed_posted(
+            db_url,
+            fake,
+            posted_at,
+            channels,
+            digest_at=now - timedelta(minutes=2),
+            reveal_at=posted_at + timedelta(minutes=6),
+        )
+        doomed = start_replica("doomed", db_url, fake, tmp_path / "doomed.log")
+        await asyncio.wait_for(killed.wait(), WAIT_BOUND)
+        await asyncio.to_thread(doomed.wait, 10)
+        assert doomed.returncode == -signal.SIGKILL
+        assert 3 <= sum(digests().values()) <= len(channels)
+        assert set(digests().values()) == {1}
+
+        survivor = start_replica("survivor", db_url, fake, tmp_path / "survivor.log")
+
+        async def all_digested() -> bool:
+            return (await digest_states(db_url))["posted"] == len(channels)
+
+        await wait_for(all_digested, "every digest to be recorded")
+        assert digests() == Counter({channel: 1 for channel in channels})
         survivor_log = (tmp_path / "survivor.log").read_text()
         assert "Traceback" not in survivor_log
     finally:
