@@ -13,6 +13,14 @@ stem-overlap grader the project started with (it stems every word afresh), and r
 ``token_set_ratio`` against the model answer (one C call, no rubric, no feedback).
 ``--answers-from`` takes the answers from another labelled file (the holdout set's answers
 are about twice as long); only their text is used here, never their labels.
+
+On a shared machine the clock varies from run to run; instructions do not. ``--grader-only``
+runs just the grader (first pass, then ``--answers`` gradings) for an instruction counter:
+
+    valgrind --tool=callgrind .venv/bin/python bench/grading_throughput.py --grader-only --answers N
+
+for N = 0 and N = 720: (difference of the two totals) / 720 is the instructions per
+steady-state grading.
 """
 
 from __future__ import annotations
@@ -65,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--answers", type=int, default=20_000)
     parser.add_argument("--round", type=int, default=0, help="earlier answers per grading")
     parser.add_argument("--answers-from", type=Path, default=DEVSET, help="JSON lines file")
+    parser.add_argument(
+        "--grader-only", action="store_true", help="no baselines, no timing (for callgrind)"
+    )
     args = parser.parse_args(argv)
 
     where = pin_to_one_core()
@@ -90,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     def fuzzy(q: Question, a: str, earlier: list[str]) -> object:
         return fuzz.token_set_ratio(q.answer, a)
 
+    if args.grader_only:
+        for question, answer, earlier in [*base, *work]:
+            grader(question, answer, earlier)
+        print(f"{len(base)} + {len(work)} gradings")
+        return 0
     cold = timed(grader, base)  # first sight of every answer: caches fill up
     grader_rate = timed(grader, work)
     naive_rate = timed(naive, work)

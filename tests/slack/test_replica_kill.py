@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -221,23 +222,30 @@ async def test_a_replica_killed_mid_fan_out_leaves_one_post_per_channel(
         await fake.close()
 
 
-async def test_a_replica_killed_mid_reveals_leaves_one_reveal_per_channel(
-    db_url: str, tmp_path: Path
-):
-    channels = CHANNELS[:10]
+async def kill_at_third_and_recover(
+    db_url: str,
+    tmp_path: Path,
+    channels: list[str],
+    is_kind: Callable[[str], bool],
+    seed: Callable[[FakeSlack], Awaitable[None]],
+    recorded: Callable[[], Awaitable[bool]],
+) -> None:
+    """Seed, start a replica and SIGKILL it as Slack stores its third message whose claim
+    key ``is_kind`` (before Slack answers it); start a survivor and wait until ``recorded``
+    holds: every channel then has exactly one such message."""
     doomed: subprocess.Popen | None = None
     killed = asyncio.Event()
 
-    def reveals() -> Counter[str]:
+    def sent() -> Counter[str]:
         return Counter(
             channel
             for (_, channel), msgs in fake.messages.items()
             for m in msgs
-            if (claim_key_of(m) or "").endswith(":reveal")
+            if is_kind(claim_key_of(m) or "")
         )
 
     def kill_at_third(message: dict[str, Any]) -> None:
-        if doomed is not None and sum(reveals().values()) == 3 and not killed.is_set():
+        if doomed is not None and sum(sent().values()) == 3 and not killed.is_set():
             doomed.send_signal(signal.SIGKILL)
             killed.set()
 
@@ -245,29 +253,41 @@ async def test_a_replica_killed_mid_reveals_leaves_one_reveal_per_channel(
     fake.add_team(TOKEN, "T1", "UBOT")
     survivor: subprocess.Popen | None = None
     try:
-        # Posted ten minutes ago with a five-minute deadline: every reveal is due.
-        posted_at = (datetime.now(UTC) - timedelta(minutes=10)).replace(second=0, microsecond=0)
-        await seed_posted(db_url, fake, posted_at, channels)
+        await seed(fake)
         doomed = start_replica("doomed", db_url, fake, tmp_path / "doomed.log")
         await asyncio.wait_for(killed.wait(), WAIT_BOUND)
         await asyncio.to_thread(doomed.wait, 10)
         assert doomed.returncode == -signal.SIGKILL
-        assert 3 <= sum(reveals().values()) <= len(channels)
-        assert set(reveals().values()) == {1}
+        assert 3 <= sum(sent().values()) <= len(channels)
+        assert set(sent().values()) == {1}
 
         survivor = start_replica("survivor", db_url, fake, tmp_path / "survivor.log")
-
-        async def all_revealed() -> bool:
-            states = await post_states(db_url, revealed_with_ref=True)
-            return states["revealed"] == len(channels)
-
-        await wait_for(all_revealed, "every reveal to be recorded")
-        assert reveals() == Counter({channel: 1 for channel in channels})
+        await wait_for(recorded, "every channel's message to be recorded")
+        assert sent() == Counter({channel: 1 for channel in channels})
         survivor_log = (tmp_path / "survivor.log").read_text()
         assert "Traceback" not in survivor_log
     finally:
         await stop_all(doomed, survivor)
         await fake.close()
+
+
+async def test_a_replica_killed_mid_reveals_leaves_one_reveal_per_channel(
+    db_url: str, tmp_path: Path
+):
+    channels = CHANNELS[:10]
+
+    async def seed(fake: FakeSlack) -> None:
+        # Posted ten minutes ago with a five-minute deadline: every reveal is due.
+        posted_at = (datetime.now(UTC) - timedelta(minutes=10)).replace(second=0, microsecond=0)
+        await seed_posted(db_url, fake, posted_at, channels)
+
+    async def all_revealed() -> bool:
+        states = await post_states(db_url, revealed_with_ref=True)
+        return states["revealed"] == len(channels)
+
+    await kill_at_third_and_recover(
+        db_url, tmp_path, channels, lambda key: key.endswith(":reveal"), seed, all_revealed
+    )
 
 
 async def digest_states(db_url: str) -> Counter[str]:
@@ -292,28 +312,10 @@ async def test_a_replica_killed_mid_digests_leaves_one_digest_per_channel(
         # rounds revealed in the seven days before it.)
         await asyncio.sleep(200)
         now = datetime.now(UTC).replace(second=0, microsecond=0)
-    doomed: subprocess.Popen | None = None
-    killed = asyncio.Event()
 
-    def digests() -> Counter[str]:
-        return Counter(
-            channel
-            for (_, channel), msgs in fake.messages.items()
-            for m in msgs
-            if (claim_key_of(m) or "").startswith("digest:")
-        )
-
-    def kill_at_third(message: dict[str, Any]) -> None:
-        if doomed is not None and sum(digests().values()) == 3 and not killed.is_set():
-            doomed.send_signal(signal.SIGKILL)
-            killed.set()
-
-    fake = await FakeSlack(clock=time.time, on_post=kill_at_third).start()
-    fake.add_team(TOKEN, "T1", "UBOT")
-    survivor: subprocess.Popen | None = None
-    try:
-        # A round posted twenty minutes ago and revealed five minutes later, and this week's
-        # digest due two minutes ago: every channel owes one digest.
+    async def seed(fake: FakeSlack) -> None:
+        # A round posted twenty minutes ago and revealed five minutes later, and this
+        # week's digest due two minutes ago: every channel owes one digest.
         posted_at = now - timedelta(minutes=20)
         await seed_posted(
             db_url,
@@ -323,25 +325,13 @@ async def test_a_replica_killed_mid_digests_leaves_one_digest_per_channel(
             digest_at=now - timedelta(minutes=2),
             reveal_at=posted_at + timedelta(minutes=6),
         )
-        doomed = start_replica("doomed", db_url, fake, tmp_path / "doomed.log")
-        await asyncio.wait_for(killed.wait(), WAIT_BOUND)
-        await asyncio.to_thread(doomed.wait, 10)
-        assert doomed.returncode == -signal.SIGKILL
-        assert 3 <= sum(digests().values()) <= len(channels)
-        assert set(digests().values()) == {1}
 
-        survivor = start_replica("survivor", db_url, fake, tmp_path / "survivor.log")
+    async def all_digested() -> bool:
+        return (await digest_states(db_url))["posted"] == len(channels)
 
-        async def all_digested() -> bool:
-            return (await digest_states(db_url))["posted"] == len(channels)
-
-        await wait_for(all_digested, "every digest to be recorded")
-        assert digests() == Counter({channel: 1 for channel in channels})
-        survivor_log = (tmp_path / "survivor.log").read_text()
-        assert "Traceback" not in survivor_log
-    finally:
-        await stop_all(doomed, survivor)
-        await fake.close()
+    await kill_at_third_and_recover(
+        db_url, tmp_path, channels, lambda key: key.startswith("digest:"), seed, all_digested
+    )
 
 
 BURST_MEMBERS = 50
