@@ -25,8 +25,9 @@ mark writer gets a turn, and nothing is marked at the kill. Reported, per round:
   no survivor may shorten). It is virtual time here: simcord's clock is moved past it,
   so it costs no wall time in this run, but it is what a deployment waits;
 - survivor up: wall time for simcord to detach the dead client and attach the fresh one
-  until it is ready (login, command-sync check, READY, and the catch-up that reads back
-  each open question thread, one after another);
+  until it is ready and idle: login, command-sync check, READY, and the catch-up that
+  reads back each open question thread (those of the posts marked before the kill), one
+  after another; ``mlq run`` starts its scheduler only once that catch-up is done;
 - recovery: wall time from the survivor's tick after the lease until every post is
   marked: the tick (called at once; in a deployment it comes up to ``MLQ_TICK_SECONDS``
   later), one history look-up per unfinished channel and a send for those never sent.
@@ -216,7 +217,10 @@ async def one_round(args: argparse.Namespace, url: str) -> dict[str, float]:
             survivor = core_for(url, survivor_adapter, clock, args.lease)
             fresh = create_client(survivor, survivor_adapter, ClientOptions())
             started = time.perf_counter()
-            await env.restart_bot(fresh)  # returns once it is ready and has caught up
+            await env.restart_bot(fresh)
+            # Until its on_ready catch-up has read back every open thread: `mlq run` starts
+            # the scheduler, and so the first tick, only after that (adapters/discord/bot.py).
+            await env.settle()
             up = time.perf_counter() - started
             if env.bot.cached_messages:
                 raise SystemExit("FAILED: the fresh client has cached messages")
