@@ -206,3 +206,26 @@ def test_a_direction_said_of_something_else_in_passing_is_no_reversal():
         "policy gradient estimates have low variance",
     )
     assert grade_answer(q, turned).contradicted
+
+
+PERPLEXITY = Question(
+    id="perplexity-test",
+    prompt="What is perplexity, and how is it computed for a language model?",
+    answer=(
+        "Perplexity is the exponentiated average negative log-likelihood per token. "
+        "Lower perplexity is better."
+    ),
+    key_points=(
+        KeyPoint(text="Perplexity is the exponentiated average negative log-likelihood per token"),
+        KeyPoint(text="Lower perplexity is better"),
+        KeyPoint(text="It is not comparable across different tokenisers"),
+    ),
+)
+
+
+def test_a_direction_word_alone_does_not_make_a_point():
+    # "lowers" is said of bias, not of perplexity: which way, without what moves.
+    off_topic = grade_answer(PERPLEXITY, "More complexity lowers bias and raises variance.")
+    assert "Lower perplexity is better" not in covered(off_topic)
+    on_topic = grade_answer(PERPLEXITY, "A lower perplexity means a better model.")
+    assert "Lower perplexity is better" in covered(on_topic)

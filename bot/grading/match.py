@@ -18,6 +18,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.grading.relations import (
+    DIRECTION,
     GENERIC_TERMS,
     Item,
     direction_pairs,
@@ -362,12 +363,15 @@ class Matcher:
         matched: list[str] = []
         against: list[str] = []
         fuzzy = 0
+        moved = 0.0  # of ``got``, the weight of direction words (reduce, large...)
         typos = self._typo_cache
         for rt in phrasing.terms:
             same, other = (denied, affirmed) if rt.negated else (affirmed, denied)
             surface = same.get(rt.term)
             if surface is not None:
                 got += rt.weight
+                if rt.term in DIRECTION:
+                    moved += rt.weight
                 matched.append(surface)
                 continue
             surface = other.get(rt.term)
@@ -378,6 +382,8 @@ class Matcher:
                 # H0"), so there the word earns half.
                 if rt.negated:
                     got += rt.weight * PARAPHRASED_NEGATION
+                    if rt.term in DIRECTION:
+                        moved += rt.weight * PARAPHRASED_NEGATION
                     matched.append(surface)
                 else:
                     against_w += rt.weight
@@ -388,12 +394,18 @@ class Matcher:
                 word, negated = typo
                 if negated == rt.negated:
                     got += rt.weight
+                    if rt.term in DIRECTION:
+                        moved += rt.weight
                     matched.append(word)
                     fuzzy += 1
                 elif not rt.negated:
                     against_w += rt.weight
                     against.append(word)
         total = phrasing.total or 1.0
+        if got and moved == got and any(t.term not in DIRECTION for t in phrasing.terms):
+            # Which way something moves, without what moves ("lowers" for "lower
+            # perplexity is better"), says nothing of this point.
+            got, matched, fuzzy = 0.0, [], 0
         coverage = got / total
         # Opposite polarity must outweigh agreement: a clause can negate a side remark
         # ("no perfect multicollinearity: coefficients become unstable").
