@@ -61,7 +61,7 @@ class AnswerIndex:
     # the terms as said (phrases and their parts, not abbreviations' expansions), which
     # reference recall reads too: built here so the answer is merged into phrases once
     said_terms: frozenset[str]
-    _near: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    _near: dict[tuple[int, int], tuple[list[str], frozenset[str]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, scanned: Scan) -> AnswerIndex:
@@ -105,12 +105,14 @@ class AnswerIndex:
             frozenset(said),
         )
 
-    def words_near(self, length: int, spread: int) -> list[str]:
-        """The content words within ``spread`` letters of ``length``, in answer order."""
+    def words_near(self, length: int, spread: int) -> tuple[list[str], frozenset[str]]:
+        """The content words within ``spread`` letters of ``length``, in answer order, and
+        the letters they start with."""
         key = (length, spread)
         near = self._near.get(key)
         if near is None:
-            near = [w for w in self.word_list if abs(len(w) - length) <= spread]
+            words = [w for w in self.word_list if abs(len(w) - length) <= spread]
+            near = (words, frozenset(w[0] for w in words))
             self._near[key] = near
         return near
 
@@ -243,9 +245,11 @@ class Matcher:
             limit = _max_edits(key)
             if not limit:
                 continue
-            # Words more than ``limit`` letters longer or shorter cannot be that close.
-            near = self.index.words_near(len(key), limit)
-            if not near:
+            # Words more than ``limit`` letters longer or shorter cannot be that close, and
+            # the closest word is taken only if it starts as the key does: without such a
+            # word nearby, no search can find one.
+            near, initials = self.index.words_near(len(key), limit)
+            if key[0] not in initials:
                 continue
             best = process.extractOne(key, near, scorer=OSA.distance, score_cutoff=limit)
             if best is None:
