@@ -10,10 +10,12 @@ it sends. Thread replies, form answers and quiz picks all go this way.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
@@ -300,3 +302,39 @@ async def test_a_quiz_pick_killed_between_commit_and_confirmation_gets_one_dm(
     finally:
         await doomed.ctx.db.dispose()
         await survivor.ctx.db.dispose()
+
+
+async def test_a_look_up_outlasting_the_lease_does_not_send_after_another_took_the_row(
+    world: World, monkeypatch: pytest.MonkeyPatch
+):
+    """A takeover's look-up can take long: two Web API calls, each retried after Slack's
+    Retry-After up to six times (adapters/slack/retry.py), against a two-minute lease.
+    If the lease runs out meanwhile, another replica takes the row over, looks, finds
+    nothing (nobody sent yet) and sends. The first must then not send as well: it checks
+    that it still holds the row after the look-up, not only before it."""
+    ticks = [1000.0]  # the payer's monotonic clock, moved by the slow look-up
+    payer = importlib.import_module("bot.outbox.pay")
+    monkeypatch.setattr(payer, "time", SimpleNamespace(monotonic=lambda: ticks[0]))
+    doomed, slow, other = world.doomed(before=True), world.core("slow"), world.core("other")
+    real_find = slow.ctx.adapter.find_private
+
+    async def rate_limited_find(*args):  # type: ignore[no-untyped-def]
+        found = await real_find(*args)
+        ticks[0] += slow.ctx.lease.total_seconds() + 1
+        world.past_lease(slow)
+        await other.tick()  # the lease ran out: the other replica takes the row and sends
+        assert len(world.grades("U1")) == 1
+        return found
+
+    slow.ctx.adapter.find_private = rate_limited_find  # type: ignore[method-assign]
+    try:
+        await doomed.dispatch(reply(world, ANA))
+        assert world.dying.dead and world.grades("U1") == []
+        world.past_lease(slow)
+        await slow.tick()
+        assert len(world.grades("U1")) == 1
+        (row,) = await world.rows(slow)
+        assert row.sent_at is not None and row.claim_owner == "other"
+    finally:
+        for core in (doomed, slow, other):
+            await core.ctx.db.dispose()
