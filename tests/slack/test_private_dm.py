@@ -338,3 +338,49 @@ async def test_a_look_up_outlasting_the_lease_does_not_send_after_another_took_t
     finally:
         for core in (doomed, slow, other):
             await core.ctx.db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("error", "given_up"),
+    [
+        ("user_not_found", False),  # left the workspace, or not visible to the app
+        ("cannot_dm_bot", False),
+        ("user_disabled", False),
+        ("account_inactive", True),  # the app's own token: nothing can be sent either
+        ("invalid_auth", True),
+    ],
+)
+async def test_a_dm_that_cannot_be_opened_is_never_a_reason_to_send(
+    world: World, error: str, given_up: bool
+):
+    """conversations.open refusing with Slack's own codes: the takeover sends nothing
+    (not knowing is not "not found"); a refusal for good gives the row up, anything else
+    is asked again later."""
+    doomed, survivor = world.doomed(before=True), world.core()
+    try:
+        await doomed.dispatch(reply(world, ANA))
+        world.past_lease(survivor)
+        world.fake.fail("conversations.open", error=error)
+        await survivor.tick()
+        assert world.grades("U1") == [] and len(world.fake.of("conversations.open")) == 1
+        (row,) = await world.rows(survivor)
+        assert row.sent_at is None and (row.given_up is not None) == given_up
+    finally:
+        await doomed.ctx.db.dispose()
+        await survivor.ctx.db.dispose()
+
+
+async def test_a_rate_limited_dm_look_up_waits_as_told_then_sends_once(world: World):
+    doomed, survivor = world.doomed(before=True), world.core()
+    try:
+        await doomed.dispatch(reply(world, ANA))
+        world.past_lease(survivor)
+        world.fake.fail("conversations.open", status=429, retry_after=0)
+        world.fake.fail("conversations.history", status=429, retry_after=0, times=2)
+        await survivor.tick()
+        assert len(world.grades("U1")) == 1
+        assert len(world.fake.of("conversations.open")) == 2  # the 429, then the retry
+        assert len(world.fake.of("conversations.history")) == 3
+    finally:
+        await doomed.ctx.db.dispose()
+        await survivor.ctx.db.dispose()
