@@ -179,12 +179,10 @@ async def recover_digests(ctx: CoreContext, now: datetime) -> int:
     for digest in stalled:
         if digest.lease_until is None:
             continue
+        held = now + ctx.lease
         async with unit_of_work(ctx.db) as repo:
             if not await repo.take_digest_lease(
-                digest.id,
-                owner=ctx.instance_id,
-                old_lease=digest.lease_until,
-                new_lease=now + ctx.lease,
+                digest.id, owner=ctx.instance_id, old_lease=digest.lease_until, new_lease=held
             ):
                 continue  # another process took it over
             row = await repo.channel_row(digest.channel_id)
@@ -218,7 +216,16 @@ async def recover_digests(ctx: CoreContext, now: datetime) -> int:
                 await repo.finish_digest(digest.id, "failed", now=now)
             continue
         async with unit_of_work(ctx.db) as repo:
-            facts = await digest_facts(repo, ctx, row, due_at)
+            # The look-up can outlast the lease: a process that took the digest over
+            # meanwhile may have looked, found nothing and sent it. Still ours, it is
+            # renewed by the same compare-and-set.
+            kept = await repo.take_digest_lease(
+                digest.id, owner=ctx.instance_id, old_lease=held, new_lease=ctx.now() + ctx.lease
+            )
+            facts = await digest_facts(repo, ctx, row, due_at) if kept else None
+        if facts is None:
+            log.info("digest %s: lease lost while looking; left to its new holder", key)
+            continue
         if await _send(ctx, row, digest.id, key, facts, now):
             done += 1
     return done

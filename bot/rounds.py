@@ -577,12 +577,10 @@ async def recover_stalled(ctx: CoreContext, now: datetime) -> int:
 
 
 async def _recover(ctx: CoreContext, post: Post, now: datetime) -> bool:
+    held = now + ctx.lease
     async with unit_of_work(ctx.db) as repo:
         if not await repo.take_lease(
-            post.id,
-            owner=ctx.instance_id,
-            old_lease=post.lease_until,
-            new_lease=now + ctx.lease,
+            post.id, owner=ctx.instance_id, old_lease=post.lease_until, new_lease=held
         ):
             return False
         row = await repo.channel_row(post.channel_id)
@@ -591,11 +589,10 @@ async def _recover(ctx: CoreContext, post: Post, now: datetime) -> bool:
         return False
     try:
         if post.state != "claimed":
-            await resend_reveal(ctx, row, post, question)
-            return True
+            return await resend_reveal(ctx, row, post, question, held=held)
         if local_date(now, channel_zone(row.channel)) > post.local_date:
             return await _give_up_unless_found(ctx, row, post)
-        return await recover_post(ctx, row, post, question, now)
+        return await recover_post(ctx, row, post, question, now, held=held)
     except DeliveryError as exc:
         # Not knowing whether it went out, we keep the claim and ask again once the lease
         # (backed off like a failed send) runs out; a permanent refusal suspends the channel.
@@ -637,12 +634,36 @@ async def _give_up_unless_found(ctx: CoreContext, row: ChannelRow, post: Post) -
     return False
 
 
+async def still_held(ctx: CoreContext, post_id: int, held: datetime | None) -> bool:
+    """After a look-up that found nothing, before sending: whether this process still holds
+    the post's lease ``held`` (the one it set), renewed by a compare-and-set on it. A
+    look-up can outlast the lease (many history pages, Retry-After waits); a process that
+    took the claim over meanwhile may have looked, found nothing and sent it."""
+    if held is None:
+        return True
+    async with unit_of_work(ctx.db) as repo:
+        kept = await repo.take_lease(
+            post_id, owner=ctx.instance_id, old_lease=held, new_lease=ctx.now() + ctx.lease
+        )
+    if not kept:
+        log.info("post %s: lease lost while looking; left to its new holder", post_id)
+    return kept
+
+
 async def recover_post(
-    ctx: CoreContext, row: ChannelRow, post: Post, question: Question, now: datetime
+    ctx: CoreContext,
+    row: ChannelRow,
+    post: Post,
+    question: Question,
+    now: datetime,
+    *,
+    held: datetime | None = None,
 ) -> bool:
     """Send a question whose sender died or failed, unless the platform has it already."""
     found = await ctx.adapter.find_sent(address_of(row), post.claim_key, post.created_at)
     if found is None:
+        if not await still_held(ctx, post.id, held):
+            return False
         return await send_question(ctx, row, post.id, question, now)
     log.info("post %s: found on the platform as %s; marked, not sent again", post.id, found)
     await _mark_found(ctx, row, post, found)
@@ -662,15 +683,26 @@ async def _mark_found(ctx: CoreContext, row: ChannelRow, post: Post, found: Post
         )
 
 
-async def resend_reveal(ctx: CoreContext, row: ChannelRow, post: Post, question: Question) -> None:
-    """Send a reveal whose sender died or failed, unless the thread has it already."""
+async def resend_reveal(
+    ctx: CoreContext,
+    row: ChannelRow,
+    post: Post,
+    question: Question,
+    *,
+    held: datetime | None = None,
+) -> bool:
+    """Send a reveal whose sender died or failed, unless the thread has it already; False
+    if the lease was lost while looking (left to its new holder)."""
     thread = reveal_thread(row, post)
     since = post.revealed_at or post.created_at
     found = await ctx.adapter.find_sent(thread.channel, reveal_key(post), since, thread=thread)
     if found is not None:
         log.info("post %s: reveal found as %s; marked, not sent again", post.id, found)
         await _finish_reveal(ctx, post, thread, found.message_id)
-        return
+        return True
+    if not await still_held(ctx, post.id, held):
+        return False
     async with unit_of_work(ctx.db) as repo:
         answers = await repo.answers_for_post(post.id)
     await send_reveal(ctx, row, post, reveal_message(question, answers))
+    return True

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiohttp
 import pytest
@@ -33,8 +34,8 @@ from bot.messages import Message, MessageKind
 from bot.ports import ChatAdapter, DeliveryError, PostedRef
 from storage import unit_of_work
 from storage.models import Digest, Post
-from tests.crash import dying_core, nth
-from tests.harness import ADMIN, MEMBERS, Harness, channel_names, make_harness
+from tests.crash import Dead, dying_core, nth
+from tests.harness import ADMIN, MEMBERS, Harness, channel_names, make_core, make_harness
 from tests.slack.fake_slack import FakeSlack
 
 MONDAY_6AM = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -387,4 +388,89 @@ async def test_a_past_days_claim_is_marked_if_it_went_out_and_given_up_if_not(db
         assert len(h.adapter.of("post")) == 1
     finally:
         await doomed.ctx.db.dispose()
+        await h.close()
+
+
+def die_before(dying: Any, kind: MessageKind) -> None:
+    """The dying process is killed just before it sends its first message of ``kind``:
+    its claim holds, nothing of it is on the platform."""
+    real_post, real_reply = dying.post, dying.reply_in_thread
+
+    def check(message: Message) -> None:
+        if message.kind == kind:
+            dying.dead = dying.db.dead = True
+            raise Dead(f"killed before sending a {kind}")
+
+    async def post(channel: ChannelAddress, message: Message, **kwargs: Any) -> PostedRef:
+        check(message)
+        return await real_post(channel, message, **kwargs)
+
+    async def reply_in_thread(thread: Any, message: Message) -> str:
+        check(message)
+        return await real_reply(thread, message)
+
+    dying.post, dying.reply_in_thread = post, reply_in_thread
+
+
+@pytest.mark.parametrize(
+    ("kind", "prefix", "suffix"),
+    [
+        (MessageKind.QUESTION, "daily:", ""),
+        (MessageKind.REVEAL, "daily:", ":reveal"),
+        (MessageKind.DIGEST, "digest:", ""),
+    ],
+    ids=["post", "reveal", "digest"],
+)
+async def test_a_look_up_outlasting_the_lease_does_not_send_after_another_took_over(
+    db_url: str, platform: Platform, kind: MessageKind, prefix: str, suffix: str
+):
+    """A takeover looks before it sends, and the look-up can take long (up to ten history
+    pages, each retried after Slack's Retry-After) against a two-minute lease. If the
+    lease runs out meanwhile, another process takes the claim over, looks, finds nothing
+    (nobody sent yet) and sends. The first, back from its look-up, must not send too."""
+    h = await survivor(db_url, platform, MONDAY_6AM)
+    doomed, dying = dying_core(db_url, platform.new_adapter(), h.clock, lambda m: False)
+    die_before(dying, kind)
+    slow = make_core(db_url, platform.new_adapter(), h.clock, instance_id="slow")
+    real_find = slow.ctx.adapter.find_sent
+    outlasted = False
+
+    async def slow_find(channel: ChannelAddress, key: str, *args: Any, **kwargs: Any) -> Any:
+        nonlocal outlasted
+        found = await real_find(channel, key, *args, **kwargs)
+        if not outlasted and key.startswith(prefix) and key.endswith(suffix):
+            outlasted = True
+            h.clock.advance(h.core.ctx.lease + timedelta(seconds=1))
+            await h.core.tick()  # the other process takes the claim over and sends
+            assert sum(per_channel(platform.keys(), prefix, suffix).values()) == 1
+        return found
+
+    slow.ctx.adapter.find_sent = slow_find  # type: ignore[method-assign]
+    try:
+        (channel,) = channel_names(1)
+        await h.subscribe_all(ADMIN, [channel])
+        if kind == MessageKind.QUESTION:
+            h.clock.set(MONDAY_9AM)
+        elif kind == MessageKind.REVEAL:
+            h.clock.set(MONDAY_9AM)
+            await h.core.tick()
+            h.clock.set(MONDAY_5PM)
+        else:
+            for instant in (MONDAY_9AM, MONDAY_5PM):
+                h.clock.set(instant)
+                await h.core.tick()
+            h.clock.set(FRIDAY_4PM)
+        await doomed.tick()
+        assert dying.dead and per_channel(platform.keys(), prefix, suffix) == Counter()
+
+        h.clock.advance(h.core.ctx.lease + timedelta(seconds=1))
+        await slow.tick()
+        assert outlasted
+        keys = per_channel(platform.keys(), prefix, suffix)
+        if kind == MessageKind.QUESTION:
+            keys = only_daily(platform.keys())
+        assert keys == Counter({channel: 1})
+    finally:
+        for core in (doomed, slow):
+            await core.ctx.db.dispose()
         await h.close()

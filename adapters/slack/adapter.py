@@ -107,6 +107,16 @@ def _error_code(exc: SlackApiError) -> str:
         return "unknown_error"
 
 
+def _is_mine(message: dict[str, Any], me: tuple[str, str]) -> bool:
+    """Whether a message from history was posted by this app's bot. Any app (or a person
+    through one) may attach metadata of our event type and a key to a message in the same
+    channel or DM (https://api.slack.com/metadata/using: metadata is how "apps communicate
+    with apps"); only our own message proves that ours went out. A bot token's messages
+    carry its bot user as ``user`` and its ``bot_id``."""
+    user, bot = me
+    return message.get("user") == user or message.get("bot_id") == bot
+
+
 class _Remembered(OrderedDict[tuple[str, str], str]):
     """A bounded map, oldest forgotten first."""
 
@@ -142,6 +152,7 @@ class SlackAdapter:
         self._dm_ids = _Remembered()  # (team, user) -> the app's DM channel with them
         self._links = _Remembered()  # (team, "channel:ts") -> the message's permalink
         self._no_dm_scope: set[str] = set()  # teams already warned about
+        self._me: dict[str, tuple[str, str]] = {}  # team -> (bot user id, bot id), auth.test
 
     # --- plumbing -----------------------------------------------------------------------
 
@@ -213,7 +224,8 @@ class SlackAdapter:
         thread: ThreadAddress | None = None,
     ) -> PostedRef | None:
         """Look through the channel's history (or the thread's replies) since ``since`` for
-        a message whose metadata carries ``key``. ``include_all_metadata`` is what makes
+        a message of this app's bot whose metadata carries ``key`` (another app's message
+        carrying it proves nothing, _is_mine). ``include_all_metadata`` is what makes
         Slack return the metadata's payload. Needs the history scopes mlq already has for
         thread replies (channels:history, groups:history)."""
         params: dict[str, Any] = {
@@ -226,6 +238,7 @@ class SlackAdapter:
         if thread is not None:
             method = "conversations.replies"
             params["ts"] = thread.thread_id
+        me = await self._identity(channel.workspace)
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
             try:
@@ -237,7 +250,7 @@ class SlackAdapter:
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise DeliveryError(f"{method}: {type(exc).__name__}") from exc
             for found in data.get("messages") or []:
-                if isinstance(found, dict) and claim_key_of(found) == key:
+                if isinstance(found, dict) and claim_key_of(found) == key and _is_mine(found, me):
                     ts = str(found.get("ts") or "")
                     return PostedRef(ts, str(found.get("thread_ts") or ts))
             cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
@@ -245,6 +258,20 @@ class SlackAdapter:
                 return None
         # Not searched to the end: better to wait for a later attempt than to post twice.
         raise DeliveryError(f"{method}: more than {HISTORY_PAGES} pages since the claim")
+
+    async def _identity(self, team_id: str) -> tuple[str, str]:
+        """The app's bot user id and bot id in ``team_id`` (auth.test answers both for a bot
+        token), asked once per workspace. A failure is a DeliveryError: the look-up that
+        needs it is asked again later, nothing is sent meanwhile."""
+        known = self._me.get(team_id)
+        if known is not None:
+            return known
+        data = await self._send(team_id, "auth.test")
+        user, bot = data.get("user_id"), data.get("bot_id")
+        if not isinstance(user, str) or not user or not isinstance(bot, str) or not bot:
+            raise DeliveryError("auth.test: no bot user id or bot id in the answer")
+        self._me[team_id] = (user, bot)
+        return user, bot
 
     async def react(self, message: MessageAddress, reaction: Reaction) -> None:
         try:

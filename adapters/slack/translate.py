@@ -238,6 +238,13 @@ class ActionRef:
         return self.is_ephemeral or self.in_dm
 
 
+# A public or private channel's id as Slack writes them (upper-case letters and digits),
+# no longer than the id columns (128). The block id that names it comes back inside the
+# request, unchecked by intake: anything else in it must not reach the database as a
+# channel (PostgreSQL refuses a longer one with an error).
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{1,127}")
+
+
 def _about_channel(message: Payload) -> str | None:
     """The channel a grade sent as a DM is about (blocks.render_direct's first block)."""
     blocks = message.get("blocks")
@@ -245,7 +252,7 @@ def _about_channel(message: Payload) -> str | None:
     block_id = first.get("block_id") if isinstance(first, Mapping) else None
     if isinstance(block_id, str) and block_id.startswith(ABOUT_BLOCK):
         channel = block_id[len(ABOUT_BLOCK) :]
-        return channel if channel[:1] in ("C", "G") else None
+        return channel if _CHANNEL_ID.fullmatch(channel) else None
     return None
 
 

@@ -73,19 +73,28 @@ def keyed(owed: Owed) -> Owed:
 
 async def pay(ctx: CoreContext, owed: Sequence[Owed]) -> int:
     """Send what this process holds, in order (a delivery's reaction before its message);
-    count what went out. Past half its lease a row's lease is renewed before the send, or
-    left alone if it ran out (another process may hold it now)."""
+    count what went out. Past half its lease a row's lease is renewed before the look-up
+    and again before the send, or the row is left alone if the lease ran out (another
+    process may hold it now)."""
     paid = 0
-    for item in owed:
-        if time.monotonic() - item.leased_at > ctx.lease.total_seconds() / 2 and not await _extend(
-            ctx, item
-        ):
-            log.info("outbox row %d: lease lost before sending; left to its new holder", item.id)
+    for held in owed:
+        item = await _hold(ctx, held)
+        if item is None:
+            log.info("outbox row %d: lease lost before sending; left to its new holder", held.id)
             continue
         try:
             if await _sent_before(ctx, keyed(item)):
                 log.info("outbox row %d: found on the platform; marked, not sent again", item.id)
             else:
+                # A look-up can outlast the lease (Retry-After waits): another process may
+                # then have taken the row, looked, found nothing and sent it.
+                still = await _hold(ctx, item)
+                if still is None:
+                    log.info(
+                        "outbox row %d: lease lost while looking; left to its new holder", item.id
+                    )
+                    continue
+                item = still
                 await _send(ctx, keyed(item))
         except Exception as exc:
             await _failed(ctx, item, exc)
@@ -124,6 +133,15 @@ async def _sent_before(ctx: CoreContext, item: Owed) -> bool:
         return False
     r = item.recipient
     return await find(r.where, r.user_id, item.private.key, item.created_at) is not None
+
+
+async def _hold(ctx: CoreContext, item: Owed) -> Owed | None:
+    """``item`` if this process still holds it: past half its lease the lease is renewed
+    (a conditional update: only while it is still ours and running), else None."""
+    if time.monotonic() - item.leased_at <= ctx.lease.total_seconds() / 2:
+        return item
+    renewed_at = time.monotonic()  # the new lease runs from no earlier than this
+    return replace(item, leased_at=renewed_at) if await _extend(ctx, item) else None
 
 
 async def _extend(ctx: CoreContext, item: Owed) -> bool:

@@ -180,3 +180,44 @@ async def test_a_dm_look_up_that_fails_is_an_error_but_a_missing_scope_is_a_miss
     assert await adapter.find_private(C1, "U1", "fb:1", START) is None
     fake.fail("conversations.history", error="missing_scope")
     assert await adapter.find_private(C1, "U1", "fb:1", START) is None
+
+
+def someone_elses(fake: FakeSlack, channel: str, key: str, *, user: str, bot: str | None) -> None:
+    """A message posted through another app (a person's user token, or another bot)
+    carrying our event type and ``key`` as metadata: anyone in the channel can send one."""
+    message = {
+        "type": "message",
+        "ts": fake._next_ts(),
+        "user": user,
+        "text": "not from mlq",
+        "metadata": {"event_type": CLAIM_EVENT_TYPE, "event_payload": {"key": key}},
+    }
+    if bot is not None:
+        message |= {"bot_id": bot, "app_id": "A0OTHER"}
+    fake.messages[("T1", channel)].append(message)
+
+
+@pytest.mark.parametrize("bot", [None, "B0OTHER"], ids=["a-person", "another-app"])
+async def test_someone_elses_message_carrying_the_key_is_not_ours(adapter, clocked, bot):
+    """Else a channel member could stop a daily post, reveal or digest from being sent
+    after a takeover by posting its (guessable) key first, and a person could stop their
+    own grade: the look-up would mark them sent."""
+    fake, clock = clocked
+    clock.now = START + timedelta(seconds=5)
+    someone_elses(fake, "C1", "daily:1:2026-03-02", user="U2", bot=bot)
+    assert await adapter.find_sent(C1, "daily:1:2026-03-02", START) is None
+    ours = await adapter.post(C1, Message(body="q", key="daily:1:2026-03-02"))
+    assert await adapter.find_sent(C1, "daily:1:2026-03-02", START) == ours
+    # The same in the app's DM with a person: their own message is not the grade.
+    someone_elses(fake, "DU1", "fb:7", user="U1", bot=bot)
+    assert await adapter.find_private(C1, "U1", "fb:7", START) is None
+    # Who the app is was asked once per workspace, not once per look-up.
+    assert len(fake.of("auth.test")) == 1
+
+
+async def test_not_knowing_who_the_app_is_is_an_error_not_a_miss(adapter, clocked):
+    fake, _ = clocked
+    fake.fail("auth.test", error="internal_error")
+    with pytest.raises(DeliveryError):
+        await adapter.find_sent(C1, "k", START)
+    assert await adapter.find_sent(C1, "k", START) is None

@@ -10,10 +10,12 @@ it sends. Thread replies, form answers and quiz picks all go this way.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import aiohttp
 import pytest
@@ -297,6 +299,88 @@ async def test_a_quiz_pick_killed_between_commit_and_confirmation_gets_one_dm(
         assert "Your pick" in dm["text"]
         (row,) = await world.rows(survivor)
         assert claim_key_of(dm) == f"fb:{row.id}" and row.sent_at is not None
+    finally:
+        await doomed.ctx.db.dispose()
+        await survivor.ctx.db.dispose()
+
+
+async def test_a_look_up_outlasting_the_lease_does_not_send_after_another_took_the_row(
+    world: World, monkeypatch: pytest.MonkeyPatch
+):
+    """A takeover's look-up can take long: two Web API calls, each retried after Slack's
+    Retry-After up to six times (adapters/slack/retry.py), against a two-minute lease.
+    If the lease runs out meanwhile, another replica takes the row over, looks, finds
+    nothing (nobody sent yet) and sends. The first must then not send as well: it checks
+    that it still holds the row after the look-up, not only before it."""
+    ticks = [1000.0]  # the payer's monotonic clock, moved by the slow look-up
+    payer = importlib.import_module("bot.outbox.pay")
+    monkeypatch.setattr(payer, "time", SimpleNamespace(monotonic=lambda: ticks[0]))
+    doomed, slow, other = world.doomed(before=True), world.core("slow"), world.core("other")
+    real_find = slow.ctx.adapter.find_private
+
+    async def rate_limited_find(*args):  # type: ignore[no-untyped-def]
+        found = await real_find(*args)
+        ticks[0] += slow.ctx.lease.total_seconds() + 1
+        world.past_lease(slow)
+        await other.tick()  # the lease ran out: the other replica takes the row and sends
+        assert len(world.grades("U1")) == 1
+        return found
+
+    slow.ctx.adapter.find_private = rate_limited_find  # type: ignore[method-assign]
+    try:
+        await doomed.dispatch(reply(world, ANA))
+        assert world.dying.dead and world.grades("U1") == []
+        world.past_lease(slow)
+        await slow.tick()
+        assert len(world.grades("U1")) == 1
+        (row,) = await world.rows(slow)
+        assert row.sent_at is not None and row.claim_owner == "other"
+    finally:
+        for core in (doomed, slow, other):
+            await core.ctx.db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("error", "given_up"),
+    [
+        ("user_not_found", False),  # left the workspace, or not visible to the app
+        ("cannot_dm_bot", False),
+        ("user_disabled", False),
+        ("account_inactive", True),  # the app's own token: nothing can be sent either
+        ("invalid_auth", True),
+    ],
+)
+async def test_a_dm_that_cannot_be_opened_is_never_a_reason_to_send(
+    world: World, error: str, given_up: bool
+):
+    """conversations.open refusing with Slack's own codes: the takeover sends nothing
+    (not knowing is not "not found"); a refusal for good gives the row up, anything else
+    is asked again later."""
+    doomed, survivor = world.doomed(before=True), world.core()
+    try:
+        await doomed.dispatch(reply(world, ANA))
+        world.past_lease(survivor)
+        world.fake.fail("conversations.open", error=error)
+        await survivor.tick()
+        assert world.grades("U1") == [] and len(world.fake.of("conversations.open")) == 1
+        (row,) = await world.rows(survivor)
+        assert row.sent_at is None and (row.given_up is not None) == given_up
+    finally:
+        await doomed.ctx.db.dispose()
+        await survivor.ctx.db.dispose()
+
+
+async def test_a_rate_limited_dm_look_up_waits_as_told_then_sends_once(world: World):
+    doomed, survivor = world.doomed(before=True), world.core()
+    try:
+        await doomed.dispatch(reply(world, ANA))
+        world.past_lease(survivor)
+        world.fake.fail("conversations.open", status=429, retry_after=0)
+        world.fake.fail("conversations.history", status=429, retry_after=0, times=2)
+        await survivor.tick()
+        assert len(world.grades("U1")) == 1
+        assert len(world.fake.of("conversations.open")) == 2  # the 429, then the retry
+        assert len(world.fake.of("conversations.history")) == 3
     finally:
         await doomed.ctx.db.dispose()
         await survivor.ctx.db.dispose()
