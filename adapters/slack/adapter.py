@@ -332,18 +332,25 @@ class SlackAdapter:
         message: Message,
         thread: ThreadAddress | None,
     ) -> None:
-        """The owed message as a DM: chat.postMessage with the user's id as ``channel``
-        posts to the app's direct message with them (chat:write is enough to send; Slack
-        answers with the D… id, kept for look-ups). It says which channel and question it
-        is about, since it is read away from the thread."""
+        """The owed message as a DM, posted to the conversation ``conversations.open``
+        names (the one ``find_private`` reads back), so a look-up after a kill searches
+        where the message went. Without im:write (an older install) it is posted to the
+        user's id, which Slack delivers to the app's DM with them. It says which channel
+        and question it is about, since it is read away from the thread."""
         link = await self._permalink(thread) if thread is not None else None
         rendered = render_direct(message, channel.channel, link)
-        direct = ChannelAddress(channel.platform, channel.workspace, user_id)
+        try:
+            target = await self._dm_channel(channel.workspace, user_id)
+        except DeliveryError as exc:
+            if exc.reason != "missing_scope":
+                raise
+            target = user_id
+        direct = ChannelAddress(channel.platform, channel.workspace, target)
         await self.pacer.wait((direct.workspace, direct.channel))
         data = await self._send(
             channel.workspace,
             "chat.postMessage",
-            channel=user_id,
+            channel=target,
             unfurl_links=False,
             unfurl_media=False,
             metadata=claim_metadata(message.key),

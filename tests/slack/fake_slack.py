@@ -209,13 +209,14 @@ class FakeSlack:
         ]
 
     def dms(self, user: str | None = None) -> list[Call]:
-        """The app's accepted direct messages (chat.postMessage to a user id), to ``user``
-        or to anyone."""
+        """The app's accepted direct messages (chat.postMessage to a user id, or to the
+        D id conversations.open gave), to ``user`` or to anyone."""
+        targets = None if user is None else {user, dm_id(user)}
         return [
             c
             for c in self.of("chat.postMessage")
-            if str(c.params.get("channel", "")).startswith(("U", "W"))
-            and (user is None or c.params.get("channel") == user)
+            if str(c.params.get("channel", "")).startswith(("U", "W", "D"))
+            and (targets is None or c.params.get("channel") in targets)
             and c.result is not None
             and c.result.get("ok")
         ]

@@ -157,10 +157,12 @@ async def test_an_owed_private_message_is_a_dm_found_again_by_its_key(adapter, c
     assert await adapter.find_private(C1, "U1", "fb:7", START) is not None
     assert await adapter.find_private(C1, "U1", "fb:8", START) is None  # Ben's, not Ana's
     assert await adapter.find_private(C1, "U1", "fb:7", START + timedelta(hours=1)) is None
-    # The DM's id came back with the send: no conversations.open needed for Ana.
-    assert fake.of("conversations.open") == []
+    # Each DM was opened once, to be sent to (the look-up reads that same conversation),
+    # and is not opened again for Ana's look-ups; a person never sent to is opened first.
+    assert all(c.params["channel"].startswith("D") for c in fake.dms())
+    assert [c.params["users"] for c in fake.of("conversations.open")] == ["U1", "U2"]
     assert await adapter.find_private(C1, "U3", "fb:9", START) is None
-    assert [c.params["users"] for c in fake.of("conversations.open")] == ["U3"]
+    assert [c.params["users"] for c in fake.of("conversations.open")] == ["U1", "U2", "U3"]
     # One link per question, not one per grade.
     assert len(fake.of("chat.getPermalink")) == 1
 
@@ -221,3 +223,15 @@ async def test_not_knowing_who_the_app_is_is_an_error_not_a_miss(adapter, clocke
     with pytest.raises(DeliveryError):
         await adapter.find_sent(C1, "k", START)
     assert await adapter.find_sent(C1, "k", START) is None
+
+
+async def test_an_owed_message_without_im_write_is_posted_to_the_user_id(adapter, clocked):
+    fake, _ = clocked
+    fake.fail("conversations.open", error="missing_scope")
+    await adapter.send_private(C1, "U1", Message(body="graded", key="fb:3"))
+    (dm,) = fake.dms("U1")
+    assert dm.params["channel"] == "U1"
+    fake.fail("conversations.open", error="user_not_found")
+    with pytest.raises(DeliveryError):  # anything else is a failed send, tried again later
+        await adapter.send_private(C1, "U2", Message(body="graded", key="fb:4"))
+    assert fake.dms("U2") == []

@@ -414,7 +414,7 @@ async def test_a_replica_killed_mid_burst_leaves_every_answer_one_reaction_and_o
         nonlocal grades_by_a
         if call.token != TOKEN_A or killed.is_set() or doomed is None:
             return
-        if call.method == "chat.postMessage" and str(call.params.get("channel")).startswith("U"):
+        if call.method == "chat.postMessage" and str(call.params.get("channel")).startswith("D"):
             grades_by_a += 1
             if grades_by_a == KILL_AT_GRADE:
                 # Called before the fake stores and answers it: Slack gets this grade,
