@@ -61,7 +61,9 @@ class AnswerIndex:
     # the terms as said (phrases and their parts, not abbreviations' expansions), which
     # reference recall reads too: built here so the answer is merged into phrases once
     said_terms: frozenset[str]
-    _near: dict[tuple[int, int], tuple[list[str], frozenset[str]]] = field(default_factory=dict)
+    _near: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    # (first letter, length) of every content word: whether a typo search can succeed
+    shapes: frozenset[tuple[str, int]] = frozenset()
 
     @classmethod
     def build(cls, scanned: Scan) -> AnswerIndex:
@@ -103,16 +105,15 @@ class AnswerIndex:
             word_sentences,
             directions,
             frozenset(said),
+            shapes=frozenset((w[0], len(w)) for w in words),
         )
 
-    def words_near(self, length: int, spread: int) -> tuple[list[str], frozenset[str]]:
-        """The content words within ``spread`` letters of ``length``, in answer order, and
-        the letters they start with."""
+    def words_near(self, length: int, spread: int) -> list[str]:
+        """The content words within ``spread`` letters of ``length``, in answer order."""
         key = (length, spread)
         near = self._near.get(key)
         if near is None:
-            words = [w for w in self.word_list if abs(len(w) - length) <= spread]
-            near = (words, frozenset(w[0] for w in words))
+            near = [w for w in self.word_list if abs(len(w) - length) <= spread]
             self._near[key] = near
         return near
 
@@ -241,16 +242,22 @@ class Matcher:
         if rt.term in self._typo_cache:
             return self._typo_cache[rt.term]
         found: tuple[str, bool] | None = None
+        shapes = self.index.shapes
         for key in rt.keys:
+            size = len(key)
             limit = _max_edits(key)
             if not limit:
                 continue
             # Words more than ``limit`` letters longer or shorter cannot be that close, and
             # the closest word is taken only if it starts as the key does: without such a
             # word nearby, no search can find one.
-            near, initials = self.index.words_near(len(key), limit)
-            if key[0] not in initials:
+            first = key[0]
+            for length in range(size - limit, size + limit + 1):
+                if (first, length) in shapes:
+                    break
+            else:
                 continue
+            near = self.index.words_near(size, limit)
             best = process.extractOne(key, near, scorer=OSA.distance, score_cutoff=limit)
             if best is None:
                 continue
