@@ -179,13 +179,14 @@ def dm_context(
 # Why the text: the nonce is forgotten after a few minutes and never returned in history,
 # and a DM has no custom-id buttons to carry it (those act on a server channel). A
 # message's content is in what GET /channels/{id}/messages returns, and Discord returns
-# the content of the app's own messages and of DMs with it even without the Message
-# Content intent (discord-api-docs, "Message Content Intent": content is exempt "in DMs
-# with the app" and for "messages that an app sends"). Unlike an embed footer it does not
-# count towards the 6,000 characters of a message's embeds, so it never pushes a full
-# grade over the limit; unlike a link button's URL it needs no made-up query string. It
-# is the first line of the first part, the one sent first, so it is out whenever any of
-# the grade is. To the member it is a reference they can quote when asking about it.
+# it for the app's own messages and for DMs even without the Message Content intent
+# (discord-api-docs topics/gateway, "Message Content Intent": exempt are "Content in
+# messages that an app sends" and "Content in DMs with the app"). Unlike an embed footer
+# it does not count towards the 6,000 characters of a message's embeds, so it never
+# pushes a full grade over the limit; unlike a link button's URL it needs no made-up query
+# string. It is the first line of the first part, the one sent first, so it is out
+# whenever any of the grade is. To the member it is a reference they can quote when
+# asking about that grade.
 _DM_REFERENCE = re.compile(rf"\(grade ref ([0-9a-f]{{{KEY_TOKEN_CHARS}}})\)")
 
 
