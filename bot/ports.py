@@ -81,7 +81,8 @@ class ChatAdapter(Protocol):
     ) -> None:
         """Show ``message`` to one person only (ephemeral message, DM or equivalent). A
         message with a ``key`` is owed (bot/outbox): send it where it can be found again if
-        the platform allows it (Slack: a DM with the key as metadata; Discord: the nonce)."""
+        the platform allows it (Slack: a DM with the key as metadata; Discord: a DM naming
+        the key's token in its text, with the key as nonce too)."""
         ...
 
     async def close_thread(self, thread: ThreadAddress) -> None:

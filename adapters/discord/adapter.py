@@ -8,7 +8,7 @@ goes on with the next channel; retrying is the core's job, from database state.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -39,6 +39,14 @@ def claim_nonce(key: str | None) -> str | None:
     if key is None:
         return None
     return "mlq" + outbound.key_token(key)
+
+
+def carries_private_key(message: discord.Message, nonce: str | None, token: str) -> bool:
+    """Whether a direct message carries an owed grade's key: as its nonce (only in what
+    the gateway delivered) or in its text's grade reference (also in stored history)."""
+    if nonce is not None and str(message.nonce) == nonce:
+        return True
+    return outbound.key_of_dm(message.content) == token
 
 
 def carries_key(message: discord.Message, nonce: str | None, token: str) -> bool:
@@ -321,31 +329,41 @@ class DiscordAdapter:
                 and carries_key(cached, nonce, token)
             ):
                 return self._ref(cached, thread)
+
+        def ours(message: discord.Message) -> bool:
+            return carries_key(message, nonce, token)
+
         try:
-            found = await self._search_history(where, channel.workspace, after, nonce, token)
+            found = await self._search_history(
+                self._messageable(where, channel.workspace), where, after, ours
+            )
         except DeliveryError as exc:
             if thread is None or not thread_unusable(exc.__cause__):
                 raise
             # No thread to look in (never opened, or deleted): a reveal was then sent as a
             # reply to the question in the channel (_reply_to_question), so look there.
             log.info("thread %s is gone; looking for %s in its channel", where, key)
+            in_channel = int(channel.channel)
             found = await self._search_history(
-                int(channel.channel), channel.workspace, after, nonce, token
+                self._messageable(in_channel, channel.workspace), in_channel, after, ours
             )
         return None if found is None else self._ref(found, thread)
 
     async def _search_history(
-        self, where: int, workspace: str, after: datetime, nonce: str | None, token: str
+        self,
+        target: discord.abc.Messageable,
+        where: int,
+        after: datetime,
+        matches: Callable[[discord.Message], bool],
     ) -> discord.Message | None:
-        """The bot's first message in ``where`` since ``after`` that carries the key;
-        oldest first, as the claimed send comes soon after the claim."""
+        """The bot's first message in ``target`` (channel ``where``) since ``after`` that
+        ``matches``; oldest first, as the claimed send comes soon after the claim."""
         me = self.client.user
-        target = self._messageable(where, workspace)
         read = 0
         with delivery(f"reading the history of {where}"):
             async for found in target.history(limit=HISTORY_LIMIT, after=after):
                 read += 1
-                if me is not None and found.author.id == me.id and carries_key(found, nonce, token):
+                if me is not None and found.author.id == me.id and matches(found):
                     return found
         if read >= HISTORY_LIMIT:
             # Not searched to the end: better to ask again later than to post twice.
@@ -382,15 +400,70 @@ class DiscordAdapter:
         parts = outbound.render(message)
         # Buttons act on a server channel, which a DM is not; they stay on the question.
         parts = [outbound.Rendered(p.embeds) for p in parts]
-        parts[0] = outbound.Rendered(parts[0].embeds, (), outbound.dm_context(channel, thread))
+        # An owed grade's key rides twice: in its first line's grade reference, which
+        # Discord's history returns (find_private), and as the nonce, a first guard while
+        # Discord remembers it (a few minutes).
+        context = outbound.dm_context(channel, thread, message.key)
+        parts[0] = outbound.Rendered(parts[0].embeds, (), context)
         with delivery(f"messaging user {user_id}"):
             user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
             try:
-                # The outbox's key as nonce: a resend after a crash is not posted twice.
                 dm = await user.create_dm()
                 await send_rendered(dm, parts, nonce=claim_nonce(message.key))
             except discord.Forbidden:
                 log.info("user %s does not accept DMs; feedback stays in My feedback", user_id)
+
+    async def find_private(
+        self, channel: ChannelAddress, user_id: str, key: str, since: datetime
+    ) -> PostedRef | None:
+        """The owed grade carrying ``key`` that the bot sent ``user_id`` since ``since``
+        (bot/outbox asks before it re-sends a row an earlier holder may have sent).
+
+        First among the messages this process's gateway saw (by nonce or reference), then
+        in the DM's stored history over REST, forwards from ``since`` less a clock skew, at
+        most HISTORY_LIMIT messages (the grade reference in the text; the nonce is not in
+        history). Not able to read all of that, it raises DeliveryError: nothing is sent
+        now and the row is asked about again later.
+
+        A 403 (Forbidden) opening or reading the DM raises a permanent DeliveryError, so
+        the row is given up, not sent: Discord refuses a bot a DM when the member closed
+        them, blocked it or shares no server with it, and the send would meet the same
+        403, which send_private takes as "DMs closed" and sends nothing. Giving up sends
+        nothing as well, without risking a second copy if the first went out before the
+        DMs closed; the grade stays under My feedback either way."""
+        me = self.client.user
+        if me is None:
+            raise DeliveryError("the Discord client is not logged in yet")
+        nonce, token = claim_nonce(key), outbound.key_token(key)
+        after = since - CLOCK_SKEW
+
+        def ours(message: discord.Message) -> bool:
+            return carries_private_key(message, nonce, token)
+
+        try:
+            with delivery(f"opening the DM with user {user_id}"):
+                user = self.client.get_user(int(user_id)) or await self.client.fetch_user(
+                    int(user_id)
+                )
+                dm = await user.create_dm()
+            for cached in self.client.cached_messages:
+                if (
+                    cached.channel.id == dm.id
+                    and cached.author.id == me.id
+                    and cached.created_at >= after
+                    and ours(cached)
+                ):
+                    return PostedRef(str(cached.id), str(dm.id))
+            found = await self._search_history(dm, dm.id, after, ours)
+        except DeliveryError as exc:
+            if isinstance(exc.__cause__, discord.Forbidden):
+                raise DeliveryError(
+                    f"direct messages to user {user_id} refused: {exc.__cause__}",
+                    permanent=True,
+                    reason="dms_closed",
+                ) from exc.__cause__
+            raise
+        return None if found is None else PostedRef(str(found.id), str(dm.id))
 
     async def send_direct(self, where: ChannelAddress, user_id: str, message: Message) -> None:
         """A direct message (e.g. to the admin of a suspended channel)."""

@@ -165,10 +165,39 @@ def thread_name(message: Message) -> str:
     return shorten(safe(name), THREAD_NAME_MAX) or "Question"
 
 
-def dm_context(channel: ChannelAddress, thread: ThreadAddress | None) -> str:
-    """A first line for a direct message, so it says which question it is about."""
+def dm_context(
+    channel: ChannelAddress, thread: ThreadAddress | None, key: str | None = None
+) -> str:
+    """A first line for a direct message, so it says which question it is about; an owed
+    one (with an outbox ``key``) also names its grade reference, ``dm_reference``."""
     target = thread.thread_id if thread else channel.channel
-    return f"About your answer in <#{target}>:"
+    line = f"About your answer in <#{target}>:"
+    return line if key is None else f"{line} {dm_reference(key)}"
+
+
+# An owed grade DM carries its outbox key's token in its text: "(grade ref <22 hex>)".
+# Why the text: the nonce is forgotten after a few minutes and never returned in history,
+# and a DM has no custom-id buttons to carry it (those act on a server channel). A
+# message's content is in what GET /channels/{id}/messages returns, and Discord returns
+# it for the app's own messages and for DMs even without the Message Content intent
+# (discord-api-docs topics/gateway, "Message Content Intent": exempt are "Content in
+# messages that an app sends" and "Content in DMs with the app"). Unlike an embed footer
+# it does not count towards the 6,000 characters of a message's embeds, so it never
+# pushes a full grade over the limit; unlike a link button's URL it needs no made-up query
+# string. It is the first line of the first part, the one sent first, so it is out
+# whenever any of the grade is. To the member it is a reference they can quote when
+# asking about that grade.
+_DM_REFERENCE = re.compile(rf"\(grade ref ([0-9a-f]{{{KEY_TOKEN_CHARS}}})\)")
+
+
+def dm_reference(key: str) -> str:
+    return f"(grade ref {key_token(key)})"
+
+
+def key_of_dm(content: object) -> str | None:
+    """The key token a direct message's text carries, if it is an owed grade's."""
+    match = _DM_REFERENCE.search(content) if isinstance(content, str) else None
+    return match[1] if match is not None else None
 
 
 # --- splitting text ------------------------------------------------------------------

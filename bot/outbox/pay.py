@@ -13,15 +13,16 @@ network) is retried after a wait that doubles each time, and given up after
 
 What no database can close: a kill after the platform took a message and before its mark
 was written. A reaction sent again is harmless (Slack answers ``already_reacted``,
-Discord keeps one reaction per user and emoji); a private message sent again on Discord
-meets its nonce (``Message.key``) while Discord remembers it. On Slack the private message
-is a direct message carrying its key (``fb:<row id>``) as metadata, and a process that
-takes over a row an earlier holder may have sent (``attempts`` > 1) first asks the adapter
-(``find_private``) for a message with that key since the row was recorded: found, it is
-marked sent, not sent again; the look-up failing leaves the row for a later attempt, like
-any passing failure. Fresh rows are sent without a look-up. Only an install that lacks the
-scopes to look (Slack's ``missing_scope``, reported by ``mlq doctor``) sends it anyway and
-may show that one message twice.
+Discord keeps one reaction per user and emoji). The private message is a direct message
+carrying its key (``fb:<row id>``) where the platform's history returns it (Slack: message
+metadata; Discord: a grade reference in its text, and the nonce, which Discord remembers
+for a few minutes only), and a process that takes over a row an earlier holder may have
+sent (``attempts`` > 1) first asks the adapter (``find_private``) for a message with that
+key since the row was recorded: found, it is marked sent, not sent again; the look-up
+failing leaves the row for a later attempt, like any passing failure (a permanent refusal,
+e.g. Discord DMs closed, gives it up). Fresh rows are sent without a look-up. Only an
+install that lacks the scopes to look (Slack's ``missing_scope``, reported by ``mlq
+doctor``) sends it anyway and may show that one message twice.
 """
 
 from __future__ import annotations
@@ -64,8 +65,8 @@ def _marker(ctx: CoreContext) -> GroupCommit[int, None]:
 
 
 def keyed(owed: Owed) -> Owed:
-    """A private message carries its row as its key: on Discord a resend within a few
-    minutes then meets the same nonce and is not posted twice."""
+    """A private message carries its row as its key, which the adapter sends with it
+    (find_private looks for it after a takeover)."""
     if owed.private is None or owed.private.key is not None:
         return owed
     return replace(owed, private=replace(owed.private, key=f"fb:{owed.id}"))

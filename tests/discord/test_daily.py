@@ -3,6 +3,8 @@ the private-answer modal, My feedback, the reveal, and failures on one channel."
 
 from __future__ import annotations
 
+import re
+
 import discord
 
 from adapters.discord.outbound import REACTION_EMOJI
@@ -47,7 +49,10 @@ async def test_a_thread_reply_becomes_an_answer_with_a_reaction_and_a_dm(server:
     reply = await ben.send(thread, GOOD)
     assert reactions(refetch(thread, reply)) == [REACTION_EMOJI[Reaction.RECEIVED]]
     [dm] = ben.user.dm_channel.history()
-    assert dm.content == f"About your answer in <#{thread.id}>:"
+    # Its first line says where, and names the grade's reference (its outbox key's token).
+    assert re.fullmatch(
+        rf"About your answer in <#{thread.id}>: \(grade ref [0-9a-f]{{22}}\)", dm.content
+    )
     assert dm.embeds[0].title.startswith("Your grade")
     feedback = await my_feedback(server, ben, post)
     assert feedback.title.startswith("Your feedback")
