@@ -17,7 +17,8 @@ are about twice as long); only their text is used here, never their labels.
 On a shared machine the clock varies from run to run; instructions do not. ``--grader-only``
 runs just the grader (first pass, then ``--answers`` gradings) for an instruction counter:
 
-    valgrind --tool=callgrind .venv/bin/python bench/grading_throughput.py --grader-only --answers N
+    PYTHONHASHSEED=0 valgrind --tool=callgrind .venv/bin/python \
+        bench/grading_throughput.py --grader-only --answers N
 
 for N = 0 and N = 720: (difference of the two totals) / 720 is the instructions per
 steady-state grading.
