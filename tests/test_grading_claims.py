@@ -219,6 +219,7 @@ PERPLEXITY = Question(
         KeyPoint(text="Perplexity is the exponentiated average negative log-likelihood per token"),
         KeyPoint(text="Lower perplexity is better"),
         KeyPoint(text="It is not comparable across different tokenisers"),
+        KeyPoint(text="It equals exp of the cross-entropy loss"),
     ),
 )
 
@@ -229,3 +230,9 @@ def test_a_direction_word_alone_does_not_make_a_point():
     assert "Lower perplexity is better" not in covered(off_topic)
     on_topic = grade_answer(PERPLEXITY, "A lower perplexity means a better model.")
     assert "Lower perplexity is better" in covered(on_topic)
+
+
+def test_equals_is_said_as_well_by_is():
+    # "equals" asks for no word of its own: "is" says it (the rest is 2.5 of 4.0 weight).
+    grade = grade_answer(PERPLEXITY, "Perplexity is exp of the cross-entropy.")
+    assert "It equals exp of the cross-entropy loss" in covered(grade)

@@ -23,6 +23,7 @@ STOPWORDS = frozenset(
         "for",
         "is",
         "are",
+        "equals",  # "X equals Y" says what "X is Y" says
         "be",
         "been",
         "being",
@@ -778,7 +779,7 @@ SHORT_ITEM_WORDS = 3
 
 # After these a direction word describes what came before: "the error is low".
 LINKING_VERBS = frozenset(
-    "is are was were be been being becomes become became gets get got stays stay remains "
+    "is are was were be been being becomes become became gets get got stays stay remains equals "
     "remain looks seems goes go went".split()
 )
 # Words between a linking verb and the word it links: "is much higher", "stays very low".
