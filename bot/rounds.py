@@ -48,8 +48,8 @@ from bot.scoring import (
     Streak,
     advance_streak,
     advance_team_streak,
-    best_answer_indexes,
-    round_points,
+    earns_quality,
+    score_round,
 )
 from question_bank.schema import Question
 from storage import unit_of_work
@@ -398,10 +398,6 @@ async def send_question(
     return True
 
 
-def _earns_quality(answer_flags: list[str]) -> bool:
-    return "near_copy" not in answer_flags
-
-
 async def reveal_due(ctx: CoreContext, now: datetime) -> int:
     async with unit_of_work(ctx.db) as repo:
         due = await repo.due_reveals(now)
@@ -425,18 +421,7 @@ async def reveal(ctx: CoreContext, post_id: int, now: datetime) -> bool:
         question = ctx.bank.get(post.question_id)
         answers = [(a, m) for a, m in await repo.answers_for_post(post_id) if not a.withdrawn]
         on_time = [a.on_time for a, _ in answers]
-        best = best_answer_indexes(
-            [a.score for a, _ in answers],
-            [a.on_time and _earns_quality(a.flags) for a, _ in answers],
-        )
-        for index, (answer, _member) in enumerate(answers):
-            answer.best = index in best
-            answer.points = round_points(
-                on_time=answer.on_time,
-                score=answer.score,
-                earns_quality=_earns_quality(answer.flags),
-                best=answer.best,
-            )
+        score_round([a for a, _ in answers])
         if question is None or not question.is_quiz:  # a pick is no wording to learn
             await repo.accept_answers(_accepted_rows(row, post, answers, now))
         await _advance_streaks(repo, row, post_id, {a.member_id for a, _ in answers if a.on_time})
@@ -487,7 +472,7 @@ def reveal_message(question: Question, answers: Sequence[tuple[Answer, Member]])
     kept = [(a, m) for a, m in answers if not a.withdrawn]
     rows = [
         render.RevealRow(
-            m.display_name, a.points, a.score, a.best, a.on_time, not _earns_quality(a.flags)
+            m.display_name, a.points, a.score, a.best, a.on_time, not earns_quality(a.flags)
         )
         for a, m in kept
     ]

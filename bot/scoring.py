@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 ON_TIME_POINTS = 1
 MAX_QUALITY_POINTS = 4
@@ -39,6 +40,37 @@ def round_points(*, on_time: bool, score: float, earns_quality: bool, best: bool
         + quality_points(score, earns_quality=earns_quality)
         + (BEST_ANSWER_POINTS if best else 0)
     )
+
+
+def earns_quality(flags: Sequence[str]) -> bool:
+    """A near-copy of another answer earns no quality points (nor best answer)."""
+    return "near_copy" not in flags
+
+
+class RoundAnswer(Protocol):
+    """What scoring a round reads and sets on each answer (storage's Answer row)."""
+
+    score: float
+    on_time: bool
+    flags: list[str]
+    best: bool
+    points: int
+
+
+def score_round(answers: Sequence[RoundAnswer]) -> None:
+    """Set best flags and points of a round's answers (withdrawn ones left out by the
+    caller): at the reveal, and again when a dispute changes a grade."""
+    best = best_answer_indexes(
+        [a.score for a in answers], [a.on_time and earns_quality(a.flags) for a in answers]
+    )
+    for index, answer in enumerate(answers):
+        answer.best = index in best
+        answer.points = round_points(
+            on_time=answer.on_time,
+            score=answer.score,
+            earns_quality=earns_quality(answer.flags),
+            best=answer.best,
+        )
 
 
 @dataclass(frozen=True)

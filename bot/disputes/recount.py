@@ -20,7 +20,7 @@ from datetime import datetime
 
 from bot.grading.learned import accept_reason
 from bot.review import apply_review
-from bot.scoring import best_answer_indexes, round_points
+from bot.scoring import score_round
 from storage.feedback import FeedbackStore
 from storage.models import Answer, Dispute, Member, Post
 from storage.repository import DAILY, Repository
@@ -28,24 +28,9 @@ from storage.repository import DAILY, Repository
 REGRADED = "regraded"  # an answer flag: an admin set this grade
 
 
-def _earns_quality(flags: Sequence[str]) -> bool:
-    return "near_copy" not in flags
-
-
 def rescore_round(answers: Sequence[Answer]) -> None:
     """Points and best flags of a revealed round, as the reveal computes them."""
-    kept = [a for a in answers if not a.withdrawn]
-    best = best_answer_indexes(
-        [a.score for a in kept], [a.on_time and _earns_quality(a.flags) for a in kept]
-    )
-    for index, answer in enumerate(kept):
-        answer.best = index in best
-        answer.points = round_points(
-            on_time=answer.on_time,
-            score=answer.score,
-            earns_quality=_earns_quality(answer.flags),
-            best=answer.best,
-        )
+    score_round([a for a in answers if not a.withdrawn])
 
 
 async def apply_grade(
