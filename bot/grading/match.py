@@ -25,7 +25,7 @@ from bot.grading.relations import (
     owners,
     reversed_direction,
 )
-from bot.grading.rubric import Phrasing, Point, Rubric, RubricTerm
+from bot.grading.rubric import Phrasing, Point, Rubric, RubricTerm, max_typo_edits
 from bot.grading.text import (
     ABBREVIATION_MAX_CHARS,
     CONCEPT_PREFIX,
@@ -219,15 +219,16 @@ class PointMatch:
         return not self.contradicted and self.coverage >= COVERED
 
 
-def _max_edits(key: str) -> int:
-    return 2 if len(key) >= 10 else 1 if len(key) >= 6 else 0
-
-
 class Matcher:
     def __init__(self, rubric: Rubric, index: AnswerIndex) -> None:
         self.rubric = rubric
         self.index = index
         self._typo_cache: dict[str, tuple[str, bool] | None] = {}
+        # The rubric terms some answer word is shaped like: for the others no typo search
+        # can succeed, and most terms of a rubric are such others.
+        self._typo_candidates: frozenset[str] = frozenset().union(
+            *(rubric.typo_shapes.get(shape, ()) for shape in index.shapes)
+        )
         self._windows: dict[str | None, list[Window]] = {}
         self._rival_cache: dict[str, frozenset[str]] = {}
         self._sides: dict[str, tuple[Polar, Polar]] = {}  # anchor -> (own, rival) views
@@ -245,7 +246,7 @@ class Matcher:
         shapes = self.index.shapes
         for key in rt.keys:
             size = len(key)
-            limit = _max_edits(key)
+            limit = max_typo_edits(key)
             if not limit:
                 continue
             # Words more than ``limit`` letters longer or shorter cannot be that close, and
@@ -400,7 +401,12 @@ class Matcher:
                     against_w += rt.weight
                     against.append(surface)
                 continue
-            typo = typos[rt.term] if rt.term in typos else self._typo(rt)
+            if rt.term in typos:
+                typo = typos[rt.term]
+            elif rt.term in self._typo_candidates:
+                typo = self._typo(rt)
+            else:
+                typo = None
             if typo is not None and any(lo <= i <= hi for i in self.index.word_sentences[typo[0]]):
                 word, negated = typo
                 if negated == rt.negated:

@@ -8,7 +8,7 @@ sentences become the points.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.grading.behavioural import strip_star_label
@@ -61,6 +61,11 @@ class Rubric:
     from_key_points: bool
     terms: frozenset[str]  # every term any point uses
     anchors: frozenset[str] = frozenset()
+    # (first letter, length) of an answer word -> the terms a typo search could find for
+    # it: an answer with none of these shapes needs no search for those terms.
+    typo_shapes: dict[tuple[str, int], frozenset[str]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
 
 
 def term_weight(term: str, given: frozenset[str] = frozenset()) -> float:
@@ -171,7 +176,28 @@ def rubric_for(question: Question) -> Rubric:
     points = _with_anchors(points, given)
     anchors = frozenset(p.anchor for p in points if p.anchor is not None)
     terms = frozenset(t.term for p in points for ph in p.phrasings for t in ph.terms)
-    return Rubric(tuple(points), from_key_points, terms, anchors)
+    return Rubric(tuple(points), from_key_points, terms, anchors, _typo_shapes(points))
+
+
+def max_typo_edits(key: str) -> int:
+    """Edits a misspelling of ``key`` may have: two from ten letters, one from six."""
+    return 2 if len(key) >= 10 else 1 if len(key) >= 6 else 0
+
+
+def _typo_shapes(points: list[Point]) -> dict[tuple[str, int], frozenset[str]]:
+    # A word within ``limit`` edits of a key is at most ``limit`` letters longer or
+    # shorter, and a typo is taken only when it starts as the key does.
+    shapes: dict[tuple[str, int], set[str]] = {}
+    for point in points:
+        for phrasing in point.phrasings:
+            for rt in phrasing.terms:
+                for key in rt.keys:
+                    limit = max_typo_edits(key)
+                    if not limit:
+                        continue
+                    for length in range(len(key) - limit, len(key) + limit + 1):
+                        shapes.setdefault((key[0], length), set()).add(rt.term)
+    return {shape: frozenset(terms) for shape, terms in shapes.items()}
 
 
 def _with_anchors(points: list[Point], given: frozenset[str]) -> list[Point]:
