@@ -12,6 +12,7 @@ printed knots into bot/grading/calibration.py (RECALL_KNOTS).
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from itertools import product
 from pathlib import Path
 
@@ -32,6 +33,36 @@ def curve(x: float, low: float, high: float, a: float, b: float) -> float:
     return b + (1 - b) * (x - high) / (1 - high)
 
 
+Data = dict[str, tuple[list[float], list[float]]]  # set -> (recalls, human grades)
+
+
+def worst_margin(data: Data, low: float, high: float, a: float, b: float) -> float:
+    """The smallest margin to the targets over the sets (negative: a target is missed)."""
+    slack = 1.0
+    for name, (recalls, grades) in data.items():
+        scores = [curve(x, low, high, a, b) for x in recalls]
+        full = [s for s, g in zip(scores, grades, strict=True) if g >= 1.0]
+        slack = min(slack, sum(full) / len(full) - FULL_TARGET)
+        if name in PARTIAL_CREDIT:
+            zero = [s for s, g in zip(scores, grades, strict=True) if g <= 0.0]
+            slack = min(slack, ZERO_TARGET - sum(zero) / len(zero))
+    return slack
+
+
+def best_curve(
+    data: Data, lows: Sequence[float] = tuple(round(0.06 + 0.02 * i, 2) for i in range(8))
+) -> tuple[float, float, float, float, float] | None:
+    """(worst margin, low, high, a, b) of the best curve on the grid, None without data."""
+    best = None
+    for low, step, a, b in product(lows, (0.02, 0.04, 0.06, 0.08, 0.1),
+                                   (0.05, 0.1, 0.15, 0.2), (0.8, 0.85, 0.9, 0.95)):
+        high = low + step
+        slack = worst_margin(data, low, high, a, b)
+        if best is None or slack > best[0]:
+            best = (slack, low, high, a, b)
+    return best if data else None
+
+
 def main() -> int:
     sets, notes = load_sets(search_dirs())
     for note in notes:
@@ -44,21 +75,7 @@ def main() -> int:
             for r in rows
         ]
         data[name] = (recalls, [r["grade_norm"] for r in rows])
-    best = None
-    lows = [round(0.06 + 0.02 * i, 2) for i in range(8)]
-    for low, step, a, b in product(lows, (0.02, 0.04, 0.06, 0.08, 0.1),
-                                   (0.05, 0.1, 0.15, 0.2), (0.8, 0.85, 0.9, 0.95)):
-        high = low + step
-        slack = 1.0
-        for name, (recalls, grades) in data.items():
-            scores = [curve(x, low, high, a, b) for x in recalls]
-            full = [s for s, g in zip(scores, grades, strict=True) if g >= 1.0]
-            slack = min(slack, sum(full) / len(full) - FULL_TARGET)
-            if name in PARTIAL_CREDIT:
-                zero = [s for s, g in zip(scores, grades, strict=True) if g <= 0.0]
-                slack = min(slack, ZERO_TARGET - sum(zero) / len(zero))
-        if best is None or slack > best[0]:
-            best = (slack, low, high, a, b)
+    best = best_curve(data)
     if best is None:
         print("no real train split found")
         return 1
