@@ -27,6 +27,8 @@ from question_bank.duplicates import SEMANTIC_DUPLICATE_COSINE, similar_pairs
 from question_bank.schema import (
     BUILTIN_BANK,
     MAX_FOLLOW_UPS,
+    MAX_KEY_POINTS,
+    MIN_KEY_POINTS,
     SEED_QUESTION_COUNTS,
     TOPICS,
     Format,
@@ -375,6 +377,16 @@ def _entry_checks(question: Question, origin: Origin, *, builtin: bool) -> list[
     if not builtin:
         return []
     problems = []
+    count = len(question.key_points)
+    if count and not MIN_KEY_POINTS <= count <= MAX_KEY_POINTS:
+        problems.append(
+            origin.problem(
+                question.id,
+                "key_points",
+                f"has {count} entries; a built-in question gives {MIN_KEY_POINTS} to "
+                f"{MAX_KEY_POINTS}",
+            )
+        )
     if question.topic not in TOPICS:
         hint = _did_you_mean(question.topic, TOPICS)
         problems.append(

@@ -196,6 +196,43 @@ def test_key_point_problems_point_into_the_list(tmp_path: Path) -> None:
     assert "too short" in problem.message
 
 
+def _kp_entry(entry_id: str, count: int, topic: str = "") -> str:
+    points = "".join(f"    - the answer states claim number {i + 1}\n" for i in range(count))
+    topic_line = f"  topic: {topic}\n" if topic else ""
+    return (
+        f"- id: {entry_id}\n{topic_line}  prompt: What does rubric {entry_id} ask for?\n"
+        f"  answer: Every claim the marking scheme lists, stated plainly.\n"
+        f"  key_points:\n{points}"
+    )
+
+
+def test_a_custom_rubric_may_have_one_or_many_key_points(tmp_path: Path) -> None:
+    """A teacher's marking scheme with two or eight points is graded as written (it was
+    rejected, and its answers came back 'unknown question id'); only absurd lengths are
+    refused, with the count."""
+    path = tmp_path / "exam.yaml"
+    path.write_text(
+        _kp_entry("one-point", 1) + _kp_entry("two-points", 2) + _kp_entry("eight-points", 8)
+        + _kp_entry("too-many", 21)
+    )
+    questions, problems = parse_bank_file(path)
+    assert {q.id: len(q.key_points) for q in questions} == {
+        "one-point": 1,
+        "two-points": 2,
+        "eight-points": 8,
+    }
+    [problem] = problems
+    assert (problem.entry_id, problem.field) == ("too-many", "key_points")
+    assert "has 21 entries; give at most 20" in problem.message
+
+
+def test_a_builtin_question_still_gives_three_to_six_key_points(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_text(_kp_entry("two-points", 2, "fundamentals"))
+    [problem] = load_bank(builtin_dir=tmp_path, strict=False).problems
+    assert (problem.entry_id, problem.field, problem.line) == ("two-points", "key_points", 5)
+    assert "has 2 entries; a built-in question gives 3 to 6" in problem.message
+
+
 def test_custom_bank_is_namespaced_and_gets_defaults() -> None:
     bank = load_bank([BANKS / "team-good.yaml"], builtin_dir=FIXTURE_BUILTIN)
     assert bank.problems == []

@@ -114,3 +114,35 @@ def test_the_recall_curve_is_strictly_increasing_and_bounded() -> None:
     values = [recall_score(i / 100) for i in range(101)]
     assert values[0] == 0.0 and values[-1] == 1.0
     assert all(b > a for a, b in itertools.pairwise(values))
+
+
+@pytest.mark.parametrize("count", [1, 2, 8])
+def test_a_custom_rubric_of_any_length_credits_each_point_it_lists(count: int) -> None:
+    """A marking scheme with one, two or eight points (custom banks allow them): covering
+    every point outscores covering half of them, which outscores covering none."""
+    claims = [
+        "k-means uses Euclidean distance",
+        "features with large ranges dominate the distance",
+        "standardising gives every feature unit variance",
+        "outliers pull the centroids",
+        "the number of clusters is chosen beforehand",
+        "initialisation changes the result",
+        "clusters come out roughly spherical",
+        "each point joins its nearest centroid",
+    ][:count]
+    question = Question.model_validate(
+        {
+            "id": "exam-kmeans",
+            "prompt": "What should you know before running k-means on raw features?",
+            "answer": "; ".join(claims) + ".",
+            "key_points": claims,
+        }
+    )
+    full = grade_answer(question, ". ".join(claims) + ".")
+    none = grade_answer(question, "I would just run it and look at the plot.")
+    assert len(full.covered) == count and full.score >= 0.75, full
+    assert none.score <= 0.1 and len(none.missed) == count, none
+    if count > 1:
+        half = grade_answer(question, ". ".join(claims[: count // 2]) + ".")
+        assert none.score < half.score < full.score, (half, full)
+        assert len(half.covered) == count // 2, half
