@@ -26,6 +26,7 @@ from rapidfuzz import fuzz, process, utils
 from question_bank.duplicates import SEMANTIC_DUPLICATE_COSINE, similar_pairs
 from question_bank.schema import (
     BUILTIN_BANK,
+    BUILTIN_MAX_CHARS,
     MAX_FOLLOW_UPS,
     MAX_KEY_POINTS,
     MIN_KEY_POINTS,
@@ -82,7 +83,8 @@ class Origin:
     key_lines: Mapping[str, int] = field(default_factory=dict)
 
     def line_of(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
+        # "key_points.2" is reported at its field's line when the item's own is not known.
+        return self.key_lines.get(key, self.key_lines.get(key.split(".")[0], self.line))
 
     def problem(self, entry_id: str, key: str, message: str, severity: str = ERROR) -> BankProblem:
         """A problem with one field of this entry, at that field's line."""
@@ -387,6 +389,22 @@ def _entry_checks(question: Question, origin: Origin, *, builtin: bool) -> list[
                 f"{MAX_KEY_POINTS}",
             )
         )
+    lengths = [("prompt", "prompt", question.prompt), ("answer", "answer", question.answer)]
+    lengths += [
+        (f"key_points.{i}", "key point", text)
+        for i, point in enumerate(question.key_points)
+        for text in (point.text, *point.alternatives)
+    ]
+    for field_name, what, text in lengths:
+        limit = BUILTIN_MAX_CHARS[what]
+        if len(text) > limit:
+            problems.append(
+                origin.problem(
+                    question.id,
+                    field_name,
+                    f"is {len(text)} characters; a built-in {what} keeps to {limit}",
+                )
+            )
     if question.topic not in TOPICS:
         hint = _did_you_mean(question.topic, TOPICS)
         problems.append(

@@ -57,6 +57,10 @@ SEED_QUESTION_COUNTS: dict[str, int] = {
 # and rejecting the entry would leave its answers ungraded.
 MIN_KEY_POINTS, MAX_KEY_POINTS = 3, 6
 MAX_CUSTOM_KEY_POINTS = 20
+# Lengths the built-in bank keeps to (the loader checks them), and the looser ones any
+# bank may use: a team's case-study prompt or a marking-scheme line runs longer.
+BUILTIN_MAX_CHARS = {"prompt": 1500, "answer": 4000, "key point": 200}
+MAX_PROMPT_CHARS, MAX_ANSWER_CHARS, MAX_KEY_POINT_CHARS = 6000, 12000, 600
 MAX_FOLLOW_UPS = 3
 
 
@@ -88,8 +92,10 @@ class KeyPoint(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    text: Annotated[str, Field(min_length=3, max_length=200)]
-    alternatives: tuple[Annotated[str, Field(min_length=2, max_length=200)], ...] = ()
+    text: Annotated[str, Field(min_length=3, max_length=MAX_KEY_POINT_CHARS)]
+    alternatives: tuple[
+        Annotated[str, Field(min_length=2, max_length=MAX_KEY_POINT_CHARS)], ...
+    ] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -145,8 +151,8 @@ class Question(BaseModel):
 
     id: str
     # Short is fine: "What does a stack pop return?" with the model answer "the top item".
-    prompt: Annotated[str, Field(min_length=4, max_length=1500)]
-    answer: Annotated[str, Field(min_length=1, max_length=4000)]
+    prompt: Annotated[str, Field(min_length=4, max_length=MAX_PROMPT_CHARS)]
+    answer: Annotated[str, Field(min_length=1, max_length=MAX_ANSWER_CHARS)]
     topic: str = CUSTOM_TOPIC
     difficulty: Annotated[int, Field(ge=1, le=3)] = 2
     kind: Kind = Kind.CONCEPT
@@ -190,8 +196,7 @@ class Question(BaseModel):
     def _check_key_points(cls, value: tuple[KeyPoint, ...]) -> tuple[KeyPoint, ...]:
         if len(value) > MAX_CUSTOM_KEY_POINTS:
             raise ValueError(
-                f"has {len(value)} entries; give at most {MAX_CUSTOM_KEY_POINTS}, "
-                "or leave it out"
+                f"has {len(value)} entries; give at most {MAX_CUSTOM_KEY_POINTS}, or leave it out"
             )
         texts = [point.text.casefold() for point in value]
         if len(set(texts)) != len(texts):

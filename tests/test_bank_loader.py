@@ -233,6 +233,31 @@ def test_a_builtin_question_still_gives_three_to_six_key_points(tmp_path: Path) 
     assert "has 2 entries; a built-in question gives 3 to 6" in problem.message
 
 
+def test_custom_entries_may_run_longer_than_builtin_ones(tmp_path: Path) -> None:
+    """A team's case-study prompt (2,000 characters) and a marking-scheme line of 300 load
+    from a custom file; the built-in bank keeps its shorter limits, named with the length."""
+    long_prompt = "A case study. " * 150 + "What would you do?"
+    long_point = "states that " + "the penalty grows with the weights and " * 7 + "why"
+    entry = (
+        f"- id: case-study\n  topic: fundamentals\n  prompt: {long_prompt}\n"
+        f"  answer: Regularise.\n  key_points:\n    - {long_point}\n"
+        "    - names a second claim\n    - names a third claim\n"
+    )
+    custom = tmp_path / "team.yaml"
+    custom.write_text(entry)
+    questions, problems = parse_bank_file(custom)
+    assert problems == [] and len(questions[0].prompt) > 2000
+    builtin = tmp_path / "builtin"
+    builtin.mkdir()
+    (builtin / "x.yaml").write_text(entry)
+    problems = load_bank(builtin_dir=builtin, strict=False).problems
+    assert [(p.field, p.line) for p in problems] == [("prompt", 3), ("key_points.0", 5)]
+    assert "a built-in prompt keeps to 1500" in problems[0].message
+    assert f"is {len(long_point)} characters; a built-in key point keeps to 200" in (
+        problems[1].message
+    )
+
+
 def test_custom_bank_is_namespaced_and_gets_defaults() -> None:
     bank = load_bank([BANKS / "team-good.yaml"], builtin_dir=FIXTURE_BUILTIN)
     assert bank.problems == []
