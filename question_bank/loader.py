@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import json
 import logging
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from question_bank.schema import (
     NumericAnswer,
     Option,
     Question,
+    as_slug,
     seed_refs,
 )
 
@@ -100,7 +100,11 @@ class QuestionBank:
     origins: dict[str, Origin] = field(default_factory=dict)
 
     def get(self, question_id: str) -> Question | None:
-        return self.questions.get(question_id)
+        found = self.questions.get(question_id)
+        if found is None and isinstance(question_id, str):
+            # As a team wrote it ("team:Q3") rather than as it is known ("team:q3").
+            found = self.questions.get(":".join(as_slug(part) for part in question_id.split(":")))
+        return found
 
     def __len__(self) -> int:
         return len(self.questions)
@@ -346,6 +350,18 @@ def _parse(path: Path, bank: str) -> _ParsedFile:
                     BankProblem(name, found or line, entry_id, where, describe_error(err))
                 )
             continue
+        if isinstance(raw_id, str | int) and str(raw_id).strip() != question.id:
+            builtin = bank == BUILTIN_BANK
+            bad = bad or builtin
+            parsed.problems.append(
+                origin.problem(
+                    entry_id,
+                    "id",
+                    f"is known as {question.id!r}: ids are lowercase letters, digits and "
+                    "hyphens (either spelling finds it)",
+                    ERROR if builtin else WARNING,
+                )
+            )
         if not bad:
             parsed.entries.append((question, origin))
     return parsed
@@ -370,8 +386,7 @@ def bank_files(path: Path) -> list[Path]:
 
 def bank_name(path: Path) -> str:
     """A custom bank's namespace: the file's stem (or the folder's name), as a slug."""
-    stem = path.name if path.is_dir() else path.stem
-    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    return as_slug(path.name if path.is_dir() else path.stem)
 
 
 def _entry_checks(question: Question, origin: Origin, *, builtin: bool) -> list[BankProblem]:

@@ -13,7 +13,14 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,79}$")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def as_slug(value: str | int) -> str:
+    """The id a team's own id is known by: "Q3" -> "q3", "Exam 1.2" -> "exam-1-2", 12 ->
+    "12". Lookups fold what people type the same way, so both spellings find it."""
+    return _NOT_SLUG.sub("-", str(value).strip().lower()).strip("-")
 SOURCE_PATTERN = re.compile(r"^(?P<file>[\w.-]+\.txt)#(?P<number>\d+)$")
 
 TOPICS: dict[str, str] = {
@@ -168,15 +175,22 @@ class Question(BaseModel):
     # Filled in by the loader, never by the file: which bank the entry came from.
     bank: str = BUILTIN_BANK
 
-    @field_validator("id", "variant_of")
+    @field_validator("id", "variant_of", mode="before")
     @classmethod
-    def _check_slug(cls, value: str | None) -> str | None:
-        if value is not None and not ID_PATTERN.match(value):
+    def _check_slug(cls, value: Any) -> Any:
+        # Exam sets number their questions (12, "Q3", "1.2"): such an id is folded into a
+        # slug (the loader warns which one) rather than refused.
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or ID_PATTERN.match(value):
+            return value
+        slug = as_slug(value)
+        if not ID_PATTERN.match(slug):
             raise ValueError(
-                f"{value!r} is not a lowercase slug of letters, digits and hyphens, "
-                "2-80 characters (e.g. bias-variance-tradeoff)"
+                f"{value!r} is not an id: use letters, digits and hyphens, at most 80 "
+                "characters (e.g. bias-variance-tradeoff)"
             )
-        return value
+        return slug
 
     @field_validator("topic")
     @classmethod

@@ -444,3 +444,33 @@ def test_tfidf_matches_scikit_learn_on_the_shipped_bank() -> None:
         assert {t: round(w, 9) for t, w in vector.items()} == {
             t: round(w, 9) for t, w in theirs.items() if w
         }
+
+
+def test_numbered_exam_ids_are_folded_into_slugs_and_found_either_way(tmp_path: Path) -> None:
+    """An exam set numbers its questions (12, "Q3", "Exam 1.2"); each entry loads under a
+    slug, with a warning naming it, and the id as written still finds it. The built-in bank
+    must use the slug itself."""
+    path = tmp_path / "exam.json"
+    path.write_text(
+        '[{"id": 12, "prompt": "What is overfitting?", "answer": "Fitting noise."},\n'
+        ' {"id": "Q3", "prompt": "What is a learning rate?", "answer": "The step size."},\n'
+        ' {"id": "Exam 1.2", "prompt": "What is dropout?", "answer": "Zeroing units."},\n'
+        ' {"id": "!!!", "prompt": "What is nothing?", "answer": "Nothing at all."}]\n'
+    )
+    bank = load_single_file(path)
+    assert sorted(q.id for q in bank) == ["12", "exam-1-2", "q3"]
+    for written, known in (("12", "12"), ("Q3", "q3"), ("Exam 1.2", "exam-1-2")):
+        assert bank.get(written) is bank.get(known) is not None
+    warnings = {p.entry_id: p for p in bank.problems if not p.is_error}
+    assert set(warnings) == {"Q3", "Exam 1.2"}
+    assert warnings["Q3"].field == "id" and "is known as 'q3'" in warnings["Q3"].message
+    [error] = [p for p in bank.problems if p.is_error]
+    assert (error.entry_id, error.field, error.line) == ("!!!", "id", 4)
+    builtin = tmp_path / "builtin"
+    builtin.mkdir()
+    (builtin / "x.yaml").write_text(
+        "- id: Q3\n  topic: fundamentals\n  prompt: What is a learning rate?\n"
+        "  answer: The step size of gradient descent.\n"
+    )
+    [problem] = load_bank(builtin_dir=builtin, strict=False).problems
+    assert (problem.field, problem.is_error) == ("id", True)
