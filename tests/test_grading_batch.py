@@ -104,3 +104,20 @@ def test_non_ascii_text_survives_the_round_trip():
     out = run([line])
     assert "error" not in out[0]
     assert 0.0 <= out[0]["score"] <= 1.0
+
+
+def test_numbered_ids_are_found_as_written_with_or_without_namespace():
+    """A teacher's file numbers its questions: {"question": 12} and {"question": "Q3"} find
+    the entries the loader knows as "12" and "q3", bare or with the bank's prefix."""
+    twelve = QUESTION.model_validate({**QUESTION.model_dump(), "id": 12, "bank": "exam"})
+    q3 = QUESTION.model_validate({**QUESTION.model_dump(), "id": "Q3", "bank": "exam"})
+    assert (twelve.id, q3.id) == ("12", "q3")
+    lines = [
+        json.dumps({"question": 12, "answer": "More data."}),
+        json.dumps({"question": "Q3", "answer": "More data."}),
+        json.dumps({"question": "exam:Q3", "answer": "More data."}),
+        json.dumps({"question": True, "answer": "More data."}),
+    ]
+    out = run(lines, bank_of(twelve, q3))
+    assert [r.get("error") for r in out[:3]] == [None, None, None]
+    assert "must be a question id" in out[3]["error"]

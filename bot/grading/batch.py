@@ -16,7 +16,7 @@ from typing import Any
 from bot.grading import grade_answer
 from bot.grading.result import Grade, PointResult
 from question_bank.loader import QuestionBank
-from question_bank.schema import Question
+from question_bank.schema import Question, as_slug
 
 
 def _points(points: Iterable[PointResult]) -> list[dict[str, Any]]:
@@ -52,7 +52,7 @@ class _Resolver:
             self._by_bare = {}
             for q in self.bank:
                 self._by_bare.setdefault(q.id, []).append(q)
-        found = self._by_bare.get(question_id, [])
+        found = self._by_bare.get(question_id) or self._by_bare.get(as_slug(question_id), [])
         return found[0] if len(found) == 1 else None
 
 
@@ -72,6 +72,8 @@ def _grade_line(line_no: int, line: str, resolver: _Resolver) -> str:
     if not isinstance(data, dict):
         return _error(line_no, 'expected a JSON object like {"question": ID, "answer": TEXT}')
     question_id = data.get("question")
+    if isinstance(question_id, int) and not isinstance(question_id, bool):
+        question_id = str(question_id)  # numbered exam questions: {"question": 12, ...}
     answer = data.get("answer")
     if not isinstance(question_id, str) or not question_id:
         return _error(line_no, '"question" must be a question id (a string)', question_id)
