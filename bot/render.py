@@ -142,15 +142,19 @@ def answer_feedback(
     truncated: bool = False,
 ) -> Message:
     covered = len(grade.covered)
-    total = covered + len(grade.missed)
+    in_part = {p.text for p in grade.partly}
+    missed = [p for p in grade.missed if p.text not in in_part]
+    total = covered + len(in_part) + len(missed)
     summary = f"Score {percent(grade.score)}"
     if total:
         summary += f" · {covered}/{total} key points"
     fields: list[Field] = []
     if grade.covered:
         fields.append(Field("Covered", "\n".join(f"- {p.text}" for p in grade.covered)))
-    if grade.missed:
-        fields.append(Field("Missed", "\n".join(f"- {p.text}" for p in grade.missed)))
+    if grade.partly:
+        fields.append(Field("Said in part", "\n".join(f"- {p.text}" for p in grade.partly)))
+    if missed:
+        fields.append(Field("Missed", "\n".join(f"- {p.text}" for p in missed)))
     if "near_copy" in grade.flags:
         fields.append(
             Field(

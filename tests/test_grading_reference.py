@@ -14,6 +14,7 @@ import pytest
 from bot.grading import grade_answer
 from bot.grading.calibration import recall_score
 from bot.grading.language import looks_english
+from bot.render import answer_feedback
 from question_bank.schema import Question
 
 HASHING = Question(
@@ -146,3 +147,46 @@ def test_a_custom_rubric_of_any_length_credits_each_point_it_lists(count: int) -
         half = grade_answer(question, ". ".join(claims[: count // 2]) + ".")
         assert none.score < half.score < full.score, (half, full)
         assert len(half.covered) == count // 2, half
+
+
+OVERFITTING = Question.model_validate(
+    {
+        "id": "exam-overfitting",
+        "prompt": "What is overfitting?",
+        "answer": "When a model fits noise in the training data and generalises poorly.",
+        "key_points": [
+            "fits noise in the training data",
+            "generalises poorly to new data",
+            "training error much lower than test error",
+        ],
+    }
+)
+
+
+def test_an_answer_in_its_own_words_is_told_what_it_said_in_part_not_that_it_missed_all():
+    """'It memorises noise and does badly on new data' scores well on the model answer but
+    covers no key point in full. It had been told 'You missed the key points; start with'
+    all three while scoring 66%: the points it says in part are named as such, with the
+    words that matched, and shown apart from the one it never mentions."""
+    grade = grade_answer(OVERFITTING, "it memorises noise and does badly on new data")
+    assert grade.score >= 0.5 and not grade.covered, grade
+    partly = {p.text: p.matched for p in grade.partly}
+    assert set(partly) == {"fits noise in the training data", "generalises poorly to new data"}
+    assert "noise" in partly["fits noise in the training data"]
+    assert "missed the key points" not in grade.feedback
+    assert "You said part of: fits noise in the training data" in grade.feedback
+    assert grade.feedback.endswith(
+        "You did not mention: training error much lower than test error."
+    )
+
+    message = answer_feedback(OVERFITTING, grade, practice=False)
+    fields = {f.name: f.value for f in message.fields}
+    assert "0/3 key points" in message.title
+    assert fields["Said in part"].count("\n- ") == 1
+    assert fields["Missed"] == "- training error much lower than test error"
+
+
+def test_an_answer_with_nothing_of_the_rubric_is_still_told_where_to_start():
+    grade = grade_answer(OVERFITTING, "I would just run it and look at the plot.")
+    assert grade.score <= 0.1 and not grade.partly
+    assert grade.feedback.startswith("You missed the key points; start with")

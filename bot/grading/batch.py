@@ -29,6 +29,7 @@ def grade_to_dict(question_id: str, grade: Grade) -> dict[str, Any]:
         "score": grade.score,
         "covered": _points(grade.covered),
         "missed": _points(grade.missed),
+        "partly": _points(grade.partly),
         "contradicted": _points(grade.contradicted),
         "confidence": grade.confidence,
         "feedback": grade.feedback,

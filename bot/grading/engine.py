@@ -38,6 +38,7 @@ LONG_ANSWER_WORDS = 400
 # claims, and real answers paraphrase them (between the two it is listed as neither).
 SENTENCE_COVERED = 0.34
 SENTENCE_MISSED_BELOW = 0.15
+PARTLY_FROM_SCORE = 0.5
 
 
 def grade(
@@ -129,13 +130,22 @@ def _grade_concepts(
     if rubric.from_key_points:
         is_covered = [m.covered for m in matches]
         is_missed = [not c for c in is_covered]
+        # A point earning part credit is named as said in part only in an answer that
+        # scores at least half: below that, a few shared words are no part of a claim.
+        is_partly = [
+            not m.covered and m.credit > 0 and score >= PARTLY_FROM_SCORE for m in matches
+        ]
     else:
         is_covered = [m.coverage >= SENTENCE_COVERED for m in matches]
         is_missed = [m.coverage < SENTENCE_MISSED_BELOW for m in matches]
+        is_partly = [False] * len(matches)  # prose sentences: see SENTENCE_COVERED
     covered = tuple(
         PointResult(m.point.text, m.matched) for m, c in zip(matches, is_covered, strict=True) if c
     )
     contradicted = tuple(PointResult(m.point.text, m.against) for m in matches if m.contradicted)
+    partly = tuple(
+        PointResult(m.point.text, m.matched) for m, p in zip(matches, is_partly, strict=True) if p
+    )
     if matches:
         missed = tuple(
             PointResult(m.point.text, m.matched)
@@ -145,10 +155,12 @@ def _grade_concepts(
     else:
         missed = tuple(PointResult(p.text) for p in rubric.points)
 
+    said_in_part = {p.text for p in partly}
     feedback = concept_feedback(
         [p.text for p in covered],
-        [p.text for p in missed if p not in contradicted],
+        [p.text for p in missed if p not in contradicted and p.text not in said_in_part],
         [p.text for p in contradicted],
+        partly=[p.text for p in partly],
         keyword_list=style.keyword_list,
         near_copy="near_copy" in flags,
         empty=empty,
@@ -163,6 +175,7 @@ def _grade_concepts(
         feedback=feedback,
         flags=tuple(flags),
         contradicted=contradicted,
+        partly=partly,
         method=method,
     )
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 MAX_ITEMS = 3
 GOOD_SCORE = 0.75
+PASSING_SCORE = 0.5
 MAX_ITEM_CHARS = 90
 NEAR_COPY_NOTE = "It is nearly the same as an earlier answer in this round, so it earns no points."
 NOT_ENGLISH_NOTE = (
@@ -36,16 +37,21 @@ def concept_feedback(
     near_copy: bool,
     empty: bool,
     score: float = 0.0,
+    partly: Sequence[str] = (),
 ) -> str:
     if empty:
         return "No answer to grade yet: write a few sentences in your own words."
     parts: list[str] = []
     if covered:
         parts.append(f"You explained: {_items(covered)}.")
+    if partly:
+        parts.append(f"You said part of: {_items(partly)}; spell out the rest.")
     if contradicted:
         parts.append(f"Check this, your answer says the opposite: {_items(contradicted)}.")
     if missed:
-        lead = "You did not mention" if covered else "You missed the key points; start with"
+        # "Missed the key points" only when the answer shows none of them.
+        some = covered or partly or score >= PASSING_SCORE
+        lead = "You did not mention" if some else "You missed the key points; start with"
         parts.append(f"{lead}: {_items(missed)}.")
     if not parts:
         # Without key points a sentence can be neither clearly said nor clearly missing.

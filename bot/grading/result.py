@@ -25,6 +25,10 @@ class Grade:
     # Points the answer states the opposite of ("does not reduce variance"); they are also
     # in ``missed``. ``matched`` holds the words used with the wrong polarity.
     contradicted: tuple[PointResult, ...] = ()
+    # Points said in part (some of their words, short of covering them); with key points
+    # they are also in ``missed``. The feedback names them, so an answer that scores well
+    # in its own words is not told it "missed the key points".
+    partly: tuple[PointResult, ...] = ()
     # How the score was reached: "key_points", "model_answer" (no key points) or "star".
     method: str = "key_points"
 
