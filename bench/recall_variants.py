@@ -48,6 +48,7 @@ class Row:
     terms: tuple[RefTerm, ...]
     answer_terms: int
     grade: float
+    precision: float = 0.0  # share of the answer's own terms (not the prompt's) in the reference
 
 
 def _reference_shape(reference: str) -> tuple[Counter[str], set[str]]:
@@ -90,7 +91,9 @@ def load_rows(split: str) -> dict[str, list[Row]]:
                 )
                 for term, weight, _ in vocab.weights
             )
-            rows.append(Row(terms, len(said.terms), r["grade_norm"]))
+            own = [t for t in said.terms if t not in given]
+            precision = sum(1 for t in own if t in vocab.terms) / len(own) if own else 0.0
+            rows.append(Row(terms, len(said.terms), r["grade_norm"], precision))
         out[name] = rows
     return out
 
@@ -117,6 +120,8 @@ VARIANTS: dict[str, Callable[[Row], float]] = {
     ),
     "plus answer length (0.05 x log distinct terms)": lambda r: share(r, lambda t: t.weight)
     + 0.05 * min(1.0, math.log1p(r.answer_terms) / math.log(40)),
+    "precision alone (answer terms in the reference)": lambda r: r.precision,
+    "plus 0.1 x precision": lambda r: min(1.0, share(r, lambda t: t.weight) + 0.1 * r.precision),
 }
 
 
