@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 from rapidfuzz import fuzz, process, utils
 
 from bot.grading import grade_answer
+from bot.grading.exact import grade_numeric
 from question_bank import Kind, QuestionBank, load_bank, validate_paths
 from question_bank.loader import BUILTIN_DIR
 from question_bank.schema import SEED_QUESTION_COUNTS, TOPICS, Question, seed_refs
@@ -41,6 +43,18 @@ CODE_BLOCK = re.compile(r"```.*?(?:```|\Z)", re.S)
 # a code fence; anywhere else a single newline is a hard break in running text, which Slack
 # and Discord show as a ragged line.
 BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|\||#|>|```)")
+# A hyphen then a space inside running text is a word split by a reflow ("content-
+# dependent"), except a suspended hyphen: "zero- or few-shot", "pre- and post-".
+BROKEN_HYPHEN = re.compile(r"[a-z]- (?!(?:or|and|to|nor)\b)[a-z]")
+# The seed articles sit in shared/seeds beside the repository (or beside the folder of a
+# worktree); they are not shipped, so the copying check runs only where they are.
+SEED_DIRS = [Path(__file__).resolve().parents[n] / "shared" / "seeds" for n in (2, 3)]
+# More consecutive words than this shared with a seed article is copying, not a topic.
+MAX_SHARED_WORDS = 12
+DECIMALS = re.compile(r"\b(\d|one|two|three|four|five|six) decimal", re.I)
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+SUPERSCRIPT = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 
 
 @pytest.fixture(scope="module")
@@ -243,3 +257,111 @@ def test_the_line_break_check_allows_paragraphs_lists_and_code() -> None:
         "'A sentence broken' / 'in the middle.'"
     ]
     assert len(mid_sentence_breaks("- an item whose text\n  runs on")) == 1
+
+
+def test_no_broken_hyphenated_word_in_running_text(bank: QuestionBank) -> None:
+    bad = [
+        f"{q.id}: {name}: {match.group(0)!r}"
+        for q in bank
+        for name, text in bank_texts(q)
+        for match in BROKEN_HYPHEN.finditer(CODE_BLOCK.sub(" ", text))
+    ]
+    assert not bad, offenders(bad)
+
+
+def test_the_broken_hyphen_check_allows_suspended_hyphens() -> None:
+    assert not BROKEN_HYPHEN.search("zero- or few-shot, pre- and post-processing")
+    assert BROKEN_HYPHEN.search("with content- dependent weights")
+
+
+def seed_word_runs() -> set[tuple[str, ...]]:
+    """Every run of MAX_SHARED_WORDS + 1 consecutive words in the seed articles."""
+    runs: set[tuple[str, ...]] = set()
+    n = MAX_SHARED_WORDS + 1
+    for folder in SEED_DIRS:
+        for path in sorted(folder.glob("*.txt")) if folder.is_dir() else ():
+            tokens = word_tokens(path.read_text(encoding="utf-8"))
+            runs.update(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return runs
+
+
+def word_tokens(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.casefold().replace("\u2019", "'"))
+
+
+def copied_runs(text: str, runs: set[tuple[str, ...]]) -> list[str]:
+    n = MAX_SHARED_WORDS + 1
+    tokens = word_tokens(text)
+    return [
+        " ".join(tokens[i : i + n])
+        for i in range(len(tokens) - n + 1)
+        if tuple(tokens[i : i + n]) in runs
+    ]
+
+
+def test_no_text_is_copied_from_the_seed_articles(bank: QuestionBank) -> None:
+    # The seeds gave the topics; every prompt, answer and rubric is in the bank's own words.
+    runs = seed_word_runs()
+    if not runs:
+        pytest.skip("the seed articles are not beside this checkout")
+    bad = [
+        f"{q.id}: {name}: {found[0]!r}"
+        for q in bank
+        for name, text in bank_texts(q)
+        if (found := copied_runs(text, runs))
+    ]
+    assert not bad, offenders(bad)
+
+
+def test_the_copying_check_finds_a_long_shared_run_only() -> None:
+    runs = {
+        tuple(
+            word_tokens("one two three four five six seven eight nine ten eleven twelve thirteen")
+        )
+    }
+    copied = "Intro: One two three four five six seven eight nine ten eleven twelve thirteen."
+    assert copied_runs(copied, runs)
+    assert not copied_runs("one two three four five six seven eight nine ten eleven twelve", runs)
+
+
+def test_numeric_quizzes_state_an_answer_their_grader_accepts(bank: QuestionBank) -> None:
+    # The explanation shown at the reveal must agree with `numeric`: some number in it,
+    # read by the quiz grader itself, is right. A value edited without its explanation
+    # (or the reverse) fails here.
+    bad = []
+    for q in bank:
+        if q.numeric is None:
+            continue
+        # Superscript powers ("10⁸") are written the way people type them ("10^8").
+        text = SUPERSCRIPT.sub(
+            lambda m: "^" + m.group(0).translate(SUPERSCRIPT_DIGITS), CODE_BLOCK.sub(" ", q.answer)
+        )
+        starts = [m.start() for m in re.finditer(r"(?<![\w.,^−-])[-−]?\d", text)]
+        # One line, up to the next "=": the grader reads what follows an "=" as the result.
+        fragments = [re.split(r"[=\n]", text[i : i + 40])[0] for i in starts]
+        fragments += [
+            str(NUMBER_WORDS[m.group(0).casefold()])
+            for m in re.finditer(r"\b(?:" + "|".join(NUMBER_WORDS) + r")\b", text, re.I)
+        ]
+        if not any(grade_numeric(q, fragment).score == 1.0 for fragment in fragments):
+            bad.append(f"{q.id}: no number in the answer is within tolerance of {q.numeric.value}")
+    assert not bad, offenders(bad)
+
+
+def test_a_requested_rounding_is_within_the_tolerance(bank: QuestionBank) -> None:
+    # "Answer to two decimal places" must accept every correctly rounded answer, which can
+    # sit half a unit of the last place away from the exact value.
+    bad = []
+    for q in bank:
+        match = DECIMALS.search(q.prompt)
+        if q.numeric is None or match is None:
+            continue
+        word = match.group(1).casefold()
+        places = int(word) if word.isdigit() else NUMBER_WORDS[word]
+        target = q.numeric
+        allowed = target.tolerance
+        if allowed is None:
+            allowed = abs(target.value) * (target.relative_tolerance or 0.0)
+        if allowed < 0.5 * 10.0**-places:
+            bad.append(f"{q.id}: tolerance {allowed} rejects answers rounded to {places} places")
+    assert not bad, offenders(bad)
