@@ -66,6 +66,23 @@ def test_percent_and_fraction() -> None:
     assert grade_answer(numeric(7e9, None), "7B").score == 1.0  # a count, not bytes
 
 
+@pytest.mark.parametrize(
+    "typed", ["10⁸", "1e8", "10^8", "10**8", "1 x 10^8", "1×10⁸", "1.0 · 10^8", "100000000"]
+)
+def test_powers_of_ten_read_however_they_are_typed(typed: str) -> None:
+    """The bank's own reveals write "10⁸"; a person copying that was told "You said 10"."""
+    assert grade_answer(numeric(1e8, None), typed).score == 1.0, typed
+
+
+def test_negative_and_huge_powers() -> None:
+    milli = numeric(1e-3, "s")
+    for typed in ("10^-3 s", "10⁻³ s", "1 ms"):
+        assert grade_answer(milli, typed).score == 1.0, typed
+    for typed in ("10^999", "1e999", "0^-1"):  # overflowed into an exception before
+        grade = grade_answer(milli, typed)
+        assert grade.score == 0.0 and grade.flags == (UNREADABLE,), typed
+
+
 def test_a_unit_of_another_kind_or_no_number_is_explained() -> None:
     grade = grade_answer(NUMERIC, "300 ms")
     assert grade.score == 0.0 and grade.flags == (WRONG_UNIT,)

@@ -7,6 +7,7 @@ not know (``tokens``, ``users``) is only a label: a bare number is read in it.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -62,7 +63,14 @@ _NUMBER = re.compile(
     r"(?P<sign>[-+−]?)\s*(?P<int>\d[\d,_]*\d|\d)?(?P<frac>\.\d+)?(?:[eE](?P<exp>[-+−]?\d+))?"
 )
 _FRACTION = re.compile(r"^\s*([-+−]?\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*(.*)$")
-_POWER = re.compile(r"^\s*(\d+)\s*\^\s*(\d+)\s*(.*)$")
+_POWER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:\^|\*\*)\s*([-−]?\d+)\s*(.*)$")
+# "3 x 10^8", "3×10⁸", "6.02·10^23": a mantissa times a power of ten.
+_TIMES_TEN = re.compile(
+    r"^\s*([-+−]?\d+(?:\.\d+)?)\s*(?:[x×*·]|\\times|\\cdot)\s*10\s*(?:\^|\*\*)\s*([-−]?\d+)\s*(.*)$"
+)
+# Superscript digits as typed on phones and copied from the reveal ("10⁸", "2⁻³").
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_SUPERSCRIPT_RUN = re.compile(r"([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)")
 _LEAD = re.compile(r"^(?:about|approx\.?|approximately|around|roughly|circa|ca\.|~|≈|=|\s)+", re.I)
 
 
@@ -105,13 +113,24 @@ def read_number(text: str) -> Reading:
     if "=" in text.strip("= "):
         text = text.rsplit("=", 1)[1]
     text = _LEAD.sub("", text.strip())
-    for pattern, combine in ((_FRACTION, lambda a, b: a / b), (_POWER, lambda a, b: a**b)):
+    text = _SUPERSCRIPT_RUN.sub(lambda m: "^" + m[1].translate(_SUPERSCRIPT), text)
+    for pattern, combine in (
+        (_FRACTION, lambda a, b: a / b),
+        (_TIMES_TEN, lambda a, b: a * 10.0**b),
+        (_POWER, lambda a, b: a**b),
+    ):
         match = pattern.match(text)
         if match:
             first, second = _to_float(match[1]), _to_float(match[2])
             if second == 0 and pattern is _FRACTION:
                 raise Unreadable(text)
-            return Reading(combine(first, second), _unit_word(match[3]))
+            try:
+                value = float(combine(first, second))
+            except (OverflowError, ZeroDivisionError) as exc:
+                raise Unreadable(text) from exc
+            if not math.isfinite(value):
+                raise Unreadable(text)
+            return Reading(value, _unit_word(match[3]))
     match = _NUMBER.match(text)
     if match is None or not (match["int"] or match["frac"]):
         raise Unreadable(text)
