@@ -87,3 +87,32 @@ async def test_no_round_is_counted_in_two_digests_when_the_clocks_go_forward(db_
         assert bodies == ["5 questions this week.", "5 questions this week."]
     finally:
         await h.close()
+
+
+# --- leaderboard ties ----------------------------------------------------------------------
+
+
+async def test_members_tied_on_points_share_a_rank_on_the_leaderboard_and_in_stats(db_url: str):
+    h = await make_harness(db_url, datetime(2026, 3, 2, 6, tzinfo=UTC))
+    try:
+        await h.command("subscribe", ADMIN)
+        # Ben answers Monday, Ana Tuesday, both in full: the same points each.
+        await run_answering(h, datetime(2026, 3, 2, 18, tzinfo=UTC), who=(BEN,))
+        await run_answering(h, datetime(2026, 3, 3, 18, tzinfo=UTC), who=(ANA,))
+        board = (await h.command("leaderboard week", BEN))[0].body.splitlines()
+        assert len(board) == 2
+        # Ana shows first (her streak runs), but Ben is not behind her: both are first,
+        # as his stats say.
+        assert board[0].startswith("1. Ana:") and board[1].startswith("1. Ben:"), board
+        assert board[0].split(":")[1].split("·")[0] == board[1].split(":")[1].split("·")[0]
+        assert "(rank 1)" in (await h.command("stats", BEN))[0].body
+        assert "(rank 1)" in (await h.command("stats", ANA))[0].body
+    finally:
+        await h.close()
+
+
+def test_standings_number_ties_by_points_alone():
+    from bot.render import standings_lines
+
+    lines = standings_lines([("A", 9, 1), ("B", 7, 4), ("C", 7, 2), ("D", 7, 2), ("E", 3, 9)])
+    assert [line.split(".")[0] for line in lines.splitlines()] == ["1", "2", "2", "2", "5"]
