@@ -22,6 +22,7 @@ from bot.ports import DeliveryError
 from bot.quiz.formats import DEFAULT_MODE, MODES, formats_of
 from bot.quiz.render import feedback_of as quiz_feedback
 from bot.schedule import (
+    end_of_local_day,
     format_hhmm,
     format_weekdays,
     local_date,
@@ -217,7 +218,7 @@ async def _practice(
     review = next(
         (
             card
-            for card in await c.repo.due_reviews(c.member.id, c.now)
+            for card in await c.repo.due_reviews(c.member.id, reviews_due_by(c))
             if card.question_id in eligible and ctx.bank.get(card.question_id) is not None
         ),
         None,
@@ -252,6 +253,14 @@ async def _practice(
     return render.practice_question(question, post_id, review_of=last_score)
 
 
+def reviews_due_by(c: CommandContext) -> datetime:
+    """Reviews are due by the day (FSRS intervals are whole days): a card due at any time
+    of the channel's local today is served all of today, not from the minute of the
+    earlier answer, which a daylight-saving change also moves by an hour."""
+    # The repository counts due <= this instant; the next midnight is tomorrow's.
+    return end_of_local_day(c.now, channel_zone(c.channel)) - timedelta(microseconds=1)
+
+
 async def _target_member(c: CommandContext, ref: str | None) -> Member | None:
     if ref is None:
         return c.member
@@ -276,7 +285,7 @@ async def _stats(c: CommandContext, ref: str | None) -> Message:
         ),
         f"- Best answers: {daily.best_answers}",
         f"- Streak: {streak.current if streak else 0} (best {streak.best if streak else 0})",
-        f"- Reviews due: {await c.repo.count_due_reviews(member.id, c.now)}"
+        f"- Reviews due: {await c.repo.count_due_reviews(member.id, reviews_due_by(c))}"
         " (`/mlq` serves them first)",
         f"- Practice answers: {practice.answers}"
         + (

@@ -105,6 +105,11 @@ def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
 
+def end_of_local_day(instant: datetime, zone: ZoneInfo) -> datetime:
+    """The UTC instant the local day of ``instant`` ends (the next local midnight)."""
+    return local_instant(local_date(instant, zone) + timedelta(days=1), time(0, 0), zone)
+
+
 def is_scheduled(day: date, weekdays: str) -> bool:
     return str(day.weekday()) in weekdays
 
