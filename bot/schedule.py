@@ -40,10 +40,12 @@ def resolve_timezone(name: str) -> ZoneInfo:
 
 
 def parse_weekdays(text: str) -> str:
-    """'mon-fri', 'mon,wed,fri', 'weekdays', 'daily' -> '01234' (Monday = 0)."""
+    """'mon-fri', 'mon,wed,fri', 'weekdays', 'weekends', 'daily' -> '01234' (Monday = 0)."""
     spec = text.strip().lower()
     if spec in ("weekdays", "workdays"):
         return "01234"
+    if spec in ("weekends", "weekend"):
+        return "56"
     if spec in ("daily", "everyday", "every-day", "all"):
         return "0123456"
     days: set[int] = set()

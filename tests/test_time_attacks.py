@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.events import ChannelAddress
+import pytest
+
+from bot.events import ChannelAddress, CommandInvoked
 from bot.messages import MessageKind
+from bot.schedule import local_instant, parse_weekdays
 from tests.harness import ADMIN, MEMBERS, Harness, make_harness
 
 ANA, BEN, CAI, DIA = MEMBERS
@@ -116,3 +119,187 @@ def test_standings_number_ties_by_points_alone():
 
     lines = standings_lines([("A", 9, 1), ("B", 7, 4), ("C", 7, 2), ("D", 7, 2), ("E", 3, 9)])
     assert [line.split(".")[0] for line in lines.splitlines()] == ["1", "2", "2", "2", "5"]
+
+
+# --- wall times that do not exist or happen twice ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "at", "expected_utc"),
+    [
+        # Spring forward: the wall time does not exist; it moves on by the gap.
+        ("Europe/Berlin", date(2026, 3, 29), time(2, 30), datetime(2026, 3, 29, 1, 30)),
+        ("America/New_York", date(2026, 3, 8), time(2, 30), datetime(2026, 3, 8, 7, 30)),
+        # Lord Howe moves by 30 minutes: 02:15 does not exist, it is 02:45 (+11).
+        ("Australia/Lord_Howe", date(2026, 10, 4), time(2, 15), datetime(2026, 10, 3, 15, 45)),
+        # Fall back: the wall time happens twice; the first one counts.
+        ("Europe/Berlin", date(2026, 10, 25), time(2, 30), datetime(2026, 10, 25, 0, 30)),
+        ("America/New_York", date(2026, 11, 1), time(1, 30), datetime(2026, 11, 1, 5, 30)),
+        ("Australia/Lord_Howe", date(2026, 4, 5), time(1, 45), datetime(2026, 4, 4, 14, 45)),
+        # +05:45, no DST.
+        ("Asia/Kathmandu", date(2026, 3, 2), time(9, 0), datetime(2026, 3, 2, 3, 15)),
+    ],
+)
+def test_local_instants_on_transition_days(zone, day, at, expected_utc):
+    assert local_instant(day, at, ZoneInfo(zone)) == expected_utc.replace(tzinfo=UTC)
+
+
+async def _posts_by_local_day(db_url, start, end, schedule, step=timedelta(minutes=15)):
+    h = await make_harness(db_url, start)
+    try:
+        await h.command("subscribe", ADMIN)
+        reply = await h.command(f"schedule {schedule}", ADMIN)
+        assert "Schedule updated" in reply[0].body, reply
+        await h.run_until(end, step=step)
+        zone = ZoneInfo(schedule.split()[1])
+        return [h.adapter.posted_at[s.ref].astimezone(zone) for s in questions(h)]
+    finally:
+        await h.close()
+
+
+@pytest.mark.parametrize(
+    ("schedule", "start", "end", "expected"),
+    [
+        (
+            "02:30 Europe/Berlin daily",
+            datetime(2026, 3, 27, 12, tzinfo=UTC),
+            datetime(2026, 3, 30, 12, tzinfo=UTC),
+            [(28, 2, 30), (29, 3, 30), (30, 2, 30)],
+        ),
+        (
+            "02:30 Europe/Berlin daily",
+            datetime(2026, 10, 23, 12, tzinfo=UTC),
+            datetime(2026, 10, 26, 12, tzinfo=UTC),
+            [(24, 2, 30), (25, 2, 30), (26, 2, 30)],
+        ),
+        (
+            "02:15 Australia/Lord_Howe daily",
+            datetime(2026, 10, 2, 0, tzinfo=UTC),
+            datetime(2026, 10, 5, 0, tzinfo=UTC),
+            [(3, 2, 15), (4, 2, 45), (5, 2, 15)],
+        ),
+        (
+            "01:45 Australia/Lord_Howe daily",
+            datetime(2026, 4, 3, 0, tzinfo=UTC),
+            datetime(2026, 4, 6, 0, tzinfo=UTC),
+            [(4, 1, 45), (5, 1, 45), (6, 1, 45)],
+        ),
+    ],
+)
+async def test_a_post_time_in_a_gap_or_an_overlap_posts_once_that_day(
+    db_url, schedule, start, end, expected
+):
+    posted = await _posts_by_local_day(db_url, start, end, schedule)
+    assert [(t.day, t.hour, t.minute) for t in posted] == expected
+
+
+async def test_apia_posts_nothing_on_the_day_it_skipped_and_keeps_the_streak(db_url: str):
+    """Samoa went from Thu 29 Dec 2011 straight to Sat 31 Dec: no Friday post, and an
+    answer on Thursday, Saturday and Sunday is a streak of three."""
+    h = await make_harness(db_url, datetime(2011, 12, 28, 20, tzinfo=UTC))
+    try:
+        await h.command("subscribe", ADMIN)
+        await h.command("schedule 09:00 Pacific/Apia daily", ADMIN)
+        await run_answering(h, datetime(2012, 1, 1, 12, tzinfo=UTC))
+        apia = ZoneInfo("Pacific/Apia")
+        days = [h.adapter.posted_at[s.ref].astimezone(apia) for s in questions(h)]
+        assert [(t.month, t.day, t.hour) for t in days] == [(12, 29, 9), (12, 31, 9), (1, 1, 9)]
+        assert "Your streak: **3**" in (await h.command("streak", ANA))[0].body
+    finally:
+        await h.close()
+
+
+# --- days lists, weekends, a bot that was down ----------------------------------------------
+
+
+def test_day_lists_for_weekends_and_single_days():
+    assert parse_weekdays("sat,sun") == "56"
+    assert parse_weekdays("sat-sun") == "56"
+    assert parse_weekdays("weekends") == "56"
+    assert parse_weekdays("weekend") == "56"
+    assert parse_weekdays("fri") == "4"
+    assert parse_weekdays("Friday") == "4"
+    assert parse_weekdays("sun-sun") == "6"
+
+
+async def test_a_weekend_only_channel_posts_on_weekends_and_its_streak_spans_the_week(
+    db_url: str,
+):
+    h = await make_harness(db_url, datetime(2026, 3, 6, 12, tzinfo=UTC))  # a Friday
+    try:
+        await h.command("subscribe", ADMIN)
+        await h.command("schedule 10:00 Asia/Kathmandu sat,sun", ADMIN)
+        await run_answering(h, datetime(2026, 3, 16, 12, tzinfo=UTC), step=timedelta(minutes=15))
+        ktm = ZoneInfo("Asia/Kathmandu")
+        days = [h.adapter.posted_at[s.ref].astimezone(ktm) for s in questions(h)]
+        assert [(t.day, t.strftime("%a"), t.hour, t.minute) for t in days] == [
+            (7, "Sat", 10, 0),
+            (8, "Sun", 10, 0),
+            (14, "Sat", 10, 0),
+            (15, "Sun", 10, 0),
+        ]
+        assert "Your streak: **4**" in (await h.command("streak", ANA))[0].body
+    finally:
+        await h.close()
+
+
+async def test_a_day_the_bot_was_down_breaks_no_streak_and_spends_no_freeze(db_url: str):
+    h = await make_harness(db_url, datetime(2026, 3, 2, 6, tzinfo=UTC))
+    try:
+        await h.command("subscribe", ADMIN)
+        # Mon..Fri and Mon: six answers in a row earn a freeze.
+        await run_answering(h, datetime(2026, 3, 9, 18, tzinfo=UTC))
+        assert (
+            "Your streak: **6** (best 6). Freezes held: 1"
+            in (await h.command("streak", ANA))[0].body
+        )
+        # Down from Monday evening to Wednesday 08:00: Tuesday was never posted.
+        h.clock.set(datetime(2026, 3, 11, 8, tzinfo=UTC))
+        await run_answering(h, datetime(2026, 3, 11, 18, tzinfo=UTC))
+        assert len(questions(h)) == 7
+        assert (
+            "Your streak: **7** (best 7). Freezes held: 1"
+            in (await h.command("streak", ANA))[0].body
+        )
+    finally:
+        await h.close()
+
+
+async def test_weekends_do_not_break_a_workday_streak_but_a_missed_workday_does(db_url: str):
+    h = await make_harness(db_url, datetime(2026, 3, 5, 6, tzinfo=UTC))  # Thursday
+    try:
+        await h.command("subscribe", ADMIN)
+        await run_answering(h, datetime(2026, 3, 9, 18, tzinfo=UTC), who=(ANA, BEN))  # Thu..Mon
+        await run_answering(h, datetime(2026, 3, 10, 18, tzinfo=UTC), who=(ANA,))  # Tue
+        assert "Your streak: **4**" in (await h.command("streak", ANA))[0].body
+        assert "Your streak: **0** (best 3)" in (await h.command("streak", BEN))[0].body
+    finally:
+        await h.close()
+
+
+# --- one person, two channels in two zones ------------------------------------------------------
+
+
+async def test_streaks_are_per_channel_in_each_channels_own_days(db_url: str):
+    h = await make_harness(db_url, datetime(2026, 3, 1, 12, tzinfo=UTC), channel="TOK")
+    try:
+        tok, ny = h.where, h.address("NY")
+        for where, zone in ((tok, "Asia/Tokyo"), (ny, "America/New_York")):
+            await h.core.dispatch(CommandInvoked(where, ADMIN, "subscribe"))
+            await h.core.dispatch(CommandInvoked(where, ADMIN, f"schedule 09:00 {zone}"))
+        # Ana answers every question in both channels for a week...
+        await run_answering(h, datetime(2026, 3, 7, 12, tzinfo=UTC))
+        # ...then only in Tokyo on its Monday (Sunday evening in New York).
+        h.where = tok
+        await run_answering(h, datetime(2026, 3, 9, 12, tzinfo=UTC))
+        tok_posts, ny_posts = questions(h, "TOK"), questions(h, "NY")
+        assert len(tok_posts) == 6 and len(ny_posts) == 5
+        h.where = ny
+        await run_answering(h, datetime(2026, 3, 9, 23, tzinfo=UTC), who=())  # NY Monday missed
+        await h.run_until(datetime(2026, 3, 10, 2, tzinfo=UTC))  # NY Monday revealed
+        streak = (await h.core.dispatch(CommandInvoked(tok, ANA, "streak")))[0].body
+        assert "Your streak: **6**" in streak
+        streak = (await h.core.dispatch(CommandInvoked(ny, ANA, "streak")))[0].body
+        assert "Your streak: **5** (best 5). Freezes held: 0" in streak  # the freeze was spent
+    finally:
+        await h.close()
