@@ -226,15 +226,19 @@ async def _practice(
     if review is not None:
         question = ctx.bank.get(review.question_id)
     else:
-        seen = await c.repo.reviewed_question_ids(c.member.id)
-        seen += await c.repo.practice_question_ids(c.member.id)
+        reviewed = await c.repo.reviewed_question_ids(c.member.id)
+        # An answered question comes back only when FSRS says it is due (above); served
+        # again as "new" it could be the one answered right a minute ago.
+        if not eligible - set(reviewed):
+            return await _all_answered(c, eligible)
+        seen = reviewed + await c.repo.practice_question_ids(c.member.id)
         question = choose_question(
             ctx.bank,
             seen,
             seed=f"practice:{c.member.id}:{len(seen)}",
             topics=topics,
             banks=banks,
-            exclude=retired,
+            exclude=retired | set(reviewed),
             formats=formats,
         )
     post_id = await c.repo.claim_post(
@@ -251,6 +255,19 @@ async def _practice(
     await c.repo.set_post_state(post_id, "posted", posted_at=c.now, lease_until=None)
     last_score = review.last_score if review is not None else None
     return render.practice_question(question, post_id, review_of=last_score)
+
+
+async def _all_answered(c: CommandContext, eligible: set[str]) -> Message:
+    """Every question that matches has been answered and none is due: say when one is."""
+    cards = await c.repo.review_cards([(c.member.id, q) for q in eligible])
+    next_due = min(card.due for card in cards.values())
+    day = local_date(next_due, channel_zone(c.channel))
+    return render.info(
+        f"You have answered every question that matches ({len(eligible)}), and none is due "
+        f"for review yet; the next one is due on {day:%a %d %b}. Ask for another topic "
+        "(`/mlq topics`) or format, or come back then.",
+        title="Practice",
+    )
 
 
 def reviews_due_by(c: CommandContext) -> datetime:

@@ -69,3 +69,63 @@ def test_the_end_of_a_local_day_in_odd_zones():
     # Berlin's spring-forward day is 23 hours long.
     day = datetime(2026, 3, 29, 0, 0, tzinfo=BERLIN)
     assert end_of_local_day(day, BERLIN) - day.astimezone(UTC) == timedelta(hours=23)
+
+
+async def _practise(h: Harness, words: str, answer_right: bool = True):
+    """Ask for a practice question and answer it (the model answer, or a wrong one)."""
+    from bot.events import PrivateAnswerSubmitted
+
+    asked = (await h.command(words, ANA))[0]
+    question = next(q for q in h.bank if q.prompt == asked.body)
+    post_id = int(asked.buttons[0].value)
+    text = question.answer if answer_right else "no idea"
+    await h.core.dispatch(PrivateAnswerSubmitted(h.where, ANA, post_id, text))
+    return asked, question
+
+
+async def test_a_topic_with_one_question_does_not_serve_it_again_right_after_a_good_answer(
+    db_url: str,
+):
+    """coding-cs has one numeric question. Answered right, it is not due for days: asking
+    again is told so, rather than handed the question just answered."""
+    h = await make_harness(db_url, datetime(2026, 3, 2, 10, tzinfo=UTC))
+    try:
+        await h.command("subscribe", ADMIN)
+        first, question = await _practise(h, "coding-cs numeric")
+        again = (await h.command("coding-cs numeric", ANA))[0]
+        assert again.kind == MessageKind.INFO, again
+        assert "answered every question that matches (1)" in again.body
+        due = await _due_of(h, question.qualified_id)
+        assert f"due on {due.astimezone(UTC):%a %d %b}" in again.body
+        # Once it is due, it comes back as a review.
+        h.clock.set(due)
+        back = (await h.command("coding-cs numeric", ANA))[0]
+        assert back.title.startswith("Review") and back.body == first.body
+        # Another topic is unaffected.
+        assert (await h.command("coding-cs", ANA))[0].kind == MessageKind.QUESTION
+    finally:
+        await h.close()
+
+
+async def _due_of(h: Harness, question_id: str) -> datetime:
+    from sqlalchemy import select
+
+    from storage import unit_of_work
+    from storage.models import ReviewCard
+
+    async with unit_of_work(h.db) as repo:
+        card = await repo.session.scalar(
+            select(ReviewCard).where(ReviewCard.question_id == question_id)
+        )
+        due = card.due
+    return due if due.tzinfo else due.replace(tzinfo=UTC)
+
+
+async def test_practice_of_an_unknown_topic_says_which_topics_exist(db_url: str):
+    h = await make_harness(db_url, datetime(2026, 3, 2, 10, tzinfo=UTC))
+    try:
+        await h.command("subscribe", ADMIN)
+        reply = (await h.command("quantum-baking", ANA))[0]
+        assert reply.kind == MessageKind.ERROR and "deep-learning" in reply.body, reply
+    finally:
+        await h.close()
