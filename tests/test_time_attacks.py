@@ -303,3 +303,145 @@ async def test_streaks_are_per_channel_in_each_channels_own_days(db_url: str):
         assert "Your streak: **5** (best 5). Freezes held: 0" in streak  # the freeze was spent
     finally:
         await h.close()
+
+
+# --- a deadline at local midnight: the message's own time decides ---------------------------
+
+
+async def test_sent_at_235959_counts_and_sent_at_midnight_does_not_however_late_received(
+    db_url: str,
+):
+    from bot.events import AnswerPosted
+
+    ktm = ZoneInfo("Asia/Kathmandu")
+    h = await make_harness(db_url, datetime(2026, 3, 1, 12, tzinfo=UTC))
+    try:
+        await h.command("subscribe", ADMIN)
+        await h.command("schedule 09:00 Asia/Kathmandu", ADMIN)
+        await h.command("reveal-after 15h", ADMIN)  # the deadline is local midnight
+        await h.run_until(datetime(2026, 3, 2, 9, tzinfo=ktm), step=timedelta(minutes=15))
+        post = questions(h)[-1]
+        text = model_answer(h, post)
+        midnight = datetime(2026, 3, 3, 0, 0, tzinfo=ktm)
+        await h.run_until(midnight + timedelta(minutes=1), step=timedelta(minutes=15))
+        assert [s for s in h.adapter.of("thread") if s.message.kind == MessageKind.REVEAL]
+        # Both reach us after the reveal (a catch-up): the sent time alone decides.
+        for who, sent in ((ANA, midnight - timedelta(seconds=1)), (BEN, midnight)):
+            await h.core.dispatch(
+                AnswerPosted(
+                    h.where,
+                    who,
+                    post.thread_id,
+                    f"m-{who.user_id}",
+                    text,
+                    f"ev-{who.user_id}",
+                    sent_at=sent,
+                )
+            )
+        board = (await h.command("leaderboard week", ANA))[0].body
+        assert board.startswith("1. Ana:") and "Ben" not in board, board
+        assert "Your streak: **1**" in (await h.command("streak", ANA))[0].body
+        assert "Your streak: **0**" in (await h.command("streak", BEN))[0].body
+    finally:
+        await h.close()
+
+
+# --- weeks in each channel's own zone ---------------------------------------------------------
+
+
+async def test_leaderboard_week_turns_over_at_the_channels_local_monday(db_url: str):
+    akl = ZoneInfo("Pacific/Auckland")
+    h = await make_harness(db_url, datetime(2026, 3, 5, 12, tzinfo=UTC))
+    try:
+        await h.command("subscribe", ADMIN)
+        await h.command("schedule 09:00 Pacific/Auckland", ADMIN)
+        # Friday 6 March, Auckland: answered and revealed.
+        await run_answering(h, datetime(2026, 3, 6, 18, tzinfo=akl))
+        h.clock.set(datetime(2026, 3, 8, 23, 59, 59, tzinfo=akl))  # Sunday, still this week
+        assert (await h.command("leaderboard week", ANA))[0].body.startswith("1. Ana:")
+        h.clock.set(datetime(2026, 3, 9, 0, 0, tzinfo=akl))  # Monday in Auckland, Sunday in UTC
+        assert "No points yet" in (await h.command("leaderboard week", ANA))[0].body
+        assert (await h.command("leaderboard all", ANA))[0].body.startswith("1. Ana:")
+    finally:
+        await h.close()
+
+
+async def test_each_channel_gets_its_digest_at_its_own_local_time_and_week(db_url: str):
+    h = await make_harness(db_url, datetime(2026, 3, 1, 0, tzinfo=UTC), channel="AKL")
+    try:
+        zones = {"AKL": "Pacific/Auckland", "LA": "America/Los_Angeles", "KTM": "Asia/Kathmandu"}
+        for channel, zone in zones.items():
+            where = h.address(channel)
+            await h.core.dispatch(CommandInvoked(where, ADMIN, "subscribe"))
+            await h.core.dispatch(CommandInvoked(where, ADMIN, f"schedule 09:00 {zone}"))
+        await run_answering(h, datetime(2026, 3, 8, 12, tzinfo=UTC), step=timedelta(minutes=15))
+        for channel, zone in zones.items():
+            sent = digests(h, channel)
+            assert len(sent) == 1, channel
+            local = h.adapter.posted_at[sent[0].ref].astimezone(ZoneInfo(zone))
+            assert (local.strftime("%a"), local.hour, local.minute) == ("Fri", 16, 0), channel
+            assert sent[0].message.title == "Weekly digest · 2026-W10"
+            # Mon..Thu revealed before Friday's digest; Friday's is revealed after it.
+            assert sent[0].message.body == "4 questions this week.", channel
+    finally:
+        await h.close()
+
+
+async def test_a_week_with_rounds_but_no_answers_gets_a_digest_that_says_so(db_url: str):
+    h = await make_harness(db_url, datetime(2026, 3, 2, 6, tzinfo=UTC))
+    try:
+        await h.command("subscribe", ADMIN)
+        # Ana answers Mon..Thu; Friday's round, revealed after Friday's digest, and the
+        # next week's are left unanswered: the second digest covers those five.
+        await run_answering(h, datetime(2026, 3, 5, 18, tzinfo=UTC))
+        await run_answering(h, datetime(2026, 3, 13, 18, tzinfo=UTC), who=())
+        second = digests(h)[-1].message
+        assert second.title.endswith("W11") and second.body == "5 questions this week."
+        fields = {f.name: f.value for f in second.fields}
+        assert fields["Top five this week"] == "Nobody scored this week."
+        assert fields["Participation"] == "0%"
+        assert "Hardest question" not in fields
+    finally:
+        await h.close()
+
+
+# --- the schedule changed while a question is open ----------------------------------------
+
+
+async def test_changing_the_zone_while_a_question_is_open_posts_no_second_one_that_day(
+    db_url: str,
+):
+    """Posted 09:00 Berlin; at 10:00 the zone becomes New York, where it is 04:00 of the
+    same day: New York's 09:00 must not post that day again. The open round keeps its
+    deadline; the next post is New York's Tuesday 09:00."""
+    h = await make_harness(db_url, datetime(2026, 3, 2, 6, tzinfo=UTC))
+    try:
+        await h.command("subscribe", ADMIN)
+        await h.command("schedule 09:00 Europe/Berlin", ADMIN)
+        await h.run_until(datetime(2026, 3, 2, 9, tzinfo=UTC))
+        assert len(questions(h)) == 1
+        await h.command("schedule 09:00 America/New_York", ADMIN)
+        await h.command("reveal-after 2h", ADMIN)  # for future questions only
+        await h.run_until(datetime(2026, 3, 3, 13, 0, tzinfo=UTC), step=timedelta(minutes=15))
+        reveals = [s for s in h.adapter.of("thread") if s.message.kind == MessageKind.REVEAL]
+        assert len(questions(h)) == 1 and len(reveals) == 1
+        assert h.adapter.posted_at[reveals[0].ref] == datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
+        await h.run_until(datetime(2026, 3, 3, 17, 0, tzinfo=UTC), step=timedelta(minutes=15))
+        ny = ZoneInfo("America/New_York")
+        last = h.adapter.posted_at[questions(h)[-1].ref].astimezone(ny)
+        assert len(questions(h)) == 2 and (last.day, last.hour) == (3, 9)
+    finally:
+        await h.close()
+
+
+async def test_moving_the_post_time_later_after_todays_post_does_not_post_twice(db_url: str):
+    h = await make_harness(db_url, datetime(2026, 3, 2, 6, tzinfo=UTC))
+    try:
+        await h.command("subscribe", ADMIN)
+        await h.run_until(datetime(2026, 3, 2, 10, tzinfo=UTC))
+        await h.command("schedule 15:00 UTC mon,wed", ADMIN)
+        await h.run_until(datetime(2026, 3, 4, 16, tzinfo=UTC))
+        days = [h.adapter.posted_at[s.ref] for s in questions(h)]
+        assert [(t.day, t.hour) for t in days] == [(2, 9), (4, 15)]
+    finally:
+        await h.close()
