@@ -68,7 +68,7 @@ def _question_card(
         fields=(
             Field("Topic", topic_title, inline=True),
             Field("Difficulty", STARS.get(difficulty, str(difficulty)), inline=True),
-            Field("Answers close", f"{local:%a %H:%M} ({zone.key})", inline=True),
+            Field("Answers close", f"{local:%a %d %b %H:%M} ({zone.key})", inline=True),
         ),
         footer=footer,
         kind=MessageKind.QUESTION,

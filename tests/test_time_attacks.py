@@ -445,3 +445,17 @@ async def test_moving_the_post_time_later_after_todays_post_does_not_post_twice(
         assert [(t.day, t.hour) for t in days] == [(2, 9), (4, 15)]
     finally:
         await h.close()
+
+
+async def test_a_week_long_round_says_which_day_its_answers_close(db_url: str):
+    """With `reveal-after 7d` a Monday 09:00 post closes the next Monday at 09:00: 'Mon
+    09:00' alone reads as closed already."""
+    h = await make_harness(db_url, datetime(2026, 3, 2, 6, tzinfo=UTC))
+    try:
+        await h.command("subscribe", ADMIN)
+        await h.command("reveal-after 7d", ADMIN)
+        await h.run_until(datetime(2026, 3, 2, 9, tzinfo=UTC))
+        fields = {f.name: f.value for f in questions(h)[-1].message.fields}
+        assert fields["Answers close"] == "Mon 09 Mar 09:00 (UTC)"
+    finally:
+        await h.close()
