@@ -215,11 +215,21 @@ async def _practice(
                 "without a format, or see `/mlq topics`."
             )
         return render.error("No question matches that topic. See `/mlq topics`.")
+    # Practice shows the model answer at once: a question whose daily round is still open
+    # here or in another channel of the workspace waits for its reveal.
+    held = await c.repo.open_daily_question_ids(c.workspace_id) & eligible
+    available = eligible - held
+    if not available:
+        return render.info(
+            "The only questions that match are in a daily round still open; ask again "
+            "after its reveal, or for another topic (`/mlq topics`).",
+            title="Practice",
+        )
     review = next(
         (
             card
             for card in await c.repo.due_reviews(c.member.id, reviews_due_by(c))
-            if card.question_id in eligible and ctx.bank.get(card.question_id) is not None
+            if card.question_id in available and ctx.bank.get(card.question_id) is not None
         ),
         None,
     )
@@ -229,8 +239,8 @@ async def _practice(
         reviewed = await c.repo.reviewed_question_ids(c.member.id)
         # An answered question comes back only when FSRS says it is due (above); served
         # again as "new" it could be the one answered right a minute ago.
-        if not eligible - set(reviewed):
-            return await _all_answered(c, eligible)
+        if not available - set(reviewed):
+            return await _all_answered(c, available)
         seen = reviewed + await c.repo.practice_question_ids(c.member.id)
         question = choose_question(
             ctx.bank,
@@ -238,7 +248,7 @@ async def _practice(
             seed=f"practice:{c.member.id}:{len(seen)}",
             topics=topics,
             banks=banks,
-            exclude=retired | set(reviewed),
+            exclude=retired | set(reviewed) | held,
             formats=formats,
         )
     post_id = await c.repo.claim_post(

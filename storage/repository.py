@@ -515,6 +515,20 @@ class Repository:
             .limit(1)
         )
 
+    async def open_daily_question_ids(self, workspace_id: int) -> set[str]:
+        """The questions of the workspace's daily rounds not yet revealed (claimed or
+        posted): their model answers must not be shown before the deadline."""
+        rows = await self.session.scalars(
+            select(Post.question_id)
+            .join(Channel, Channel.id == Post.channel_id)
+            .where(
+                Channel.workspace_id == workspace_id,
+                Post.kind == DAILY,
+                Post.state.in_(("claimed", "posted")),
+            )
+        )
+        return set(rows)
+
     async def open_daily_threads(
         self, platform: str, revealed_since: datetime | None = None
     ) -> list[tuple[str, str, str]]:

@@ -30,7 +30,9 @@ async def test_a_review_due_tomorrow_is_served_all_of_tomorrow_across_the_dst_ch
         daily = questions(h)[-1].message.body
         h.clock.advance(timedelta(minutes=5))
         await h.answer(ANA, "No real idea, something about data.", message_id="a1")
-        h.clock.set(datetime(2026, 3, 29, 9, 30, tzinfo=BERLIN))
+        # Saturday's round is revealed at 17:00; Sunday's is posted at 09:00 (07:00 UTC).
+        await h.run_until(datetime(2026, 3, 29, 9, 30, tzinfo=BERLIN), step=timedelta(hours=1))
+        assert len(questions(h)) == 2
         assert "Reviews due: 1" in (await h.command("stats", ANA))[0].body
         review = (await h.command("", ANA))[0]
         assert review.title.startswith("Review (last time"), review.title
@@ -127,5 +129,28 @@ async def test_practice_of_an_unknown_topic_says_which_topics_exist(db_url: str)
         await h.command("subscribe", ADMIN)
         reply = (await h.command("quantum-baking", ANA))[0]
         assert reply.kind == MessageKind.ERROR and "deep-learning" in reply.body, reply
+    finally:
+        await h.close()
+
+
+async def test_practice_never_serves_a_question_whose_daily_round_is_still_open(db_url: str):
+    """Practice shows the model answer at once: serving today's open daily question would
+    hand it over before the deadline, to be pasted in the thread for full points."""
+    h = await make_harness(db_url, datetime(2026, 3, 2, 6, tzinfo=UTC))
+    try:
+        await h.command("subscribe", ADMIN)
+        await h.run_until(datetime(2026, 3, 2, 9, tzinfo=UTC))
+        daily = next(q for q in h.bank if q.prompt == questions(h)[-1].message.body)
+        same_kind = [q for q in h.bank if q.topic == daily.topic and q.format == daily.format]
+        served = [
+            (await h.command(f"{daily.topic} {daily.format.value}", ANA))[0].body for _ in same_kind
+        ]
+        assert daily.prompt not in served
+        # After the reveal it may come up like any other.
+        await h.run_until(datetime(2026, 3, 2, 17, tzinfo=UTC))
+        served = [
+            (await h.command(f"{daily.topic} {daily.format.value}", ANA))[0].body for _ in same_kind
+        ]
+        assert daily.prompt in served
     finally:
         await h.close()
