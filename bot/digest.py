@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from bot import access, render
 from bot.context import CoreContext, address_of, channel_zone, log
@@ -39,12 +39,14 @@ def digest_instant(row: ChannelRow, now: datetime) -> datetime:
 
 
 def digest_window(row: ChannelRow, end: datetime) -> tuple[datetime, datetime]:
-    """[start, end) of the rounds a digest due at ``end`` covers: from the same local time
-    one week before. Seven days of UTC would be an hour too long or too short in a week
-    whose clocks change, counting a round in two digests or in none."""
+    """[start, end) of the rounds a digest due at ``end`` covers: from the previous week's
+    digest instant, worked out in local time. Seven days of UTC would be an hour too long
+    or too short in a week whose clocks change, counting a round in two digests or in none."""
     zone = channel_zone(row.channel)
-    week_before = local_date(end, zone) - timedelta(days=7)
-    return local_instant(week_before, parse_hhmm(row.channel.digest_time), zone), end
+    monday, _ = week_bounds(local_date(end, zone))
+    # Any instant of the previous local week (its Sunday noon) names that week.
+    last_week = local_instant(monday - timedelta(days=1), time(12, 0), zone)
+    return digest_instant(row, last_week), end
 
 
 async def digest_facts(

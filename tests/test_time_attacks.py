@@ -459,3 +459,22 @@ async def test_a_week_long_round_says_which_day_its_answers_close(db_url: str):
         assert fields["Answers close"] == "Mon 09 Mar 09:00 (UTC)"
     finally:
         await h.close()
+
+
+def test_the_digest_window_starts_at_last_weeks_digest_even_past_a_skipped_day():
+    """Apia skipped Friday 30 Dec 2011: that week's Friday 10:00 digest maps to Saturday
+    31 (+14). Its window still starts at the previous Friday's digest, 23 Dec 10:00."""
+    from bot.digest import digest_instant, digest_window
+    from storage.models import Channel
+    from storage.repository import ChannelRow
+
+    channel = Channel(id=1, timezone="Pacific/Apia", digest_weekday=4, digest_time="10:00")
+    row = ChannelRow(channel, "memory", "W1")
+    apia = ZoneInfo("Pacific/Apia")
+    end = digest_instant(row, datetime(2011, 12, 29, 12, tzinfo=apia))
+    assert end.astimezone(apia).replace(tzinfo=None) == datetime(2011, 12, 31, 10)
+    start, _ = digest_window(row, end)
+    assert start.astimezone(apia).replace(tzinfo=None) == datetime(2011, 12, 23, 10)
+    # The next week's window starts where this one ends.
+    after = digest_instant(row, datetime(2012, 1, 5, 12, tzinfo=apia))
+    assert digest_window(row, after)[0] == end
