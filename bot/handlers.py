@@ -174,6 +174,10 @@ async def _run(ctx: CoreContext, c: CommandContext, command: cmd.Command) -> lis
             return [await _leaderboard(c, scope)]
         case cmd.Skip():
             return [await _skip(c)]
+        case cmd.Schedule():
+            changed = _admin(c, command)
+            await _keep_the_calendar_forward(c)
+            return [changed]
         case _ if isinstance(command, feedback_grammar.FEEDBACK_COMMANDS):
             return await feedback_service.run_command(ctx, c, command, c.notices)
         case _:
@@ -373,6 +377,16 @@ async def _skip(c: CommandContext) -> Message:
         f"Today's question ({day}) is cancelled: it will not be revealed, its answers earn no "
         "points, and streaks are not affected."
     )
+
+
+async def _keep_the_calendar_forward(c: CommandContext) -> None:
+    """A new zone behind the old one can make today a date the channel is already past
+    (Tokyo's Monday is Honolulu's Sunday): that day gets no question, or one would go out
+    at once, labelled as posted late while the day's question is still open."""
+    today = local_date(c.now, channel_zone(c.channel))
+    latest = await c.repo.latest_daily_date(c.channel.id)
+    if latest is not None and latest > today:
+        c.channel.skip_date = today
 
 
 def _schedule_summary(channel: Channel) -> str:

@@ -507,6 +507,14 @@ class Repository:
             select(Post).where(Post.channel_id == channel_id, Post.thread_ref == thread_ref)
         )
 
+    async def latest_daily_date(self, channel_id: int) -> date | None:
+        """The latest local date the channel has a daily post for (given up ones aside)."""
+        return await self.session.scalar(
+            select(func.max(Post.local_date)).where(
+                Post.channel_id == channel_id, Post.kind == DAILY, Post.state != "failed"
+            )
+        )
+
     async def open_daily_post(self, channel_id: int) -> Post | None:
         return await self.session.scalar(
             select(Post)

@@ -478,3 +478,24 @@ def test_the_digest_window_starts_at_last_weeks_digest_even_past_a_skipped_day()
     # The next week's window starts where this one ends.
     after = digest_instant(row, datetime(2012, 1, 5, 12, tzinfo=apia))
     assert digest_window(row, after)[0] == end
+
+
+async def test_a_zone_change_that_turns_the_calendar_back_posts_no_extra_question(db_url: str):
+    """At Tokyo's Monday 10:00 (Monday's question out) the zone becomes Honolulu, where it
+    is Sunday 15:00. Sunday's 09:00 has passed there, but the channel is past Sunday: no
+    second question, and none labelled 'the bot was offline'. Honolulu's Monday already
+    had its question; Tuesday's comes at 09:00."""
+    hnl = ZoneInfo("Pacific/Honolulu")
+    h = await make_harness(db_url, datetime(2026, 3, 1, 12, tzinfo=UTC))
+    try:
+        await h.command("subscribe", ADMIN)
+        await h.command("schedule 09:00 Asia/Tokyo daily", ADMIN)
+        await h.run_until(datetime(2026, 3, 2, 1, tzinfo=UTC), step=timedelta(minutes=30))
+        assert len(questions(h)) == 1
+        await h.command("schedule 09:00 Pacific/Honolulu daily", ADMIN)
+        await h.run_until(datetime(2026, 3, 3, 20, tzinfo=UTC), step=timedelta(minutes=30))
+        posted = [h.adapter.posted_at[s.ref].astimezone(hnl) for s in questions(h)]
+        assert [(t.day, t.hour, t.minute) for t in posted] == [(1, 14, 0), (3, 9, 0)]
+        assert not any("late" in (s.message.footer or "") for s in questions(h))
+    finally:
+        await h.close()
