@@ -1,7 +1,8 @@
 """The weekly digest: claimed once per (channel, ISO week), computed from stored rounds.
 
-It covers the rounds revealed in the seven days before the digest time, so every round
-lands in exactly one digest even when a Friday round is revealed after Friday's digest.
+It covers the rounds revealed since the previous week's digest time (``digest_window``),
+so every round lands in exactly one digest even when a Friday round is revealed after
+Friday's digest.
 
 The claim has a lease. A digest whose sender died, or whose send failed for a passing
 reason (the lease is then pushed out by a wait that doubles each time), is taken over by
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from bot import access, render
 from bot.context import CoreContext, address_of, channel_zone, log
@@ -25,7 +26,6 @@ from storage import unit_of_work
 from storage.feedback import FeedbackStore
 from storage.repository import ChannelRow, Repository
 
-WINDOW = timedelta(days=7)
 ACTIVE_WINDOW = timedelta(days=28)
 
 
@@ -38,13 +38,25 @@ def digest_instant(row: ChannelRow, now: datetime) -> datetime:
     return local_instant(day, parse_hhmm(channel.digest_time), zone)
 
 
+def digest_window(row: ChannelRow, end: datetime) -> tuple[datetime, datetime]:
+    """[start, end) of the rounds a digest due at ``end`` covers: from the previous week's
+    digest instant, worked out in local time. Seven days of UTC would be an hour too long
+    or too short in a week whose clocks change, counting a round in two digests or in none."""
+    zone = channel_zone(row.channel)
+    monday, _ = week_bounds(local_date(end, zone))
+    # Any instant of the previous local week (its Sunday noon) names that week.
+    last_week = local_instant(monday - timedelta(days=1), time(12, 0), zone)
+    return digest_instant(row, last_week), end
+
+
 async def digest_facts(
     repo: Repository, ctx: CoreContext, row: ChannelRow, end: datetime
 ) -> render.DigestFacts:
     channel = row.channel
     zone = channel_zone(channel)
     year, week = iso_week(local_date(end, zone))
-    posts = await repo.revealed_between(channel.id, end - WINDOW, end)
+    start, end = digest_window(row, end)
+    posts = await repo.revealed_between(channel.id, start, end)
     answers = await repo.answers_for_posts([p.id for p in posts])
     streaks = await repo.streaks(channel.id)
 
@@ -92,14 +104,14 @@ async def digest_facts(
         participation=participation,
         hardest=hardest,
         most_missed=most_missed,
-        corrections=await _corrections(repo, channel.id, end),
+        corrections=await _corrections(repo, channel.id, start, end),
     )
 
 
-async def _corrections(repo: Repository, channel_id: int, end: datetime) -> str:
+async def _corrections(repo: Repository, channel_id: int, start: datetime, end: datetime) -> str:
     """Grades changed by a dispute since the previous digest: a digest already posted is
     not rewritten, the next one says what changed."""
-    rows = await FeedbackStore(repo.session).corrections_between(channel_id, end - WINDOW, end)
+    rows = await FeedbackStore(repo.session).corrections_between(channel_id, start, end)
     return correction_lines([(d, m, f"{p.local_date:%a %d %b}") for d, m, p in rows])
 
 

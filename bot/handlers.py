@@ -22,6 +22,7 @@ from bot.ports import DeliveryError
 from bot.quiz.formats import DEFAULT_MODE, MODES, formats_of
 from bot.quiz.render import feedback_of as quiz_feedback
 from bot.schedule import (
+    end_of_local_day,
     format_hhmm,
     format_weekdays,
     local_date,
@@ -173,6 +174,10 @@ async def _run(ctx: CoreContext, c: CommandContext, command: cmd.Command) -> lis
             return [await _leaderboard(c, scope)]
         case cmd.Skip():
             return [await _skip(c)]
+        case cmd.Schedule():
+            changed = _admin(c, command)
+            await _keep_the_calendar_forward(c)
+            return [changed]
         case _ if isinstance(command, feedback_grammar.FEEDBACK_COMMANDS):
             return await feedback_service.run_command(ctx, c, command, c.notices)
         case _:
@@ -214,26 +219,40 @@ async def _practice(
                 "without a format, or see `/mlq topics`."
             )
         return render.error("No question matches that topic. See `/mlq topics`.")
+    # Practice shows the model answer at once: a question whose daily round is still open
+    # here or in another channel of the workspace waits for its reveal.
+    held = await c.repo.open_daily_question_ids(c.workspace_id) & eligible
+    available = eligible - held
+    if not available:
+        return render.info(
+            "The only questions that match are in a daily round still open; ask again "
+            "after its reveal, or for another topic (`/mlq topics`).",
+            title="Practice",
+        )
     review = next(
         (
             card
-            for card in await c.repo.due_reviews(c.member.id, c.now)
-            if card.question_id in eligible and ctx.bank.get(card.question_id) is not None
+            for card in await c.repo.due_reviews(c.member.id, reviews_due_by(c))
+            if card.question_id in available and ctx.bank.get(card.question_id) is not None
         ),
         None,
     )
     if review is not None:
         question = ctx.bank.get(review.question_id)
     else:
-        seen = await c.repo.reviewed_question_ids(c.member.id)
-        seen += await c.repo.practice_question_ids(c.member.id)
+        reviewed = await c.repo.reviewed_question_ids(c.member.id)
+        # An answered question comes back only when FSRS says it is due (above); served
+        # again as "new" it could be the one answered right a minute ago.
+        if not available - set(reviewed):
+            return await _all_answered(c, available)
+        seen = reviewed + await c.repo.practice_question_ids(c.member.id)
         question = choose_question(
             ctx.bank,
             seen,
             seed=f"practice:{c.member.id}:{len(seen)}",
             topics=topics,
             banks=banks,
-            exclude=retired,
+            exclude=retired | set(reviewed) | held,
             formats=formats,
         )
     post_id = await c.repo.claim_post(
@@ -250,6 +269,27 @@ async def _practice(
     await c.repo.set_post_state(post_id, "posted", posted_at=c.now, lease_until=None)
     last_score = review.last_score if review is not None else None
     return render.practice_question(question, post_id, review_of=last_score)
+
+
+async def _all_answered(c: CommandContext, eligible: set[str]) -> Message:
+    """Every question that matches has been answered and none is due: say when one is."""
+    cards = await c.repo.review_cards([(c.member.id, q) for q in eligible])
+    next_due = min(card.due for card in cards.values())
+    day = local_date(next_due, channel_zone(c.channel))
+    return render.info(
+        f"You have answered every question that matches ({len(eligible)}), and none is due "
+        f"for review yet; the next one is due on {day:%a %d %b}. Ask for another topic "
+        "(`/mlq topics`) or format, or come back then.",
+        title="Practice",
+    )
+
+
+def reviews_due_by(c: CommandContext) -> datetime:
+    """Reviews are due by the day (FSRS intervals are whole days): a card due at any time
+    of the channel's local today is served all of today, not from the minute of the
+    earlier answer, which a daylight-saving change also moves by an hour."""
+    # The repository counts due <= this instant; the next midnight is tomorrow's.
+    return end_of_local_day(c.now, channel_zone(c.channel)) - timedelta(microseconds=1)
 
 
 async def _target_member(c: CommandContext, ref: str | None) -> Member | None:
@@ -276,7 +316,7 @@ async def _stats(c: CommandContext, ref: str | None) -> Message:
         ),
         f"- Best answers: {daily.best_answers}",
         f"- Streak: {streak.current if streak else 0} (best {streak.best if streak else 0})",
-        f"- Reviews due: {await c.repo.count_due_reviews(member.id, c.now)}"
+        f"- Reviews due: {await c.repo.count_due_reviews(member.id, reviews_due_by(c))}"
         " (`/mlq` serves them first)",
         f"- Practice answers: {practice.answers}"
         + (
@@ -337,6 +377,16 @@ async def _skip(c: CommandContext) -> Message:
         f"Today's question ({day}) is cancelled: it will not be revealed, its answers earn no "
         "points, and streaks are not affected."
     )
+
+
+async def _keep_the_calendar_forward(c: CommandContext) -> None:
+    """A new zone behind the old one can make today a date the channel is already past
+    (Tokyo's Monday is Honolulu's Sunday): that day gets no question, or one would go out
+    at once, labelled as posted late while the day's question is still open."""
+    today = local_date(c.now, channel_zone(c.channel))
+    latest = await c.repo.latest_daily_date(c.channel.id)
+    if latest is not None and latest > today:
+        c.channel.skip_date = today
 
 
 def _schedule_summary(channel: Channel) -> str:

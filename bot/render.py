@@ -68,7 +68,7 @@ def _question_card(
         fields=(
             Field("Topic", topic_title, inline=True),
             Field("Difficulty", STARS.get(difficulty, str(difficulty)), inline=True),
-            Field("Answers close", f"{local:%a %H:%M} ({zone.key})", inline=True),
+            Field("Answers close", f"{local:%a %d %b %H:%M} ({zone.key})", inline=True),
         ),
         footer=footer,
         kind=MessageKind.QUESTION,
@@ -304,11 +304,15 @@ def help_message(is_admin: bool, forms: Mapping[str, str] | None = None) -> Mess
 
 
 def standings_lines(rows: Sequence[tuple[str, int, int]]) -> str:
-    """(name, points, streak) rows as a numbered list."""
-    return "\n".join(
-        f"{i}. {name(n)}: {plural(points, 'point')} · streak {streak}"
-        for i, (n, points, streak) in enumerate(rows, start=1)
-    )
+    """(name, points, streak) rows, best first, as a ranked list. Equal points share a rank
+    (1, 2, 2, 4), as in `/mlq stats`: the streak and the name only order the rows."""
+    lines: list[str] = []
+    rank = 0
+    for i, (n, points, streak) in enumerate(rows, start=1):
+        if i == 1 or points != rows[i - 2][1]:
+            rank = i
+        lines.append(f"{rank}. {name(n)}: {plural(points, 'point')} · streak {streak}")
+    return "\n".join(lines)
 
 
 def leaderboard(scope: str, rows: Sequence[tuple[str, int, int]]) -> Message:

@@ -40,10 +40,12 @@ def resolve_timezone(name: str) -> ZoneInfo:
 
 
 def parse_weekdays(text: str) -> str:
-    """'mon-fri', 'mon,wed,fri', 'weekdays', 'daily' -> '01234' (Monday = 0)."""
+    """'mon-fri', 'mon,wed,fri', 'weekdays', 'weekends', 'daily' -> '01234' (Monday = 0)."""
     spec = text.strip().lower()
     if spec in ("weekdays", "workdays"):
         return "01234"
+    if spec in ("weekends", "weekend"):
+        return "56"
     if spec in ("daily", "everyday", "every-day", "all"):
         return "0123456"
     days: set[int] = set()
@@ -103,6 +105,11 @@ def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     gap (02:30 becomes 03:30). In a fall-back overlap the first occurrence is used.
     """
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def end_of_local_day(instant: datetime, zone: ZoneInfo) -> datetime:
+    """The UTC instant the local day of ``instant`` ends (the next local midnight)."""
+    return local_instant(local_date(instant, zone) + timedelta(days=1), time(0, 0), zone)
 
 
 def is_scheduled(day: date, weekdays: str) -> bool:

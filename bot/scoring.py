@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -16,7 +17,8 @@ MAX_FREEZES = 2
 def quality_points(score: float, *, earns_quality: bool = True) -> int:
     if not earns_quality:
         return 0
-    return round(max(0.0, min(1.0, score)) * MAX_QUALITY_POINTS)
+    # Halves go up: round() sends them to the even neighbour (1.5 -> 2 but 2.5 -> 2).
+    return math.floor(max(0.0, min(1.0, score)) * MAX_QUALITY_POINTS + 0.5)
 
 
 def best_answer_indexes(scores: Sequence[float], eligible: Sequence[bool]) -> set[int]:

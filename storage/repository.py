@@ -507,6 +507,14 @@ class Repository:
             select(Post).where(Post.channel_id == channel_id, Post.thread_ref == thread_ref)
         )
 
+    async def latest_daily_date(self, channel_id: int) -> date | None:
+        """The latest local date the channel has a daily post for (given up ones aside)."""
+        return await self.session.scalar(
+            select(func.max(Post.local_date)).where(
+                Post.channel_id == channel_id, Post.kind == DAILY, Post.state != "failed"
+            )
+        )
+
     async def open_daily_post(self, channel_id: int) -> Post | None:
         return await self.session.scalar(
             select(Post)
@@ -514,6 +522,20 @@ class Repository:
             .order_by(Post.id.desc())
             .limit(1)
         )
+
+    async def open_daily_question_ids(self, workspace_id: int) -> set[str]:
+        """The questions of the workspace's daily rounds not yet revealed (claimed or
+        posted): their model answers must not be shown before the deadline."""
+        rows = await self.session.scalars(
+            select(Post.question_id)
+            .join(Channel, Channel.id == Post.channel_id)
+            .where(
+                Channel.workspace_id == workspace_id,
+                Post.kind == DAILY,
+                Post.state.in_(("claimed", "posted")),
+            )
+        )
+        return set(rows)
 
     async def open_daily_threads(
         self, platform: str, revealed_since: datetime | None = None

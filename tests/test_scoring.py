@@ -60,3 +60,13 @@ def test_the_run_toward_a_freeze_restarts_after_a_miss():
 def test_team_streak():
     assert advance_team_streak(4, 3, 3) == 5
     assert advance_team_streak(4, 2, 3) == 0
+
+
+def test_quality_points_round_halves_up_not_to_even():
+    """Python's round() sends halves to the even neighbour: 3/8 of the key points (1.5)
+    earned 2 and 5/8 (2.5) earned 2 as well, while 7/8 (3.5) earned 4."""
+    assert [quality_points(k / 8) for k in range(9)] == [0, 1, 1, 2, 2, 3, 3, 4, 4]
+    # Monotone in the score, whatever the score.
+    scores = [n / 1000 for n in range(1001)]
+    points = [quality_points(s) for s in scores]
+    assert points == sorted(points)
