@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from adapters.console.adapter import ConsoleAdapter
@@ -15,6 +16,8 @@ from bot.app import build_app
 from bot.cli import app
 from bot.clock import ManualClock
 from bot.config import Settings
+from storage import unit_of_work
+from storage.models import Answer
 
 runner = CliRunner()
 
@@ -151,5 +154,40 @@ async def test_a_restarted_console_resumes_its_day_and_its_open_question(db_url:
         await again.handle("Bias comes from wrong assumptions, variance from the sample.")
         assert "No question is open" not in out.getvalue()
         assert "answer received" in out.getvalue()
+    finally:
+        await built.close()
+
+
+async def test_an_answer_after_a_restart_is_never_taken_for_an_earlier_one(db_url: str):
+    """Each session numbered its messages from 1 again, so the first answers typed after a
+    restart carried the ids of the last session's answers: taken for redeliveries, they
+    were dropped without a word and the new text was lost."""
+    sunday = datetime(2026, 3, 1, 7, 0, tzinfo=UTC)
+
+    async def session() -> tuple[ConsoleSession, io.StringIO, object]:
+        out = io.StringIO()
+        adapter = ConsoleAdapter(out, color=False, viewer="you")
+        clock = ManualClock(sunday)
+        built = await build_app(
+            Settings(MLQ_DATABASE_URL=db_url), adapter, clock=clock, migrate=False
+        )
+        started = ConsoleSession(built, adapter, clock)
+        await started.start()
+        return started, out, built
+
+    first, out, built = await session()
+    await first.handle("/next")
+    await first.handle("Bias is error from wrong assumptions.")
+    assert "answer received" in out.getvalue()
+    await built.close()
+
+    again, out, built = await session()
+    try:
+        shown = len(out.getvalue())
+        await again.handle("Perplexity is the exponential of the cross-entropy per token.")
+        assert "answer updated" in out.getvalue()[shown:]
+        async with unit_of_work(built.db) as repo:
+            texts = (await repo.session.scalars(select(Answer.text))).all()
+        assert texts == ["Perplexity is the exponential of the cross-entropy per token."]
     finally:
         await built.close()
