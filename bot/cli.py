@@ -10,6 +10,8 @@ import os
 import pkgutil
 import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import metadata
@@ -116,6 +118,18 @@ NO_TOKENS = (
 )
 
 
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """A database that cannot be opened is one line and exit code 1, not a traceback."""
+    from storage.db import DatabaseUnavailable
+
+    try:
+        yield
+    except DatabaseUnavailable as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
 def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
@@ -163,7 +177,8 @@ def run(
         from adapters.console.runner import serve_console
 
         try:
-            finished = asyncio.run(serve_console(settings))
+            with _database_errors():
+                finished = asyncio.run(serve_console(settings))
         except KeyboardInterrupt:  # Ctrl-C: the database is closed already; just leave
             typer.echo("")
             raise typer.Exit(130) from None
@@ -172,7 +187,8 @@ def run(
         return
     # A platform is a package under adapters/ with a runner exposing ``serve``.
     runner = importlib.import_module(f"adapters.{chosen}.runner")
-    asyncio.run(runner.serve(settings, mode=mode.value, port=port, host=host))
+    with _database_errors():
+        asyncio.run(runner.serve(settings, mode=mode.value, port=port, host=host))
 
 
 @app.command()
@@ -237,7 +253,8 @@ def db_upgrade() -> None:
     from storage.migrate import upgrade_sync
 
     settings = _settings()
-    upgrade_sync(settings.database_url)
+    with _database_errors():
+        upgrade_sync(settings.database_url)
     typer.echo(f"database is up to date: {make_url(settings.database_url).render_as_string()}")
 
 

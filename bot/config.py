@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 # What a good value looks like, quoted in the one-line error for a bad one.
 EXAMPLES: dict[str, str] = {
@@ -104,6 +106,13 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return level
 
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: str) -> str:
+        # Checked here so that a URL mlq cannot use is one line at start, not a traceback
+        # from SQLAlchemy (no such driver, no URL at all) when the database is first opened.
+        return check_database_url(value.strip())
+
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
         folder = (self.data_dir or Path(".")).as_posix()
@@ -130,6 +139,27 @@ class Settings(BaseSettings):
         return "console"
 
 
+BACKENDS = ("sqlite", "postgresql", "postgres")
+
+
+def check_database_url(url: str) -> str:
+    """``url`` if mlq can store in it: a SQLite file or a PostgreSQL database."""
+    if not url:
+        return url
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError(
+            "is not a database URL; mlq stores in SQLite or PostgreSQL"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in BACKENDS:
+        raise ValueError(f"mlq stores in SQLite or PostgreSQL, not {backend!r}")
+    if backend == "sqlite" and not parsed.database:
+        raise ValueError("names no file; mlq stores in SQLite or PostgreSQL")
+    return url
+
+
 def _sqlite_under(url: str, folder: Path) -> bool:
     """True unless ``url`` is a SQLite file outside ``folder`` (other databases are fine)."""
     if not url.startswith("sqlite"):
@@ -139,6 +169,14 @@ def _sqlite_under(url: str, folder: Path) -> bool:
         return True
     database = Path(path.split("?", 1)[0])
     return database.is_absolute() and database.resolve().is_relative_to(folder.resolve())
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit to print: its password, if any, hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 _SECRET_FIELDS = {
@@ -167,6 +205,8 @@ def describe_errors(exc: ValidationError) -> str:
                 value = value.get("MLQ_DATABASE_URL", value.get("database_url"))
         variable = _ALIASES.get(loc[0], loc[0])
         shown = "(hidden)" if loc[0] in _SECRET_FIELDS else repr(value)
+        if variable == "MLQ_DATABASE_URL" and isinstance(value, str):
+            shown = repr(shown_url(value))
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         example = EXAMPLES.get(variable)
         hint = f" (for example {variable}={example})" if example else ""

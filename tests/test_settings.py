@@ -95,3 +95,49 @@ def test_cp_env_example_then_mlq_run_starts_the_console(clean_env, monkeypatch):
     assert "mlq console" in result.output
     assert "simulated time:" in result.output
     assert (clean_env / "mlq.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("mysql://mlq:pw@db/mlq", "'mysql'"),
+        ("not a url", "not a database URL"),
+        ("sqlite+aiosqlite:///", "no file"),
+    ],
+)
+def test_a_database_url_mlq_cannot_use_is_one_line(clean_env, monkeypatch, url, needle):
+    """These ended in a traceback (a missing MySQL driver, SQLAlchemy's ArgumentError)."""
+    monkeypatch.setenv("MLQ_DATABASE_URL", url)
+    result = runner.invoke(cli.app, ["run", "--platform", "console"], input="/quit\n")
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("bad setting MLQ_DATABASE_URL=") and needle in lines[0]
+    assert "SQLite or PostgreSQL" in lines[0] and "for example" in lines[0]
+    assert ":pw@" not in lines[0]  # a password is never printed
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("sqlite+aiosqlite:///{tmp}/no/such/folder/mlq.db", "unable to open database file"),
+        ("postgresql+asyncpg://mlq:secret@127.0.0.1:{port}/mlq", "127.0.0.1"),
+    ],
+)
+def test_a_database_mlq_cannot_open_at_start_is_one_line(clean_env, monkeypatch, url, needle):
+    """A folder that does not exist, or no server listening: one line naming the database
+    (its password hidden) and why, never a traceback."""
+    import socket
+
+    with socket.socket() as probe:  # a local port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("MLQ_DATABASE_URL", url.format(tmp=clean_env, port=port))
+    for args in (["run", "--platform", "console"], ["db", "upgrade"]):
+        result = runner.invoke(cli.app, args, input="/quit\n")
+        assert result.exit_code == 1, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1, result.output
+        assert lines[0].startswith("mlq: cannot open the database ") and needle in lines[0]
+        assert lines[0].endswith("; check MLQ_DATABASE_URL")
+        assert "secret" not in lines[0] and "Traceback" not in result.output
