@@ -149,9 +149,7 @@ def check_database_url(url: str) -> str:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ValueError(
-            "is not a database URL; mlq stores in SQLite or PostgreSQL"
-        ) from None
+        raise ValueError("is not a database URL; mlq stores in SQLite or PostgreSQL") from None
     backend = parsed.get_backend_name()
     if backend not in BACKENDS:
         raise ValueError(f"mlq stores in SQLite or PostgreSQL, not {backend!r}")

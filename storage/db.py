@@ -30,9 +30,7 @@ class DatabaseUnavailable(RuntimeError):
         cause = getattr(exc, "orig", None) or exc  # the driver's words, not SQLAlchemy's
         reason = " ".join(str(cause).split()) or type(cause).__name__
         shown = make_url(url).render_as_string(hide_password=True)
-        super().__init__(
-            f"mlq: cannot open the database {shown}: {reason}; check MLQ_DATABASE_URL"
-        )
+        super().__init__(f"mlq: cannot open the database {shown}: {reason}; check MLQ_DATABASE_URL")
 
 
 async def check_reachable(engine: AsyncEngine, url: str) -> None:
