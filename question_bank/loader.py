@@ -477,6 +477,15 @@ def _near_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> list[
     """New prompts that nearly repeat an earlier one of the same bank (unless variants)."""
     keys = [k for k, q in bank.questions.items() if q.bank == namespace]
     prompts = [utils.default_process(bank.questions[k].prompt) for k in keys]
+    # Variant pairs, by index both ways: found once, not checked for every match.
+    index = {id(bank.questions[k]): i for i, k in enumerate(keys)}
+    partners: dict[int, set[int]] = {}
+    for i, key in enumerate(keys):
+        target = _variant_target(bank, bank.questions[key])
+        if target is not None and id(target) in index:
+            j = index[id(target)]
+            partners.setdefault(i, set()).add(j)
+            partners.setdefault(j, set()).add(i)
     problems = []
     for i, key in enumerate(keys):
         if key not in new:
@@ -490,21 +499,28 @@ def _near_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> list[
             limit=None,
         )
         question, origin = bank.questions[key], bank.origins[key]
-        for _, score, j in matches:
-            other = bank.questions[keys[j]]
-            if _is_variant_pair(bank, question, other):
-                continue
-            where = bank.origins[keys[j]]
-            problems.append(
-                origin.problem(
-                    question.id,
-                    "prompt",
-                    f"is a near-duplicate of {other.id} ({where.file}:{where.line_of('prompt')},"
-                    f" similarity {score:.0f}); reword it or set variant_of: {other.id}",
-                    WARNING,
-                )
+        # Once per entry, against the closest (extract sorts by score): a warning per pair
+        # grows with the square of a templated file, to millions of lines.
+        found = [(score, j) for _, score, j in matches if j not in partners.get(i, ())]
+        if not found:
+            continue
+        score, j = found[0]
+        other, where = bank.questions[keys[j]], bank.origins[keys[j]]
+        problems.append(
+            origin.problem(
+                question.id,
+                "prompt",
+                f"is a near-duplicate of {other.id} ({where.file}:{where.line_of('prompt')},"
+                f" similarity {score:.0f}){_and_more(len(found) - 1)}; reword it or set"
+                f" variant_of: {other.id}",
+                WARNING,
             )
+        )
     return problems
+
+
+def _and_more(count: int) -> str:
+    return f" and {count} more" if count else ""
 
 
 def _semantic_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> list[BankProblem]:
@@ -517,7 +533,9 @@ def _semantic_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> l
         return []
     keys = [k for k, q in bank.questions.items() if q.bank == namespace]
     texts = [f"{bank.questions[k].prompt}\n{bank.questions[k].answer}" for k in keys]
-    problems = []
+    # Each later entry's earlier matches, closest first; reported once per entry, as
+    # near-duplicate prompts are.
+    matches: dict[int, list[tuple[float, int]]] = {}
     for i, j, cosine in similar_pairs(texts):
         if keys[j] not in new:
             continue
@@ -525,6 +543,11 @@ def _semantic_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> l
         prompt_ratio = fuzz.ratio(question.prompt, other.prompt, processor=utils.default_process)
         if _is_variant_pair(bank, question, other) or prompt_ratio >= NEAR_DUPLICATE_RATIO:
             continue
+        matches.setdefault(j, []).append((cosine, i))
+    problems = []
+    for j, found in matches.items():
+        cosine, i = max(found, key=lambda pair: (pair[0], -pair[1]))
+        question, other = bank.questions[keys[j]], bank.questions[keys[i]]
         where = bank.origins[keys[i]]
         problems.append(
             bank.origins[keys[j]].problem(
@@ -532,8 +555,8 @@ def _semantic_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> l
                 "prompt",
                 f"covers the same ground as {other.id} ({where.file}:{where.line_of('prompt')},"
                 f" TF-IDF cosine of prompt and answer {cosine:.2f}, limit"
-                f" {SEMANTIC_DUPLICATE_COSINE}); ask something different, merge them or set"
-                f" variant_of: {other.id}",
+                f" {SEMANTIC_DUPLICATE_COSINE}){_and_more(len(found) - 1)}; ask something"
+                f" different, merge them or set variant_of: {other.id}",
                 WARNING,
             )
         )

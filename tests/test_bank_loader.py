@@ -382,3 +382,24 @@ def test_tfidf_matches_scikit_learn_on_the_shipped_bank() -> None:
         assert {t: round(w, 9) for t, w in vector.items()} == {
             t: round(w, 9) for t, w in theirs.items() if w
         }
+
+
+def test_a_templated_bank_warns_once_per_entry_not_once_per_pair(tmp_path: Path) -> None:
+    """Entries written from one template all nearly repeat each other: a warning per pair
+    grew with the square of the file (1,000 entries gave 499,500 lines; 20,000 took the
+    machine's memory). Each entry is reported once, against its closest earlier one."""
+    path = tmp_path / "templated.yaml"
+    entries = [
+        f"- id: metric-{n}\n  prompt: What does metric number {n} measure in a classifier?\n"
+        f"  answer: Metric number {n} measures how well the classifier ranks positives.\n"
+        for n in range(40)
+    ]
+    path.write_text("".join(entries))
+    bank = validate_paths([path])
+    assert len(bank) == 40
+    near = [p for p in bank.problems if "near-duplicate" in p.message]
+    assert len(near) == 39  # every entry after the first, once
+    assert len({p.entry_id for p in near}) == 39
+    last = next(p for p in near if p.entry_id == "metric-39")
+    assert "and 38 more" in last.message  # how many others it repeats is still said
+    assert len(bank.problems) <= 2 * 39  # the TF-IDF check is once per entry too
