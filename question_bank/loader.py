@@ -281,10 +281,15 @@ def _parse(path: Path, bank: str) -> _ParsedFile:
     name = display_name(path)
     parsed = _ParsedFile(name)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
         parsed.problems.append(BankProblem(name, 0, "-", "file", f"cannot be read: {reason}"))
+        return parsed
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        parsed.problems.append(_not_utf8(name, raw_bytes, exc))
         return parsed
     if path.suffix == ".json":
         # JSON is YAML except that YAML forbids tabs as indentation; in valid JSON a tab
@@ -295,7 +300,10 @@ def _parse(path: Path, bank: str) -> _ParsedFile:
     except yaml.YAMLError as exc:
         parsed.problems.append(_syntax_problem(name, path, text, exc))
         return parsed
-    if data is None:
+    if data is None:  # empty, or comments only: most likely not the file meant
+        parsed.problems.append(
+            BankProblem(name, 1, "-", "file", "has no entries (it is empty)", WARNING)
+        )
         return parsed
     if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
         parsed.problems.append(
@@ -345,6 +353,25 @@ def _parse(path: Path, bank: str) -> _ParsedFile:
         if not bad:
             parsed.entries.append((question, origin))
     return parsed
+
+
+_KEY_AT_START = re.compile(r"^\s*(?:-\s+)?([A-Za-z_]+)\s*:")
+
+
+def _not_utf8(name: str, data: bytes, exc: UnicodeDecodeError) -> BankProblem:
+    """Where the first byte that is not UTF-8 is, as an editor counts: line and column,
+    and the field whose line it is on."""
+    start = data.rfind(b"\n", 0, exc.start) + 1
+    line = data.count(b"\n", 0, exc.start) + 1
+    before = data[start : exc.start].decode("utf-8", errors="replace")
+    key = _KEY_AT_START.match(before)
+    return BankProblem(
+        name,
+        line,
+        "-",
+        key.group(1) if key else "file",
+        f"is not UTF-8: byte {data[exc.start]:#04x} at column {len(before) + 1}; save it as UTF-8",
+    )
 
 
 def parse_bank_file(

@@ -403,3 +403,27 @@ def test_a_templated_bank_warns_once_per_entry_not_once_per_pair(tmp_path: Path)
     last = next(p for p in near if p.entry_id == "metric-39")
     assert "and 38 more" in last.message  # how many others it repeats is still said
     assert len(bank.problems) <= 2 * 39  # the TF-IDF check is once per entry too
+
+
+def test_a_file_not_in_utf8_points_at_the_line_of_the_bad_byte(tmp_path: Path) -> None:
+    """A file saved as Latin-1 was reported at line 0 with a byte offset from the start of
+    the file, which no editor shows."""
+    path = tmp_path / "team.yaml"
+    path.write_bytes(
+        b"- id: cafe\n  prompt: What is a caf\xe9 latte?\n  answer: Espresso and milk.\n"
+    )
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (2, "prompt")
+    assert "not UTF-8" in problem.message and "0xe9" in problem.message
+    assert "column 24" in problem.message and "save it as UTF-8" in problem.message
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# nothing here yet\n"])
+def test_an_empty_bank_file_is_a_warning_not_silence(tmp_path: Path, text: str) -> None:
+    """``mlq bank validate`` said "0 questions loaded; 0 errors, 0 warnings" and exit 0 for
+    an empty file: an MLQ_BANK_PATHS typo or an unsaved file passed unnoticed."""
+    path = tmp_path / "team.yaml"
+    path.write_text(text)
+    problem = only_problem(path)
+    assert (problem.line, problem.field, problem.severity) == (1, "file", "warning")
+    assert "no entries" in problem.message
