@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -25,14 +26,31 @@ def format_hhmm(value: time) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
+# Names in the zone folder that are no place: the host's own zone (two copies of mlq on
+# two hosts would disagree on a channel's day) and the tz database's placeholder.
+NOT_A_PLACE = frozenset({"localtime", "factory"})
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone name by its lowercase spelling: names differ by more than case."""
+    return {
+        name.lower(): name for name in available_timezones() if name.lower() not in NOT_A_PLACE
+    }
+
+
 def resolve_timezone(name: str) -> ZoneInfo:
+    """An IANA zone by its name, in any case (``europe/berlin`` is Europe/Berlin)."""
     cleaned = name.strip()
     if cleaned.upper() == "UTC":
         return ZoneInfo("UTC")
+    # Only the listed names: ZoneInfo would also open any file under the zone folder
+    # (``posix/…``, ``right/…``, ``localtime``).
+    key = _zone_names().get(cleaned.lower())
     try:
-        if "/" not in cleaned and cleaned not in available_timezones():
+        if key is None:
             raise ZoneInfoNotFoundError(cleaned)
-        return ZoneInfo(cleaned)
+        return ZoneInfo(key)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ScheduleError(
             f"'{name}' is not a known time zone; use an IANA name, e.g. Europe/Berlin"
@@ -60,11 +78,19 @@ def parse_weekdays(text: str) -> str:
     return "".join(str(d) for d in sorted(days))
 
 
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 def _day_index(name: str) -> int:
-    key = name.strip()[:3]
-    if key not in WEEKDAY_NAMES:
-        raise ScheduleError(f"'{name}' is not a day; use mon, tue, wed, thu, fri, sat or sun")
-    return WEEKDAY_NAMES.index(key)
+    """``mon``, ``tues``, ``monday`` or ``mondays``: the start of a day's name, at least
+    three letters (not any word that starts like one, such as ``monkey``)."""
+    word = name.strip().lower()
+    if word.endswith("days"):
+        word = word[:-1]
+    for index, day in enumerate(DAY_NAMES):
+        if len(word) >= 3 and day.startswith(word):
+            return index
+    raise ScheduleError(f"'{name}' is not a day; use mon, tue, wed, thu, fri, sat or sun")
 
 
 def parse_weekday(text: str) -> int:

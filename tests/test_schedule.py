@@ -10,6 +10,7 @@ from bot.schedule import (
     local_instant,
     parse_duration,
     parse_hhmm,
+    parse_weekday,
     parse_weekdays,
     previous_scheduled,
     resolve_timezone,
@@ -74,3 +75,28 @@ def test_scheduled_days_and_iso_weeks():
     assert not is_scheduled(date(2026, 3, 7), "01234")  # Saturday
     assert previous_scheduled(date(2026, 3, 9), "01234") == date(2026, 3, 6)
     assert iso_week(date(2027, 1, 1)) == (2026, 53)
+
+
+def test_a_zone_name_in_the_wrong_case_is_the_zone_it_names():
+    """`/mlq schedule 09:30 europe/berlin` was refused on Linux (zone files are looked up
+    case-sensitively) though it names one zone only; the canonical name is kept."""
+    assert resolve_timezone("europe/berlin").key == "Europe/Berlin"
+    assert resolve_timezone("AMERICA/NEW_YORK").key == "America/New_York"
+    assert resolve_timezone("asia/kolkata").key == "Asia/Kolkata"
+
+
+@pytest.mark.parametrize("name", ["localtime", "Factory", "posix/Europe/Berlin", "right/UTC"])
+def test_a_zone_that_depends_on_the_host_or_is_no_place_is_refused(name):
+    """`localtime` is whatever zone the host running mlq is set to (two copies on two hosts
+    would disagree on a channel's day); the others are tz database internals."""
+    with pytest.raises(ScheduleError, match="IANA"):
+        resolve_timezone(name)
+
+
+def test_a_day_is_its_name_or_the_start_of_it_not_any_word_with_those_letters():
+    assert parse_weekdays("monday-friday") == "01234"
+    assert parse_weekdays("tues,thurs") == "13"
+    assert parse_weekday("Fridays") == 4
+    for bad in ("monkey", "satan", "sunshine", "frizzle"):
+        with pytest.raises(ScheduleError, match="not a day"):
+            parse_weekdays(bad)
