@@ -34,9 +34,7 @@ NOT_A_PLACE = frozenset({"localtime", "factory"})
 @cache
 def _zone_names() -> dict[str, str]:
     """Every IANA zone name by its lowercase spelling: names differ by more than case."""
-    return {
-        name.lower(): name for name in available_timezones() if name.lower() not in NOT_A_PLACE
-    }
+    return {name.lower(): name for name in available_timezones() if name.lower() not in NOT_A_PLACE}
 
 
 def resolve_timezone(name: str) -> ZoneInfo:
