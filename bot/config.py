@@ -98,6 +98,37 @@ class Settings(BaseSettings):
             return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
         return data
 
+    @field_validator(
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        "slack_client_secret",
+        "discord_token",
+        mode="before",
+    )
+    @classmethod
+    def _one_clean_token(cls, value: Any) -> Any:
+        # Checked here, not left to the platform: a token pasted with a space or quotes
+        # inside comes back from Slack or Discord as an auth or network failure.
+        if not isinstance(value, str):
+            return value
+        token = value.strip()
+        if any(c.isspace() for c in token):
+            raise ValueError("has a space inside; paste the token alone, in one piece")
+        if any(c in "\"'`" for c in token):
+            raise ValueError("has a quote inside; paste the token alone, without quotes")
+        return token
+
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _slack_tokens_not_swapped(cls, value: SecretStr | None, info: Any) -> SecretStr | None:
+        token = value.get_secret_value() if value is not None else ""
+        if info.field_name == "slack_bot_token" and token.startswith("xapp-"):
+            raise ValueError("is an app-level token (xapp-…): it goes in SLACK_APP_TOKEN")
+        if info.field_name == "slack_app_token" and token.startswith("xoxb-"):
+            raise ValueError("is a bot token (xoxb-…): it goes in SLACK_BOT_TOKEN")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -202,7 +233,8 @@ def describe_errors(exc: ValidationError) -> str:
             if isinstance(value, dict):  # never print the whole input: it holds the tokens
                 value = value.get("MLQ_DATABASE_URL", value.get("database_url"))
         variable = _ALIASES.get(loc[0], loc[0])
-        shown = "(hidden)" if loc[0] in _SECRET_FIELDS else repr(value)
+        secret = loc[0] in _SECRET_FIELDS or variable in {_ALIASES[f] for f in _SECRET_FIELDS}
+        shown = "(hidden)" if secret else repr(value)
         if variable == "MLQ_DATABASE_URL" and isinstance(value, str):
             shown = repr(shown_url(value))
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")

@@ -141,3 +141,30 @@ def test_a_database_mlq_cannot_open_at_start_is_one_line(clean_env, monkeypatch,
         assert lines[0].startswith("mlq: cannot open the database ") and needle in lines[0]
         assert lines[0].endswith("; check MLQ_DATABASE_URL")
         assert "secret" not in lines[0] and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("line", "variable", "needle"),
+    [
+        ("DISCORD_TOKEN='MTA1 NjA'", "DISCORD_TOKEN", "a space"),
+        ('SLACK_BOT_TOKEN=xoxb-1-"2"', "SLACK_BOT_TOKEN", "a quote"),
+        ("SLACK_BOT_TOKEN=xapp-1-A0-secret", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
+        ("SLACK_APP_TOKEN=xoxb-1-secret", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"),
+    ],
+)
+def test_a_mangled_token_is_one_line_before_any_network(clean_env, line, variable, needle):
+    """A token pasted with a space or quotes inside, or the two Slack tokens swapped, went to
+    the platform as it was and came back as a network or auth failure far from the cause."""
+    (clean_env / ".env").write_text(line + "\n")
+    result = runner.invoke(cli.app, ["run"])
+    assert result.exit_code == 2, result.output
+    [shown] = result.output.strip().splitlines()
+    assert shown.startswith(f"bad setting {variable}=(hidden): ") and needle in shown
+    assert "secret" not in shown and "MTA1" not in shown
+
+
+def test_spaces_around_a_token_are_not_part_of_it(clean_env):
+    (clean_env / ".env").write_text('SLACK_BOT_TOKEN=" xoxb-1-abc "\nDISCORD_TOKEN=\tMTA.x \n')
+    settings = load_settings()
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-1-abc"
+    assert settings.discord_token.get_secret_value() == "MTA.x"
