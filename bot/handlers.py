@@ -27,7 +27,7 @@ from bot.schedule import (
     local_date,
     week_bounds,
 )
-from bot.text import plural
+from bot.text import plural, said
 from question_bank.selection import choose_question, eligible_questions
 from storage import unit_of_work
 from storage.feedback import FeedbackStore
@@ -261,7 +261,7 @@ async def _target_member(c: CommandContext, ref: str | None) -> Member | None:
 async def _stats(c: CommandContext, ref: str | None) -> Message:
     member = await _target_member(c, ref)
     if member is None:
-        return render.error(f"I have no answers from '{ref}' yet.")
+        return render.error(f"I have no answers from {said(ref)} yet.")
     daily = await c.repo.member_totals(c.channel.id, member.id, DAILY)
     practice = await c.repo.member_totals(c.channel.id, member.id, PRACTICE)
     streak = await c.repo.streak_for(c.channel.id, member.id)

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.text import said
+
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -18,7 +20,7 @@ class ScheduleError(ValueError):
 def parse_hhmm(text: str) -> time:
     match = _HHMM.match(text.strip())
     if not match:
-        raise ScheduleError(f"'{text}' is not a time of day; use 24-hour HH:MM, e.g. 09:30")
+        raise ScheduleError(f"{said(text)} is not a time of day; use 24-hour HH:MM, e.g. 09:30")
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -51,7 +53,7 @@ def resolve_timezone(name: str) -> ZoneInfo:
         return ZoneInfo(key)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ScheduleError(
-            f"'{name}' is not a known time zone; use an IANA name, e.g. Europe/Berlin"
+            f"{said(name)} is not a known time zone; use an IANA name, e.g. Europe/Berlin"
         ) from exc
 
 
@@ -72,7 +74,7 @@ def parse_weekdays(text: str) -> str:
         else:
             days.add(_day_index(part))
     if not days:
-        raise ScheduleError(f"'{text}' names no days; use e.g. mon-fri or mon,wed,fri")
+        raise ScheduleError(f"{said(text)} names no days; use e.g. mon-fri or mon,wed,fri")
     return "".join(str(d) for d in sorted(days))
 
 
@@ -88,7 +90,7 @@ def _day_index(name: str) -> int:
     for index, day in enumerate(DAY_NAMES):
         if len(word) >= 3 and day.startswith(word):
             return index
-    raise ScheduleError(f"'{name}' is not a day; use mon, tue, wed, thu, fri, sat or sun")
+    raise ScheduleError(f"{said(name)} is not a day; use mon, tue, wed, thu, fri, sat or sun")
 
 
 def parse_weekday(text: str) -> int:
@@ -107,12 +109,12 @@ def parse_duration(text: str) -> timedelta:
     )
     if not match or not any(match.groups()):
         raise ScheduleError(
-            f"'{text}' is not a duration; use one between 5m and 7d, e.g. 8h, 90m or 1h30m"
+            f"{said(text)} is not a duration; use one between 5m and 7d, e.g. 8h, 90m or 1h30m"
         )
     days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
     delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
     if not timedelta(minutes=5) <= delta <= timedelta(days=7):
-        raise ScheduleError(f"'{text.strip()}' is out of range: use between 5m and 7d, e.g. 8h")
+        raise ScheduleError(f"{said(text.strip())} is out of range: use between 5m and 7d, e.g. 8h")
     return delta
 
 

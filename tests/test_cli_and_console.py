@@ -191,3 +191,21 @@ async def test_an_answer_after_a_restart_is_never_taken_for_an_earlier_one(db_ur
         assert texts == ["Perplexity is the exponential of the cross-entropy per token."]
     finally:
         await built.close()
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("/mlq stats <!everyone>", "'everyone' is not a member mention"),
+        ("/mlq *bold", "'*bold' is neither a command nor a topic"),
+        ("/mlq schedule 09:30 `Mars` mon", "'`Mars`' is not a known time zone"),
+        ("/mlq digest _fri_ 16:00", "'_fri_' is not a day"),
+        ("/mlq resolve <@U1> keep", "'@U1' is not a dispute number"),
+    ],
+)
+async def test_a_command_error_shows_the_words_typed(console, typed, shown):
+    """The words of a bad command were put into the reply as markdown: a terminal showed
+    `<!everyone>` as '' and `*bold` lost its star, so the reply hid what was wrong."""
+    session, out = console
+    await session.handle(typed)
+    assert shown in " ".join(out.getvalue().split())
