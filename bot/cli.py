@@ -114,7 +114,8 @@ def _settings() -> Settings:
 NO_TOKENS = (
     "no Slack or Discord token is set and there is no terminal for the console: set "
     "SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Slack, docs/slack.md) or DISCORD_TOKEN "
-    "(docs/discord.md), or run with a terminal (docker run -it)"
+    "(docs/discord.md), or run with a terminal (docker run -it), or run `mlq run "
+    "--platform console` to read console commands from a pipe"
 )
 
 
