@@ -209,3 +209,17 @@ async def test_a_command_error_shows_the_words_typed(console, typed, shown):
     session, out = console
     await session.handle(typed)
     assert shown in " ".join(out.getvalue().split())
+
+
+@pytest.mark.parametrize("slip", ["", "   ", "\u200b"])
+async def test_an_empty_line_leaves_the_practice_question_open(console, slip):
+    """Enter pressed by mistake under a practice question used it up: the answer typed
+    next went to "No question is open" and was lost."""
+    session, out = console
+    await session.handle("/mlq")
+    await session.handle(slip)
+    assert "empty" in out.getvalue()
+    await session.handle("Dropout zeroes random activations during training.")
+    assert "No question is open" not in out.getvalue()
+    await session.handle("/mlq stats")
+    assert "Practice answers: 1" in out.getvalue()

@@ -23,6 +23,7 @@ from bot.events import (
 )
 from bot.messages import Visibility
 from bot.schedule import ScheduleError, parse_duration
+from bot.text import is_blank
 
 BANNER = """\
 mlq console: a simulated team channel #{channel}, you are @{user} (an admin here).
@@ -131,7 +132,9 @@ class ConsoleSession:
 
     async def answer(self, text: str) -> None:
         if self.adapter.pending_practice is not None:
-            post_id, self.adapter.pending_practice = self.adapter.pending_practice, None
+            post_id = self.adapter.pending_practice
+            if not is_blank(text):  # an Enter by mistake must not use the question up
+                self.adapter.pending_practice = None
             event = PrivateAnswerSubmitted(self.where, self.actor, post_id, text)
             for reply in await self.app.core.dispatch(event):
                 self.adapter.show_private(reply)
