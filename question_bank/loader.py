@@ -44,6 +44,8 @@ BUILTIN_DIR = Path(__file__).parent / "data"
 BANK_SUFFIXES = {".yaml", ".yml", ".json"}
 NEAR_DUPLICATE_RATIO = 90  # rapidfuzz ratio (0-100) from which two prompts count as the same
 ERROR, WARNING = "error", "warning"
+# How close (difflib's ratio) a custom topic must be to a built-in one to be taken for a typo.
+TOPIC_TYPO_RATIO = 0.85
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -398,9 +400,18 @@ def bank_name(path: Path) -> str:
 
 
 def _entry_checks(question: Question, origin: Origin, *, builtin: bool) -> list[BankProblem]:
-    """Checks one entry can only fail inside a bank: built-in topics and seed references."""
+    """Checks one entry can only fail inside a bank: built-in topics and seed references.
+    A custom bank may bring topics of its own; one a typo away from a built-in topic is
+    most likely that topic, misspelt, so it is a warning."""
     if not builtin:
-        return []
+        close = difflib.get_close_matches(question.topic, TOPICS, n=1, cutoff=TOPIC_TYPO_RATIO)
+        if question.topic in TOPICS or not close:
+            return []
+        message = (
+            f"{question.topic!r} is not a built-in topic (did you mean {close[0]!r}?); "
+            "fix it, or keep it as a new topic of this bank"
+        )
+        return [origin.problem(question.id, "topic", message, WARNING)]
     problems = []
     if question.topic not in TOPICS:
         hint = _did_you_mean(question.topic, TOPICS)

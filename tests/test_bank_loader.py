@@ -427,3 +427,20 @@ def test_an_empty_bank_file_is_a_warning_not_silence(tmp_path: Path, text: str) 
     problem = only_problem(path)
     assert (problem.line, problem.field, problem.severity) == (1, "file", "warning")
     assert "no entries" in problem.message
+
+
+def test_a_custom_topic_one_typo_from_a_built_in_one_is_a_warning(tmp_path: Path) -> None:
+    """A custom bank may bring its own topics, so `deep-learnin` was taken as a new topic
+    without a word: its questions never came with `/mlq deep-learning`."""
+    path = tmp_path / "team.yaml"
+    path.write_text(
+        "- id: typo\n  prompt: What does batch normalisation do?\n"
+        "  answer: It normalises activations per mini-batch.\n  topic: deep-learnin\n"
+        "- id: own\n  prompt: How do we deploy a model on our platform?\n"
+        "  answer: Through the release train.\n  topic: our-platform\n"
+    )
+    bank = load_bank([path], builtin_dir=None)
+    assert len(bank) == 2  # a warning: both still load
+    [problem] = bank.problems
+    assert (problem.entry_id, problem.field, problem.line) == ("typo", "topic", 4)
+    assert problem.severity == "warning" and "'deep-learning'" in problem.message
