@@ -182,3 +182,12 @@ def test_the_readme_counts_the_bank_that_ships():
         f"({formats['choice']} multiple choice, {formats['numeric']} numeric)."
     )
     assert expected in readme
+
+
+async def test_the_demo_opens_with_what_it_is():
+    """The demo's first lines were the bot's 'This channel is subscribed' reply, and the
+    line saying what the demo shows came after it."""
+    out = io.StringIO()
+    assert await run_demo(1, 1, out) is True
+    assert out.getvalue().startswith("mlq demo: a simulated team in #ml-study.")
+    assert "This channel is subscribed" in out.getvalue()
