@@ -199,7 +199,8 @@ class Usage:
 
 USAGE: dict[str, Usage] = {
     "": Usage(
-        "/mlq [topic] [quiz|open]", "a practice question now, just for you (a quiz if you say so)"
+        "/mlq [topic] [quiz|open|choice|numeric]",
+        "a practice question now, just for you (a quiz, or one kind of quiz, if you say so)",
     ),
     "topics": Usage("/mlq topics", "the topics you can ask for"),
     "topics only": Usage(

@@ -105,3 +105,12 @@ def test_every_admin_command_has_usage_marked_admin():
         "formats",
     }
     assert {k for k, u in c.USAGE.items() if u.admin} == admin_names
+
+
+def test_help_names_every_format_word_practice_takes():
+    """`/mlq help` showed `[quiz|open]`, though `/mlq numeric` and `/mlq choice` work (and
+    the README lists them)."""
+    form = c.USAGE[""].form
+    for word in c.PRACTICE_FORMATS:
+        assert word in form
+        assert c.parse_command(word) == c.Practice(None, word)
