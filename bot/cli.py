@@ -23,7 +23,9 @@ import typer.core
 from sqlalchemy.engine import make_url
 
 from bot.cli_bank import bank_app
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import EXAMPLES, Settings, SettingsError, load_settings
+
+EXAMPLE_HEARTBEAT = EXAMPLES["MLQ_HEARTBEAT_FILE"]
 
 
 def _hide_flag_types() -> None:
@@ -168,6 +170,16 @@ def run(
     settings = _settings()
     if heartbeat_file is not None:
         settings = settings.model_copy(update={"heartbeat_file": heartbeat_file})
+    beat = settings.heartbeat_file
+    if beat is not None and not beat.parent.is_dir():
+        # The one in effect (--heartbeat-file wins), found now rather than at every tick.
+        given = "--heartbeat-file " if heartbeat_file is not None else "MLQ_HEARTBEAT_FILE="
+        typer.echo(
+            f"bad setting {given}{str(beat)!r}: the folder {beat.parent} does not exist "
+            f"(for example {given}{EXAMPLE_HEARTBEAT})",
+            err=True,
+        )
+        raise typer.Exit(2)
     chosen = settings.default_platform() if platform == Platform.AUTO else platform.value
     if chosen == "console" and platform == Platform.AUTO and not stdin_is_terminal():
         # A container or service with no token set: the console would read nothing and quit.

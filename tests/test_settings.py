@@ -168,3 +168,25 @@ def test_spaces_around_a_token_are_not_part_of_it(clean_env):
     settings = load_settings()
     assert settings.slack_bot_token.get_secret_value() == "xoxb-1-abc"
     assert settings.discord_token.get_secret_value() == "MTA.x"
+
+
+def test_a_heartbeat_file_in_a_folder_that_does_not_exist_is_one_line(clean_env, monkeypatch):
+    monkeypatch.setenv("MLQ_HEARTBEAT_FILE", str(clean_env / "no-such-folder" / "beat"))
+    result = runner.invoke(cli.app, ["run", "--platform", "console"], input="/quit\n")
+    assert result.exit_code == 2, result.output
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("bad setting MLQ_HEARTBEAT_FILE=") and "no-such-folder" in line
+    assert "does not exist" in line
+    monkeypatch.setenv("MLQ_HEARTBEAT_FILE", str(clean_env / "beat"))  # a new file: fine
+    assert load_settings().heartbeat_file == clean_env / "beat"
+
+
+def test_the_heartbeat_flag_wins_over_a_bad_heartbeat_setting(clean_env, monkeypatch):
+    """The image passes --heartbeat-file so that no .env value can break the health check:
+    a bad MLQ_HEARTBEAT_FILE under the flag must not stop the bot either."""
+    monkeypatch.setenv("MLQ_HEARTBEAT_FILE", str(clean_env / "no-such-folder" / "beat"))
+    args = ["run", "--platform", "console", "--heartbeat-file", str(clean_env / "beat")]
+    result = runner.invoke(cli.app, args, input="/quit\n")
+    assert result.exit_code == 0, result.output
+    bad = runner.invoke(cli.app, [*args[:-1], str(clean_env / "nope" / "b")], input="/quit\n")
+    assert bad.exit_code == 2 and "nope" in bad.output
