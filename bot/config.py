@@ -7,10 +7,13 @@ must never become a value (an int that fails to parse, ``Path('.')``, a database
 
 from __future__ import annotations
 
+import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
+from dotenv.parser import parse_stream
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -214,8 +217,37 @@ _SECRET_FIELDS = {
 _ALIASES = {name: str(field.validation_alias) for name, field in Settings.model_fields.items()}
 
 
+_ENV_KEY = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+
+
+def unreadable_env_lines(path: Path) -> list[str]:
+    """One line per statement of ``path`` that python-dotenv cannot read. It skips such a
+    line with a warning, and an unclosed quote takes every line after it along, so the bot
+    would start on defaults (the SQLite file, not the PostgreSQL meant). The value is not
+    shown: it may be a token."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    problems = []
+    for binding in parse_stream(io.StringIO(text)):
+        if not binding.error:
+            continue
+        found = _ENV_KEY.match(binding.original.string)
+        variable = found.group(1) if found else "a line"
+        problems.append(
+            f"bad setting {variable} in {path} line {binding.original.line}: cannot be read "
+            "(a quote left open, or text after the closing quote); write it as NAME=value "
+            'or NAME="value"'
+        )
+    return problems
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings, or a ``SettingsError`` whose text is one line per bad variable."""
+    unreadable = unreadable_env_lines(Path(".env"))
+    if unreadable:
+        raise SettingsError("\n".join(unreadable))
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -190,3 +190,22 @@ def test_the_heartbeat_flag_wins_over_a_bad_heartbeat_setting(clean_env, monkeyp
     assert result.exit_code == 0, result.output
     bad = runner.invoke(cli.app, [*args[:-1], str(clean_env / "nope" / "b")], input="/quit\n")
     assert bad.exit_code == 2 and "nope" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("line", "variable"),
+    [
+        ('MLQ_DATABASE_URL="postgresql+asyncpg://mlq:secret@db/mlq', "MLQ_DATABASE_URL"),
+        ('SLACK_BOT_TOKEN="xoxb-secret"x', "SLACK_BOT_TOKEN"),
+        ("MLQ_TICK_SECONDS='30' s", "MLQ_TICK_SECONDS"),
+    ],
+)
+def test_a_dotenv_line_that_cannot_be_read_stops_start_up(clean_env, line, variable):
+    """python-dotenv skipped such a line with a warning, and an unclosed quote took every
+    line after it along: the bot started on the default SQLite file instead of PostgreSQL."""
+    (clean_env / ".env").write_text(f"MLQ_LOG_LEVEL=INFO\n{line}\nMLQ_CONSOLE_USER=ada\n")
+    result = runner.invoke(cli.app, ["run", "--platform", "console"], input="/quit\n")
+    assert result.exit_code == 2, result.output
+    [shown] = result.output.strip().splitlines()
+    assert shown.startswith(f"bad setting {variable} in .env line 2: ")
+    assert "secret" not in shown and not (clean_env / "mlq.db").exists()
