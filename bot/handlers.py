@@ -22,6 +22,7 @@ from bot.ports import DeliveryError
 from bot.quiz.formats import DEFAULT_MODE, MODES, formats_of
 from bot.quiz.render import feedback_of as quiz_feedback
 from bot.schedule import (
+    format_duration,
     format_hhmm,
     format_weekdays,
     local_date,
@@ -344,7 +345,7 @@ def _schedule_summary(channel: Channel) -> str:
     return (
         f"Daily question at {channel.post_time} {channel.timezone} on "
         f"{format_weekdays(channel.weekdays)}; answers revealed after "
-        f"{_duration(channel.reveal_after_minutes)}; digest "
+        f"{format_duration(channel.reveal_after_minutes)}; digest "
         f"{format_weekdays(str(channel.digest_weekday))} {channel.digest_time}. ({state})"
     )
 
@@ -360,11 +361,6 @@ def _status(c: CommandContext) -> Message:
     if channel.suspended_reason:
         body += "\n\n" + render.suspension_line(channel.suspended_reason, channel.suspended_at)
     return render.info(body, title="Status")
-
-
-def _duration(minutes: int) -> str:
-    hours, mins = divmod(minutes, 60)
-    return f"{hours}h{mins:02d}m" if mins else f"{hours}h"
 
 
 def _admin(c: CommandContext, command: cmd.Command) -> Message:

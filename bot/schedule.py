@@ -112,10 +112,19 @@ def parse_duration(text: str) -> timedelta:
             f"{said(text)} is not a duration; use one between 5m and 7d, e.g. 8h, 90m or 1h30m"
         )
     days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-    if not timedelta(minutes=5) <= delta <= timedelta(days=7):
+    # Checked in whole seconds first: a timedelta of 9999999999 days overflows.
+    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    if not 5 * 60 <= total <= 7 * 24 * 3600:
         raise ScheduleError(f"{said(text.strip())} is out of range: use between 5m and 7d, e.g. 8h")
-    return delta
+    return timedelta(seconds=total)
+
+
+def format_duration(minutes: int) -> str:
+    """Minutes as a person would type them: ``7d``, ``1d12h``, ``1h30m``, ``5m``."""
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (mins, "m")]
+    return "".join(f"{n}{unit}" for n, unit in parts if n) or "0m"
 
 
 def local_date(instant: datetime, zone: ZoneInfo) -> date:

@@ -223,3 +223,11 @@ async def test_an_empty_line_leaves_the_practice_question_open(console, slip):
     assert "No question is open" not in out.getvalue()
     await session.handle("/mlq stats")
     assert "Practice answers: 1" in out.getvalue()
+
+
+async def test_advancing_the_clock_by_an_absurd_amount_is_refused(console):
+    session, out = console
+    await session.handle("/advance 9999999999d")
+    assert "usage: /advance 2h" in out.getvalue()
+    await session.handle("/mlq reveal-after 9999999999d")
+    assert "out of range" in out.getvalue() and "went wrong" not in out.getvalue()

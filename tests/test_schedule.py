@@ -4,6 +4,7 @@ import pytest
 
 from bot.schedule import (
     ScheduleError,
+    format_duration,
     is_scheduled,
     iso_week,
     local_date,
@@ -100,3 +101,20 @@ def test_a_day_is_its_name_or_the_start_of_it_not_any_word_with_those_letters():
     for bad in ("monkey", "satan", "sunshine", "frizzle"):
         with pytest.raises(ScheduleError, match="not a day"):
             parse_weekdays(bad)
+
+
+@pytest.mark.parametrize("text", ["9999999999d", "99999999999999999999h", "1d99999999999999m"])
+def test_a_duration_too_big_for_a_timedelta_is_out_of_range(text):
+    """`/mlq reveal-after 9999999999d` answered "Something went wrong on our side" and
+    `/advance 9999999999d` ended the console with a traceback (OverflowError)."""
+    with pytest.raises(ScheduleError, match="out of range"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("minutes", [5, 59, 60, 90, 8 * 60, 24 * 60, 36 * 60 + 5, 7 * 24 * 60])
+def test_a_duration_is_shown_as_it_would_be_typed(minutes):
+    """The status line said `168h` for 7d and `0h05m` for 5m."""
+    shown = format_duration(minutes)
+    assert parse_duration(shown) == timedelta(minutes=minutes)
+    assert not shown.startswith("0") and "h0" not in shown
+    assert format_duration(7 * 24 * 60) == "7d" and format_duration(5) == "5m"
