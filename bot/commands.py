@@ -297,8 +297,10 @@ def _limit_list(name: str, args: list[str], known: frozenset[str], what: str) ->
             item.strip().lower() for item in " ".join(args[1:]).split(",") if item.strip()
         )
     )
+    if not items:
+        raise _usage_error(name, f"name at least one {what} after `only`, or say `all`")
     unknown = [item for item in items if known and item not in known]
-    if unknown or not items:
+    if unknown:
         shown = ", ".join(sorted(known)) or "none loaded"
         raise _usage_error(name, f"unknown {what} {said(', '.join(unknown))}; known: {shown}")
     return items

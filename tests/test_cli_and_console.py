@@ -231,3 +231,18 @@ async def test_advancing_the_clock_by_an_absurd_amount_is_refused(console):
     assert "usage: /advance 2h" in out.getvalue()
     await session.handle("/mlq reveal-after 9999999999d")
     assert "out of range" in out.getvalue() and "went wrong" not in out.getvalue()
+
+
+@pytest.mark.parametrize("typed", ["/mlq\tstats", "/MLQ stats", "  /Mlq   stats  "])
+async def test_the_mlq_prefix_is_read_whatever_its_case_or_spacing(console, typed):
+    """These were answered "unknown console command '/mlq'", the one command that exists."""
+    session, out = console
+    await session.handle(typed)
+    assert "unknown console command" not in out.getvalue()
+    assert "Stats · you" in out.getvalue()
+
+
+async def test_mlq_with_a_tab_and_a_space_in_its_arguments(console):
+    session, out = console
+    await session.handle("/mlq\tleaderboard all")
+    assert "Leaderboard · all time" in out.getvalue()

@@ -114,3 +114,10 @@ def test_help_names_every_format_word_practice_takes():
     for word in c.PRACTICE_FORMATS:
         assert word in form
         assert c.parse_command(word) == c.Practice(None, word)
+
+
+def test_an_empty_topic_list_says_so():
+    """`/mlq topics only ,,,` answered "unknown topic ''"."""
+    with pytest.raises(c.CommandError) as caught:
+        c.parse_command("topics only , ,", known_topics=frozenset({"nlp-llms"}))
+    assert "''" not in str(caught.value) and "at least one" in str(caught.value)

@@ -111,10 +111,11 @@ class ConsoleSession:
     async def handle(self, line: str) -> bool:
         """Handle one input line; False means the session should end."""
         stripped = line.strip()
+        head, *rest = stripped.split(maxsplit=1) or [""]
         if stripped in ("/quit", "/exit"):
             return False
-        if stripped == "/mlq" or stripped.startswith("/mlq "):
-            await self.command(stripped[4:].strip())
+        if head.lower() == "/mlq":  # as typed: /MLQ, or a tab after it
+            await self.command(rest[0] if rest else "")
         elif stripped == "/next":
             await self.next_event()
         elif stripped.startswith("/advance"):
