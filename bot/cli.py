@@ -286,6 +286,9 @@ def db_backup(path: Path = typer.Argument(..., help="Where to write the copy."))
     if path.exists():
         typer.echo(f"{path} exists; choose a new file name", err=True)
         raise typer.Exit(2)
+    if not path.parent.is_dir():
+        typer.echo(f"no such folder {path.parent}; make it first or choose another", err=True)
+        raise typer.Exit(2)
     # SQLite's online backup API copies page by page under the right locks.
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     target = sqlite3.connect(path)

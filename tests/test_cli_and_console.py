@@ -246,3 +246,14 @@ async def test_mlq_with_a_tab_and_a_space_in_its_arguments(console):
     session, out = console
     await session.handle("/mlq\tleaderboard all")
     assert "Leaderboard · all time" in out.getvalue()
+
+
+def test_backup_to_a_folder_that_does_not_exist_is_one_line(tmp_path, monkeypatch):
+    """It ended in a traceback (sqlite3.OperationalError: unable to open database file)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLQ_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'live.db'}")
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(app, ["db", "backup", str(tmp_path / "no" / "such" / "copy.db")])
+    assert result.exit_code == 2, result.output
+    [line] = result.output.strip().splitlines()
+    assert "no such folder" in line and str(tmp_path / "no" / "such") in line
