@@ -363,7 +363,8 @@ def parse_command(
             except ScheduleError as exc:
                 raise _usage_error("digest", str(exc)) from exc
         case "team-streak":
-            if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= 50:
+            # isdecimal, not isdigit: isdigit takes '²', which int() refuses.
+            if len(args) != 1 or not args[0].isdecimal() or not 1 <= int(args[0]) <= 50:
                 raise _usage_error("team-streak", "give a whole number from 1 to 50")
             return TeamStreakThreshold(int(args[0]))
         case "pause":

@@ -257,3 +257,10 @@ def test_backup_to_a_folder_that_does_not_exist_is_one_line(tmp_path, monkeypatc
     assert result.exit_code == 2, result.output
     [line] = result.output.strip().splitlines()
     assert "no such folder" in line and str(tmp_path / "no" / "such") in line
+
+
+async def test_retire_a_report_numbered_with_a_superscript_is_no_crash(console):
+    session, out = console
+    await session.handle("/mlq retire #²")
+    assert "went wrong" not in out.getvalue()
+    assert "no report" in out.getvalue().lower() or "not a" in out.getvalue()

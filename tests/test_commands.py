@@ -121,3 +121,13 @@ def test_an_empty_topic_list_says_so():
     with pytest.raises(c.CommandError) as caught:
         c.parse_command("topics only , ,", known_topics=frozenset({"nlp-llms"}))
     assert "''" not in str(caught.value) and "at least one" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text", ["team-streak ²", "resolve ² keep", "resolve 1 score ²", "resolve ³ points 1"]
+)
+def test_a_superscript_digit_is_a_usage_error_not_a_crash(text):
+    """`²` passes str.isdigit() but int() refuses it: the ValueError escaped the grammar and
+    the person was told "Something went wrong on our side"."""
+    with pytest.raises(c.CommandError):
+        c.parse_command(text)

@@ -106,7 +106,7 @@ def _member(name: str, word: str) -> str:
 
 def _id(name: str, word: str, what: str) -> int:
     cleaned = word.removeprefix("#")
-    if not cleaned.isdigit() or len(cleaned) > 18:
+    if not cleaned.isdecimal() or len(cleaned) > 18:
         raise usage_error(name, f"{said(word)} is not a {what} number")
     return int(cleaned)
 
@@ -157,7 +157,7 @@ def _resolve(args: list[str]) -> Resolve:
     note = reason_of("resolve", args[3:])
     if decision == "score":
         number = value.removesuffix("%")
-        if not number.isdigit() or not 0 <= int(number) <= 100:
+        if not number.isdecimal() or not 0 <= int(number) <= 100:
             raise usage_error("resolve", "a score is a whole number from 0 to 100")
         return Resolve(dispute_id, "score", score=int(number) / 100, note=note)
     if decision == "points":
