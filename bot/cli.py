@@ -10,6 +10,8 @@ import os
 import pkgutil
 import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import metadata
@@ -21,7 +23,9 @@ import typer.core
 from sqlalchemy.engine import make_url
 
 from bot.cli_bank import bank_app
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import EXAMPLES, Settings, SettingsError, load_settings
+
+EXAMPLE_HEARTBEAT = EXAMPLES["MLQ_HEARTBEAT_FILE"]
 
 
 def _hide_flag_types() -> None:
@@ -112,8 +116,21 @@ def _settings() -> Settings:
 NO_TOKENS = (
     "no Slack or Discord token is set and there is no terminal for the console: set "
     "SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Slack, docs/slack.md) or DISCORD_TOKEN "
-    "(docs/discord.md), or run with a terminal (docker run -it)"
+    "(docs/discord.md), or run with a terminal (docker run -it), or run `mlq run "
+    "--platform console` to read console commands from a pipe"
 )
+
+
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """A database that cannot be opened is one line and exit code 1, not a traceback."""
+    from storage.db import DatabaseUnavailable
+
+    try:
+        yield
+    except DatabaseUnavailable as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
 
 
 def stdin_is_terminal() -> bool:
@@ -153,6 +170,16 @@ def run(
     settings = _settings()
     if heartbeat_file is not None:
         settings = settings.model_copy(update={"heartbeat_file": heartbeat_file})
+    beat = settings.heartbeat_file
+    if beat is not None and not beat.parent.is_dir():
+        # The one in effect (--heartbeat-file wins), found now rather than at every tick.
+        given = "--heartbeat-file " if heartbeat_file is not None else "MLQ_HEARTBEAT_FILE="
+        typer.echo(
+            f"bad setting {given}{str(beat)!r}: the folder {beat.parent} does not exist "
+            f"(for example {given}{EXAMPLE_HEARTBEAT})",
+            err=True,
+        )
+        raise typer.Exit(2)
     chosen = settings.default_platform() if platform == Platform.AUTO else platform.value
     if chosen == "console" and platform == Platform.AUTO and not stdin_is_terminal():
         # A container or service with no token set: the console would read nothing and quit.
@@ -163,7 +190,8 @@ def run(
         from adapters.console.runner import serve_console
 
         try:
-            finished = asyncio.run(serve_console(settings))
+            with _database_errors():
+                finished = asyncio.run(serve_console(settings))
         except KeyboardInterrupt:  # Ctrl-C: the database is closed already; just leave
             typer.echo("")
             raise typer.Exit(130) from None
@@ -172,7 +200,8 @@ def run(
         return
     # A platform is a package under adapters/ with a runner exposing ``serve``.
     runner = importlib.import_module(f"adapters.{chosen}.runner")
-    asyncio.run(runner.serve(settings, mode=mode.value, port=port, host=host))
+    with _database_errors():
+        asyncio.run(runner.serve(settings, mode=mode.value, port=port, host=host))
 
 
 @app.command()
@@ -237,7 +266,8 @@ def db_upgrade() -> None:
     from storage.migrate import upgrade_sync
 
     settings = _settings()
-    upgrade_sync(settings.database_url)
+    with _database_errors():
+        upgrade_sync(settings.database_url)
     typer.echo(f"database is up to date: {make_url(settings.database_url).render_as_string()}")
 
 
@@ -255,6 +285,9 @@ def db_backup(path: Path = typer.Argument(..., help="Where to write the copy."))
         raise typer.Exit(2)
     if path.exists():
         typer.echo(f"{path} exists; choose a new file name", err=True)
+        raise typer.Exit(2)
+    if not path.parent.is_dir():
+        typer.echo(f"no such folder {path.parent}; make it first or choose another", err=True)
         raise typer.Exit(2)
     # SQLite's online backup API copies page by page under the right locks.
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)

@@ -14,6 +14,7 @@ from bot.schedule import (
     parse_weekdays,
     resolve_timezone,
 )
+from bot.text import said
 
 MAX_COMMAND_CHARS = 500
 # Kept here rather than imported from bot.quiz.formats: the grammar has no dependencies.
@@ -37,7 +38,7 @@ class UnknownTopic(CommandError):
 
     def text(self, practice: str) -> str:
         return (
-            f"'{self.word}' is neither a command nor a topic. Topics: {self.topics}. "
+            f"{said(self.word)} is neither a command nor a topic. Topics: {self.topics}. "
             f"Example: `{practice} {self.EXAMPLE_TOPIC}`; all commands: `/mlq help`"
         )
 
@@ -198,7 +199,8 @@ class Usage:
 
 USAGE: dict[str, Usage] = {
     "": Usage(
-        "/mlq [topic] [quiz|open]", "a practice question now, just for you (a quiz if you say so)"
+        "/mlq [topic] [quiz|open|choice|numeric]",
+        "a practice question now, just for you (a quiz, or one kind of quiz, if you say so)",
     ),
     "topics": Usage("/mlq topics", "the topics you can ask for"),
     "topics only": Usage(
@@ -295,10 +297,12 @@ def _limit_list(name: str, args: list[str], known: frozenset[str], what: str) ->
             item.strip().lower() for item in " ".join(args[1:]).split(",") if item.strip()
         )
     )
+    if not items:
+        raise _usage_error(name, f"name at least one {what} after `only`, or say `all`")
     unknown = [item for item in items if known and item not in known]
-    if unknown or not items:
+    if unknown:
         shown = ", ".join(sorted(known)) or "none loaded"
-        raise _usage_error(name, f"unknown {what} '{', '.join(unknown)}'; known: {shown}")
+        raise _usage_error(name, f"unknown {what} {said(', '.join(unknown))}; known: {shown}")
     return items
 
 
@@ -335,7 +339,7 @@ def parse_command(
                 return Stats()
             mention = _MENTION.match(args[0])
             if not mention:
-                raise _usage_error("stats", f"'{args[0]}' is not a member mention")
+                raise _usage_error("stats", f"{said(args[0])} is not a member mention")
             return Stats(member_ref=mention.group(1) or mention.group(2))
         case "leaderboard" | "lb":
             scope = args[0].lower() if args else "week"
@@ -359,7 +363,8 @@ def parse_command(
             except ScheduleError as exc:
                 raise _usage_error("digest", str(exc)) from exc
         case "team-streak":
-            if len(args) != 1 or not args[0].isdigit() or not 1 <= int(args[0]) <= 50:
+            # isdecimal, not isdigit: isdigit takes '²', which int() refuses.
+            if len(args) != 1 or not args[0].isdecimal() or not 1 <= int(args[0]) <= 50:
                 raise _usage_error("team-streak", "give a whole number from 1 to 50")
             return TeamStreakThreshold(int(args[0]))
         case "pause":
@@ -392,7 +397,7 @@ def _practice(words: list[str], known_topics: frozenset[str]) -> Practice:
     rest = [w for w in words if w.lower() not in PRACTICE_FORMATS]
     if len(formats) > 1 or len(rest) > 1:
         raise CommandError(
-            f"unknown command '{' '.join(words)}'. Ask for practice with `/mlq [topic] "
+            f"unknown command {said(' '.join(words))}. Ask for practice with `/mlq [topic] "
             "[quiz|open|choice|numeric]`; all commands: `/mlq help`"
         )
     chosen = formats[0] if formats else None

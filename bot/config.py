@@ -7,12 +7,17 @@ must never become a value (an int that fails to parse, ``Path('.')``, a database
 
 from __future__ import annotations
 
+import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
+from dotenv.parser import parse_stream
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 # What a good value looks like, quoted in the one-line error for a bad one.
 EXAMPLES: dict[str, str] = {
@@ -96,6 +101,37 @@ class Settings(BaseSettings):
             return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
         return data
 
+    @field_validator(
+        "slack_bot_token",
+        "slack_app_token",
+        "slack_signing_secret",
+        "slack_client_secret",
+        "discord_token",
+        mode="before",
+    )
+    @classmethod
+    def _one_clean_token(cls, value: Any) -> Any:
+        # Checked here, not left to the platform: a token pasted with a space or quotes
+        # inside comes back from Slack or Discord as an auth or network failure.
+        if not isinstance(value, str):
+            return value
+        token = value.strip()
+        if any(c.isspace() for c in token):
+            raise ValueError("has a space inside; paste the token alone, in one piece")
+        if any(c in "\"'`" for c in token):
+            raise ValueError("has a quote inside; paste the token alone, without quotes")
+        return token
+
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _slack_tokens_not_swapped(cls, value: SecretStr | None, info: Any) -> SecretStr | None:
+        token = value.get_secret_value() if value is not None else ""
+        if info.field_name == "slack_bot_token" and token.startswith("xapp-"):
+            raise ValueError("is an app-level token (xapp-…): it goes in SLACK_APP_TOKEN")
+        if info.field_name == "slack_app_token" and token.startswith("xoxb-"):
+            raise ValueError("is a bot token (xoxb-…): it goes in SLACK_BOT_TOKEN")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -103,6 +139,13 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: str) -> str:
+        # Checked here so that a URL mlq cannot use is one line at start, not a traceback
+        # from SQLAlchemy (no such driver, no URL at all) when the database is first opened.
+        return check_database_url(value.strip())
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
@@ -130,6 +173,25 @@ class Settings(BaseSettings):
         return "console"
 
 
+BACKENDS = ("sqlite", "postgresql", "postgres")
+
+
+def check_database_url(url: str) -> str:
+    """``url`` if mlq can store in it: a SQLite file or a PostgreSQL database."""
+    if not url:
+        return url
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError("is not a database URL; mlq stores in SQLite or PostgreSQL") from None
+    backend = parsed.get_backend_name()
+    if backend not in BACKENDS:
+        raise ValueError(f"mlq stores in SQLite or PostgreSQL, not {backend!r}")
+    if backend == "sqlite" and not parsed.database:
+        raise ValueError("names no file; mlq stores in SQLite or PostgreSQL")
+    return url
+
+
 def _sqlite_under(url: str, folder: Path) -> bool:
     """True unless ``url`` is a SQLite file outside ``folder`` (other databases are fine)."""
     if not url.startswith("sqlite"):
@@ -141,14 +203,51 @@ def _sqlite_under(url: str, folder: Path) -> bool:
     return database.is_absolute() and database.resolve().is_relative_to(folder.resolve())
 
 
+def shown_url(url: str) -> str:
+    """A database URL fit to print: its password, if any, hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
 _SECRET_FIELDS = {
     name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation)
 }
 _ALIASES = {name: str(field.validation_alias) for name, field in Settings.model_fields.items()}
 
 
+_ENV_KEY = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+
+
+def unreadable_env_lines(path: Path) -> list[str]:
+    """One line per statement of ``path`` that python-dotenv cannot read. It skips such a
+    line with a warning, and an unclosed quote takes every line after it along, so the bot
+    would start on defaults (the SQLite file, not the PostgreSQL meant). The value is not
+    shown: it may be a token."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    problems = []
+    for binding in parse_stream(io.StringIO(text)):
+        if not binding.error:
+            continue
+        found = _ENV_KEY.match(binding.original.string)
+        variable = found.group(1) if found else "a line"
+        problems.append(
+            f"bad setting {variable} in {path} line {binding.original.line}: cannot be read "
+            "(a quote left open, or text after the closing quote); write it as NAME=value "
+            'or NAME="value"'
+        )
+    return problems
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings, or a ``SettingsError`` whose text is one line per bad variable."""
+    unreadable = unreadable_env_lines(Path(".env"))
+    if unreadable:
+        raise SettingsError("\n".join(unreadable))
     try:
         return Settings(**overrides)
     except ValidationError as exc:
@@ -166,7 +265,10 @@ def describe_errors(exc: ValidationError) -> str:
             if isinstance(value, dict):  # never print the whole input: it holds the tokens
                 value = value.get("MLQ_DATABASE_URL", value.get("database_url"))
         variable = _ALIASES.get(loc[0], loc[0])
-        shown = "(hidden)" if loc[0] in _SECRET_FIELDS else repr(value)
+        secret = loc[0] in _SECRET_FIELDS or variable in {_ALIASES[f] for f in _SECRET_FIELDS}
+        shown = "(hidden)" if secret else repr(value)
+        if variable == "MLQ_DATABASE_URL" and isinstance(value, str):
+            shown = repr(shown_url(value))
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         example = EXAMPLES.get(variable)
         hint = f" (for example {variable}={example})" if example else ""

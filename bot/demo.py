@@ -116,11 +116,11 @@ async def run_demo(days: int, seed: int, out: TextIO) -> bool:
         where = ChannelAddress("console", "demo", "ml-study")
         admin = Actor("u-ada", "Ada", is_admin=True)
         try:
-            await app.core.dispatch(CommandInvoked(where, admin, "subscribe"))
             adapter.say(
                 "mlq demo: a simulated team in #ml-study. Teammates answer in the question's "
                 "thread; the private messages shown are Ada's (only she sees them)."
             )
+            await app.core.dispatch(CommandInvoked(where, admin, "subscribe"))
             scheduled_days = 0
             shown_day = None
             while scheduled_days < days and not adapter.closed:

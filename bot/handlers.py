@@ -23,12 +23,13 @@ from bot.quiz.formats import DEFAULT_MODE, MODES, formats_of
 from bot.quiz.render import feedback_of as quiz_feedback
 from bot.schedule import (
     end_of_local_day,
+    format_duration,
     format_hhmm,
     format_weekdays,
     local_date,
     week_bounds,
 )
-from bot.text import plural
+from bot.text import plural, said
 from question_bank.selection import choose_question, eligible_questions
 from storage import unit_of_work
 from storage.feedback import FeedbackStore
@@ -301,7 +302,7 @@ async def _target_member(c: CommandContext, ref: str | None) -> Member | None:
 async def _stats(c: CommandContext, ref: str | None) -> Message:
     member = await _target_member(c, ref)
     if member is None:
-        return render.error(f"I have no answers from '{ref}' yet.")
+        return render.error(f"I have no answers from {said(ref)} yet.")
     daily = await c.repo.member_totals(c.channel.id, member.id, DAILY)
     practice = await c.repo.member_totals(c.channel.id, member.id, PRACTICE)
     streak = await c.repo.streak_for(c.channel.id, member.id)
@@ -394,7 +395,7 @@ def _schedule_summary(channel: Channel) -> str:
     return (
         f"Daily question at {channel.post_time} {channel.timezone} on "
         f"{format_weekdays(channel.weekdays)}; answers revealed after "
-        f"{_duration(channel.reveal_after_minutes)}; digest "
+        f"{format_duration(channel.reveal_after_minutes)}; digest "
         f"{format_weekdays(str(channel.digest_weekday))} {channel.digest_time}. ({state})"
     )
 
@@ -410,11 +411,6 @@ def _status(c: CommandContext) -> Message:
     if channel.suspended_reason:
         body += "\n\n" + render.suspension_line(channel.suspended_reason, channel.suspended_at)
     return render.info(body, title="Status")
-
-
-def _duration(minutes: int) -> str:
-    hours, mins = divmod(minutes, 60)
-    return f"{hours}h{mins:02d}m" if mins else f"{hours}h"
 
 
 def _admin(c: CommandContext, command: cmd.Command) -> Message:

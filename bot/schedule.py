@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.text import said
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -17,7 +20,7 @@ class ScheduleError(ValueError):
 def parse_hhmm(text: str) -> time:
     match = _HHMM.match(text.strip())
     if not match:
-        raise ScheduleError(f"'{text}' is not a time of day; use 24-hour HH:MM, e.g. 09:30")
+        raise ScheduleError(f"{said(text)} is not a time of day; use 24-hour HH:MM, e.g. 09:30")
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -25,17 +28,32 @@ def format_hhmm(value: time) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
+# Names in the zone folder that are no place: the host's own zone (two copies of mlq on
+# two hosts would disagree on a channel's day) and the tz database's placeholder.
+NOT_A_PLACE = frozenset({"localtime", "factory"})
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone name by its lowercase spelling: names differ by more than case."""
+    return {name.lower(): name for name in available_timezones() if name.lower() not in NOT_A_PLACE}
+
+
 def resolve_timezone(name: str) -> ZoneInfo:
+    """An IANA zone by its name, in any case (``europe/berlin`` is Europe/Berlin)."""
     cleaned = name.strip()
     if cleaned.upper() == "UTC":
         return ZoneInfo("UTC")
+    # Only the listed names: ZoneInfo would also open any file under the zone folder
+    # (``posix/…``, ``right/…``, ``localtime``).
+    key = _zone_names().get(cleaned.lower())
     try:
-        if "/" not in cleaned and cleaned not in available_timezones():
+        if key is None:
             raise ZoneInfoNotFoundError(cleaned)
-        return ZoneInfo(cleaned)
+        return ZoneInfo(key)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ScheduleError(
-            f"'{name}' is not a known time zone; use an IANA name, e.g. Europe/Berlin"
+            f"{said(name)} is not a known time zone; use an IANA name, e.g. Europe/Berlin"
         ) from exc
 
 
@@ -58,15 +76,23 @@ def parse_weekdays(text: str) -> str:
         else:
             days.add(_day_index(part))
     if not days:
-        raise ScheduleError(f"'{text}' names no days; use e.g. mon-fri or mon,wed,fri")
+        raise ScheduleError(f"{said(text)} names no days; use e.g. mon-fri or mon,wed,fri")
     return "".join(str(d) for d in sorted(days))
 
 
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 def _day_index(name: str) -> int:
-    key = name.strip()[:3]
-    if key not in WEEKDAY_NAMES:
-        raise ScheduleError(f"'{name}' is not a day; use mon, tue, wed, thu, fri, sat or sun")
-    return WEEKDAY_NAMES.index(key)
+    """``mon``, ``tues``, ``monday`` or ``mondays``: the start of a day's name, at least
+    three letters (not any word that starts like one, such as ``monkey``)."""
+    word = name.strip().lower()
+    if word.endswith("days"):
+        word = word[:-1]
+    for index, day in enumerate(DAY_NAMES):
+        if len(word) >= 3 and day.startswith(word):
+            return index
+    raise ScheduleError(f"{said(name)} is not a day; use mon, tue, wed, thu, fri, sat or sun")
 
 
 def parse_weekday(text: str) -> int:
@@ -85,13 +111,22 @@ def parse_duration(text: str) -> timedelta:
     )
     if not match or not any(match.groups()):
         raise ScheduleError(
-            f"'{text}' is not a duration; use one between 5m and 7d, e.g. 8h, 90m or 1h30m"
+            f"{said(text)} is not a duration; use one between 5m and 7d, e.g. 8h, 90m or 1h30m"
         )
     days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-    if not timedelta(minutes=5) <= delta <= timedelta(days=7):
-        raise ScheduleError(f"'{text.strip()}' is out of range: use between 5m and 7d, e.g. 8h")
-    return delta
+    # Checked in whole seconds first: a timedelta of 9999999999 days overflows.
+    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    if not 5 * 60 <= total <= 7 * 24 * 3600:
+        raise ScheduleError(f"{said(text.strip())} is out of range: use between 5m and 7d, e.g. 8h")
+    return timedelta(seconds=total)
+
+
+def format_duration(minutes: int) -> str:
+    """Minutes as a person would type them: ``7d``, ``1d12h``, ``1h30m``, ``5m``."""
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (mins, "m")]
+    return "".join(f"{n}{unit}" for n, unit in parts if n) or "0m"
 
 
 def local_date(instant: datetime, zone: ZoneInfo) -> date:

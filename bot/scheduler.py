@@ -59,7 +59,11 @@ class Ticker:
         async with self._lock:
             await self.core.tick()
             if self.heartbeat is not None:
-                await asyncio.to_thread(write_heartbeat, self.heartbeat, datetime.now(UTC))
+                try:
+                    await asyncio.to_thread(write_heartbeat, self.heartbeat, datetime.now(UTC))
+                except OSError as exc:
+                    # One line, and the next wake-up is still booked below.
+                    log.error("cannot write the heartbeat file %s: %s", self.heartbeat, exc)
         try:
             await self.book_next_due()
         except Exception:

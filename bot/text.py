@@ -55,6 +55,12 @@ def quote_user_text(text: str, limit: int = 300) -> str:
     return escape_markdown(defuse(shorten(" ".join(text.split()), limit)))
 
 
+def said(text: str) -> str:
+    """Words a person typed, quoted in a reply about them (a command's error): shown as
+    typed, not read as markdown or a mention."""
+    return f"'{quote_user_text(text, 80)}'"
+
+
 def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,8 @@ BUILTIN_DIR = Path(__file__).parent / "data"
 BANK_SUFFIXES = {".yaml", ".yml", ".json"}
 NEAR_DUPLICATE_RATIO = 90  # rapidfuzz ratio (0-100) from which two prompts count as the same
 ERROR, WARNING = "error", "warning"
+# How close (difflib's ratio) a custom topic must be to a built-in one to be taken for a typo.
+TOPIC_TYPO_RATIO = 0.85
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -289,10 +292,15 @@ def _parse(path: Path, bank: str) -> _ParsedFile:
     name = display_name(path)
     parsed = _ParsedFile(name)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
         parsed.problems.append(BankProblem(name, 0, "-", "file", f"cannot be read: {reason}"))
+        return parsed
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        parsed.problems.append(_not_utf8(name, raw_bytes, exc))
         return parsed
     if path.suffix == ".json":
         # JSON is YAML except that YAML forbids tabs as indentation; in valid JSON a tab
@@ -303,7 +311,10 @@ def _parse(path: Path, bank: str) -> _ParsedFile:
     except yaml.YAMLError as exc:
         parsed.problems.append(_syntax_problem(name, path, text, exc))
         return parsed
-    if data is None:
+    if data is None:  # empty, or comments only: most likely not the file meant
+        parsed.problems.append(
+            BankProblem(name, 1, "-", "file", "has no entries (it is empty)", WARNING)
+        )
         return parsed
     if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
         parsed.problems.append(
@@ -367,6 +378,25 @@ def _parse(path: Path, bank: str) -> _ParsedFile:
     return parsed
 
 
+_KEY_AT_START = re.compile(r"^\s*(?:-\s+)?([A-Za-z_]+)\s*:")
+
+
+def _not_utf8(name: str, data: bytes, exc: UnicodeDecodeError) -> BankProblem:
+    """Where the first byte that is not UTF-8 is, as an editor counts: line and column,
+    and the field whose line it is on."""
+    start = data.rfind(b"\n", 0, exc.start) + 1
+    line = data.count(b"\n", 0, exc.start) + 1
+    before = data[start : exc.start].decode("utf-8", errors="replace")
+    key = _KEY_AT_START.match(before)
+    return BankProblem(
+        name,
+        line,
+        "-",
+        key.group(1) if key else "file",
+        f"is not UTF-8: byte {data[exc.start]:#04x} at column {len(before) + 1}; save it as UTF-8",
+    )
+
+
 def parse_bank_file(
     path: Path, bank: str = BUILTIN_BANK
 ) -> tuple[list[Question], list[BankProblem]]:
@@ -390,9 +420,18 @@ def bank_name(path: Path) -> str:
 
 
 def _entry_checks(question: Question, origin: Origin, *, builtin: bool) -> list[BankProblem]:
-    """Checks one entry can only fail inside a bank: built-in topics and seed references."""
+    """Checks one entry can only fail inside a bank: built-in topics and seed references.
+    A custom bank may bring topics of its own; one a typo away from a built-in topic is
+    most likely that topic, misspelt, so it is a warning."""
     if not builtin:
-        return []
+        close = difflib.get_close_matches(question.topic, TOPICS, n=1, cutoff=TOPIC_TYPO_RATIO)
+        if question.topic in TOPICS or not close:
+            return []
+        message = (
+            f"{question.topic!r} is not a built-in topic (did you mean {close[0]!r}?); "
+            "fix it, or keep it as a new topic of this bank"
+        )
+        return [origin.problem(question.id, "topic", message, WARNING)]
     problems = []
     count = len(question.key_points)
     if count and not MIN_KEY_POINTS <= count <= MAX_KEY_POINTS:
@@ -522,6 +561,15 @@ def _near_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> list[
     """New prompts that nearly repeat an earlier one of the same bank (unless variants)."""
     keys = [k for k, q in bank.questions.items() if q.bank == namespace]
     prompts = [utils.default_process(bank.questions[k].prompt) for k in keys]
+    # Variant pairs, by index both ways: found once, not checked for every match.
+    index = {id(bank.questions[k]): i for i, k in enumerate(keys)}
+    partners: dict[int, set[int]] = {}
+    for i, key in enumerate(keys):
+        target = _variant_target(bank, bank.questions[key])
+        if target is not None and id(target) in index:
+            j = index[id(target)]
+            partners.setdefault(i, set()).add(j)
+            partners.setdefault(j, set()).add(i)
     problems = []
     for i, key in enumerate(keys):
         if key not in new:
@@ -535,21 +583,28 @@ def _near_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> list[
             limit=None,
         )
         question, origin = bank.questions[key], bank.origins[key]
-        for _, score, j in matches:
-            other = bank.questions[keys[j]]
-            if _is_variant_pair(bank, question, other):
-                continue
-            where = bank.origins[keys[j]]
-            problems.append(
-                origin.problem(
-                    question.id,
-                    "prompt",
-                    f"is a near-duplicate of {other.id} ({where.file}:{where.line_of('prompt')},"
-                    f" similarity {score:.0f}); reword it or set variant_of: {other.id}",
-                    WARNING,
-                )
+        # Once per entry, against the closest (extract sorts by score): a warning per pair
+        # grows with the square of a templated file, to millions of lines.
+        found = [(score, j) for _, score, j in matches if j not in partners.get(i, ())]
+        if not found:
+            continue
+        score, j = found[0]
+        other, where = bank.questions[keys[j]], bank.origins[keys[j]]
+        problems.append(
+            origin.problem(
+                question.id,
+                "prompt",
+                f"is a near-duplicate of {other.id} ({where.file}:{where.line_of('prompt')},"
+                f" similarity {score:.0f}){_and_more(len(found) - 1)}; reword it or set"
+                f" variant_of: {other.id}",
+                WARNING,
             )
+        )
     return problems
+
+
+def _and_more(count: int) -> str:
+    return f" and {count} more" if count else ""
 
 
 def _semantic_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> list[BankProblem]:
@@ -562,7 +617,9 @@ def _semantic_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> l
         return []
     keys = [k for k, q in bank.questions.items() if q.bank == namespace]
     texts = [f"{bank.questions[k].prompt}\n{bank.questions[k].answer}" for k in keys]
-    problems = []
+    # Each later entry's earlier matches, closest first; reported once per entry, as
+    # near-duplicate prompts are.
+    matches: dict[int, list[tuple[float, int]]] = {}
     for i, j, cosine in similar_pairs(texts):
         if keys[j] not in new:
             continue
@@ -570,6 +627,11 @@ def _semantic_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> l
         prompt_ratio = fuzz.ratio(question.prompt, other.prompt, processor=utils.default_process)
         if _is_variant_pair(bank, question, other) or prompt_ratio >= NEAR_DUPLICATE_RATIO:
             continue
+        matches.setdefault(j, []).append((cosine, i))
+    problems = []
+    for j, found in matches.items():
+        cosine, i = max(found, key=lambda pair: (pair[0], -pair[1]))
+        question, other = bank.questions[keys[j]], bank.questions[keys[i]]
         where = bank.origins[keys[i]]
         problems.append(
             bank.origins[keys[j]].problem(
@@ -577,8 +639,8 @@ def _semantic_duplicates(bank: QuestionBank, namespace: str, new: set[str]) -> l
                 "prompt",
                 f"covers the same ground as {other.id} ({where.file}:{where.line_of('prompt')},"
                 f" TF-IDF cosine of prompt and answer {cosine:.2f}, limit"
-                f" {SEMANTIC_DUPLICATE_COSINE}); ask something different, merge them or set"
-                f" variant_of: {other.id}",
+                f" {SEMANTIC_DUPLICATE_COSINE}){_and_more(len(found) - 1)}; ask something"
+                f" different, merge them or set variant_of: {other.id}",
                 WARNING,
             )
         )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,6 +19,37 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened at all: no server there, no such database, refused
+    credentials, a SQLite folder that does not exist. Its text is the one line ``mlq``
+    prints (the password hidden), since a traceback says nothing more to the person."""
+
+    def __init__(self, url: str, exc: BaseException) -> None:
+        cause = getattr(exc, "orig", None) or exc  # the driver's words, not SQLAlchemy's
+        reason = " ".join(str(cause).split()) or type(cause).__name__
+        shown = make_url(url).render_as_string(hide_password=True)
+        super().__init__(f"mlq: cannot open the database {shown}: {reason}; check MLQ_DATABASE_URL")
+
+
+async def check_reachable(engine: AsyncEngine, url: str) -> None:
+    """Open one connection, or raise ``DatabaseUnavailable``."""
+    parsed = make_url(url)
+    database = parsed.database
+    plain_file = database and not database.startswith(":") and "uri" not in parsed.query
+    if engine.dialect.name == "sqlite" and plain_file:
+        # Tried first without aiosqlite: its worker thread, when the connection fails,
+        # reports to an event loop that is closed by then and prints a traceback of its own.
+        try:
+            sqlite3.connect(database).close()
+        except sqlite3.Error as exc:
+            raise DatabaseUnavailable(url, exc) from exc
+    try:
+        async with engine.connect():
+            pass
+    except (DBAPIError, OSError, TimeoutError) as exc:
+        raise DatabaseUnavailable(url, exc) from exc
 
 
 def normalise_url(url: str) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from storage.db import normalise_url
+from storage.db import check_reachable, normalise_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any fixed 64-bit number, the same in every copy of mlq: the advisory lock's name.
@@ -76,6 +76,7 @@ async def run_locked(url: str, work: Callable[[Connection], None]) -> None:
     """Run ``work`` on a connection while holding the migration lock, and commit."""
     engine = _migration_engine(url)
     try:
+        await check_reachable(engine, url)  # the first touch at start: say so in one line
         async with engine.connect() as conn:
             is_postgres = conn.dialect.name == "postgresql"
             if is_postgres:

@@ -212,7 +212,9 @@ def test_a_custom_rubric_may_have_one_or_many_key_points(tmp_path: Path) -> None
     refused, with the count."""
     path = tmp_path / "exam.yaml"
     path.write_text(
-        _kp_entry("one-point", 1) + _kp_entry("two-points", 2) + _kp_entry("eight-points", 8)
+        _kp_entry("one-point", 1)
+        + _kp_entry("two-points", 2)
+        + _kp_entry("eight-points", 8)
         + _kp_entry("too-many", 21)
     )
     questions, problems = parse_bank_file(path)
@@ -474,3 +476,65 @@ def test_numbered_exam_ids_are_folded_into_slugs_and_found_either_way(tmp_path: 
     )
     [problem] = load_bank(builtin_dir=builtin, strict=False).problems
     assert (problem.field, problem.is_error) == ("id", True)
+
+
+def test_a_templated_bank_warns_once_per_entry_not_once_per_pair(tmp_path: Path) -> None:
+    """Entries written from one template all nearly repeat each other: a warning per pair
+    grew with the square of the file (1,000 entries gave 499,500 lines; 20,000 took the
+    machine's memory). Each entry is reported once, against its closest earlier one."""
+    path = tmp_path / "templated.yaml"
+    entries = [
+        f"- id: metric-{n}\n  prompt: What does metric number {n} measure in a classifier?\n"
+        f"  answer: Metric number {n} measures how well the classifier ranks positives.\n"
+        for n in range(40)
+    ]
+    path.write_text("".join(entries))
+    bank = validate_paths([path])
+    assert len(bank) == 40
+    near = [p for p in bank.problems if "near-duplicate" in p.message]
+    assert len(near) == 39  # every entry after the first, once
+    assert len({p.entry_id for p in near}) == 39
+    last = next(p for p in near if p.entry_id == "metric-39")
+    assert "and 38 more" in last.message  # how many others it repeats is still said
+    assert len(bank.problems) <= 2 * 39  # the TF-IDF check is once per entry too
+
+
+def test_a_file_not_in_utf8_points_at_the_line_of_the_bad_byte(tmp_path: Path) -> None:
+    """A file saved as Latin-1 was reported at line 0 with a byte offset from the start of
+    the file, which no editor shows."""
+    path = tmp_path / "team.yaml"
+    path.write_bytes(
+        b"- id: cafe\n  prompt: What is a caf\xe9 latte?\n  answer: Espresso and milk.\n"
+    )
+    problem = only_problem(path)
+    assert (problem.line, problem.field) == (2, "prompt")
+    assert "not UTF-8" in problem.message and "0xe9" in problem.message
+    assert "column 24" in problem.message and "save it as UTF-8" in problem.message
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# nothing here yet\n"])
+def test_an_empty_bank_file_is_a_warning_not_silence(tmp_path: Path, text: str) -> None:
+    """``mlq bank validate`` said "0 questions loaded; 0 errors, 0 warnings" and exit 0 for
+    an empty file: an MLQ_BANK_PATHS typo or an unsaved file passed unnoticed."""
+    path = tmp_path / "team.yaml"
+    path.write_text(text)
+    problem = only_problem(path)
+    assert (problem.line, problem.field, problem.severity) == (1, "file", "warning")
+    assert "no entries" in problem.message
+
+
+def test_a_custom_topic_one_typo_from_a_built_in_one_is_a_warning(tmp_path: Path) -> None:
+    """A custom bank may bring its own topics, so `deep-learnin` was taken as a new topic
+    without a word: its questions never came with `/mlq deep-learning`."""
+    path = tmp_path / "team.yaml"
+    path.write_text(
+        "- id: typo\n  prompt: What does batch normalisation do?\n"
+        "  answer: It normalises activations per mini-batch.\n  topic: deep-learnin\n"
+        "- id: own\n  prompt: How do we deploy a model on our platform?\n"
+        "  answer: Through the release train.\n  topic: our-platform\n"
+    )
+    bank = load_bank([path], builtin_dir=None)
+    assert len(bank) == 2  # a warning: both still load
+    [problem] = bank.problems
+    assert (problem.entry_id, problem.field, problem.line) == ("typo", "topic", 4)
+    assert problem.severity == "warning" and "'deep-learning'" in problem.message

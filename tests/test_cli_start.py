@@ -86,3 +86,16 @@ def test_discord_unreachable_at_start_is_one_line(env):
     assert lines[0].startswith("mlq: cannot reach Discord: ")
     assert lines[0].endswith("; check the network")
     assert "Traceback" not in result.output and "never-printed" not in result.output
+
+
+def test_no_tokens_and_no_terminal_names_the_console_flag(env):
+    """Piping commands into `mlq run` (as a newcomer trying the README does) ended with a
+    line naming tokens and `docker run -it` only, not the flag that reads a pipe."""
+    env.setattr(cli, "stdin_is_terminal", lambda: False)
+    result = runner.invoke(cli.app, ["run"], input="/time\n/quit\n")
+    assert result.exit_code == 2
+    [line] = result.output.strip().splitlines()
+    assert "SLACK_BOT_TOKEN" in line and "DISCORD_TOKEN" in line
+    assert "mlq run --platform console" in line
+    piped = runner.invoke(cli.app, ["run", "--platform", "console"], input="/time\n/quit\n")
+    assert piped.exit_code == 0 and "simulated time:" in piped.output

@@ -105,3 +105,29 @@ def test_every_admin_command_has_usage_marked_admin():
         "formats",
     }
     assert {k for k, u in c.USAGE.items() if u.admin} == admin_names
+
+
+def test_help_names_every_format_word_practice_takes():
+    """`/mlq help` showed `[quiz|open]`, though `/mlq numeric` and `/mlq choice` work (and
+    the README lists them)."""
+    form = c.USAGE[""].form
+    for word in c.PRACTICE_FORMATS:
+        assert word in form
+        assert c.parse_command(word) == c.Practice(None, word)
+
+
+def test_an_empty_topic_list_says_so():
+    """`/mlq topics only ,,,` answered "unknown topic ''"."""
+    with pytest.raises(c.CommandError) as caught:
+        c.parse_command("topics only , ,", known_topics=frozenset({"nlp-llms"}))
+    assert "''" not in str(caught.value) and "at least one" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text", ["team-streak ²", "resolve ² keep", "resolve 1 score ²", "resolve ³ points 1"]
+)
+def test_a_superscript_digit_is_a_usage_error_not_a_crash(text):
+    """`²` passes str.isdigit() but int() refuses it: the ValueError escaped the grammar and
+    the person was told "Something went wrong on our side"."""
+    with pytest.raises(c.CommandError):
+        c.parse_command(text)

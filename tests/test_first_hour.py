@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import random
 import re
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -166,3 +167,27 @@ async def test_discord_never_suggests_a_command_it_does_not_have(db_url: str):
         assert "`/mlq deep-learning`" not in reply.body
     finally:
         await core.ctx.db.dispose()
+
+
+def test_the_readme_counts_the_bank_that_ships():
+    """The README said 255 questions in 15 topics long after the bank had grown to more
+    than that (quizzes and eight new topics): a newcomer's first `/mlq topics` disagreed."""
+    readme = " ".join((REPO / "README.md").read_text().split())
+    bank = shared_bank()
+    formats = Counter(q.format.value for q in bank)
+    quizzes = formats["choice"] + formats["numeric"]
+    expected = (
+        f"There are {len(bank)} questions in {len(bank.topics())} topics, each at difficulty "
+        f"1–3: {formats['open']} open questions and {quizzes} quizzes "
+        f"({formats['choice']} multiple choice, {formats['numeric']} numeric)."
+    )
+    assert expected in readme
+
+
+async def test_the_demo_opens_with_what_it_is():
+    """The demo's first lines were the bot's 'This channel is subscribed' reply, and the
+    line saying what the demo shows came after it."""
+    out = io.StringIO()
+    assert await run_demo(1, 1, out) is True
+    assert out.getvalue().startswith("mlq demo: a simulated team in #ml-study.")
+    assert "This channel is subscribed" in out.getvalue()

@@ -4,12 +4,14 @@ import pytest
 
 from bot.schedule import (
     ScheduleError,
+    format_duration,
     is_scheduled,
     iso_week,
     local_date,
     local_instant,
     parse_duration,
     parse_hhmm,
+    parse_weekday,
     parse_weekdays,
     previous_scheduled,
     resolve_timezone,
@@ -74,3 +76,45 @@ def test_scheduled_days_and_iso_weeks():
     assert not is_scheduled(date(2026, 3, 7), "01234")  # Saturday
     assert previous_scheduled(date(2026, 3, 9), "01234") == date(2026, 3, 6)
     assert iso_week(date(2027, 1, 1)) == (2026, 53)
+
+
+def test_a_zone_name_in_the_wrong_case_is_the_zone_it_names():
+    """`/mlq schedule 09:30 europe/berlin` was refused on Linux (zone files are looked up
+    case-sensitively) though it names one zone only; the canonical name is kept."""
+    assert resolve_timezone("europe/berlin").key == "Europe/Berlin"
+    assert resolve_timezone("AMERICA/NEW_YORK").key == "America/New_York"
+    assert resolve_timezone("asia/kolkata").key == "Asia/Kolkata"
+
+
+@pytest.mark.parametrize("name", ["localtime", "Factory", "posix/Europe/Berlin", "right/UTC"])
+def test_a_zone_that_depends_on_the_host_or_is_no_place_is_refused(name):
+    """`localtime` is whatever zone the host running mlq is set to (two copies on two hosts
+    would disagree on a channel's day); the others are tz database internals."""
+    with pytest.raises(ScheduleError, match="IANA"):
+        resolve_timezone(name)
+
+
+def test_a_day_is_its_name_or_the_start_of_it_not_any_word_with_those_letters():
+    assert parse_weekdays("monday-friday") == "01234"
+    assert parse_weekdays("tues,thurs") == "13"
+    assert parse_weekday("Fridays") == 4
+    for bad in ("monkey", "satan", "sunshine", "frizzle"):
+        with pytest.raises(ScheduleError, match="not a day"):
+            parse_weekdays(bad)
+
+
+@pytest.mark.parametrize("text", ["9999999999d", "99999999999999999999h", "1d99999999999999m"])
+def test_a_duration_too_big_for_a_timedelta_is_out_of_range(text):
+    """`/mlq reveal-after 9999999999d` answered "Something went wrong on our side" and
+    `/advance 9999999999d` ended the console with a traceback (OverflowError)."""
+    with pytest.raises(ScheduleError, match="out of range"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("minutes", [5, 59, 60, 90, 8 * 60, 24 * 60, 36 * 60 + 5, 7 * 24 * 60])
+def test_a_duration_is_shown_as_it_would_be_typed(minutes):
+    """The status line said `168h` for 7d and `0h05m` for 5m."""
+    shown = format_duration(minutes)
+    assert parse_duration(shown) == timedelta(minutes=minutes)
+    assert not shown.startswith("0") and "h0" not in shown
+    assert format_duration(7 * 24 * 60) == "7d" and format_duration(5) == "5m"

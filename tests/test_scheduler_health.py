@@ -119,3 +119,17 @@ async def test_the_two_jobs_never_tick_at_once():
     ticker = Ticker(core, scheduler, timedelta(seconds=30))
     await asyncio.gather(ticker.run(), ticker.run(), ticker.run())
     assert core.ticks == 3 and core.most_at_once == 1
+
+
+async def test_a_heartbeat_that_cannot_be_written_loses_no_wake_up(tmp_path, caplog):
+    """A heartbeat path in a folder that does not exist made every tick end in a traceback
+    before the next due instant was booked, so a 09:00 post waited for the interval tick."""
+    due = datetime.now(UTC) + timedelta(minutes=1)
+    core = CountingCore(due=lambda after: due)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    ticker = Ticker(core, scheduler, timedelta(hours=1), tmp_path / "no-such-folder" / "beat")
+    await ticker.run()
+    assert core.ticks == 1
+    assert scheduler.get_job(DUE_JOB) is not None
+    [record] = [r for r in caplog.records if "heartbeat" in r.getMessage()]
+    assert record.exc_info is None and "no-such-folder" in record.getMessage()

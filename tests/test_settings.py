@@ -95,3 +95,117 @@ def test_cp_env_example_then_mlq_run_starts_the_console(clean_env, monkeypatch):
     assert "mlq console" in result.output
     assert "simulated time:" in result.output
     assert (clean_env / "mlq.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("mysql://mlq:pw@db/mlq", "'mysql'"),
+        ("not a url", "not a database URL"),
+        ("sqlite+aiosqlite:///", "no file"),
+    ],
+)
+def test_a_database_url_mlq_cannot_use_is_one_line(clean_env, monkeypatch, url, needle):
+    """These ended in a traceback (a missing MySQL driver, SQLAlchemy's ArgumentError)."""
+    monkeypatch.setenv("MLQ_DATABASE_URL", url)
+    result = runner.invoke(cli.app, ["run", "--platform", "console"], input="/quit\n")
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("bad setting MLQ_DATABASE_URL=") and needle in lines[0]
+    assert "SQLite or PostgreSQL" in lines[0] and "for example" in lines[0]
+    assert ":pw@" not in lines[0]  # a password is never printed
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("sqlite+aiosqlite:///{tmp}/no/such/folder/mlq.db", "unable to open database file"),
+        ("postgresql+asyncpg://mlq:secret@127.0.0.1:{port}/mlq", "127.0.0.1"),
+    ],
+)
+def test_a_database_mlq_cannot_open_at_start_is_one_line(clean_env, monkeypatch, url, needle):
+    """A folder that does not exist, or no server listening: one line naming the database
+    (its password hidden) and why, never a traceback."""
+    import socket
+
+    with socket.socket() as probe:  # a local port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("MLQ_DATABASE_URL", url.format(tmp=clean_env, port=port))
+    for args in (["run", "--platform", "console"], ["db", "upgrade"]):
+        result = runner.invoke(cli.app, args, input="/quit\n")
+        assert result.exit_code == 1, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1, result.output
+        assert lines[0].startswith("mlq: cannot open the database ") and needle in lines[0]
+        assert lines[0].endswith("; check MLQ_DATABASE_URL")
+        assert "secret" not in lines[0] and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("line", "variable", "needle"),
+    [
+        ("DISCORD_TOKEN='MTA1 NjA'", "DISCORD_TOKEN", "a space"),
+        ('SLACK_BOT_TOKEN=xoxb-1-"2"', "SLACK_BOT_TOKEN", "a quote"),
+        ("SLACK_BOT_TOKEN=xapp-1-A0-secret", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"),
+        ("SLACK_APP_TOKEN=xoxb-1-secret", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"),
+    ],
+)
+def test_a_mangled_token_is_one_line_before_any_network(clean_env, line, variable, needle):
+    """A token pasted with a space or quotes inside, or the two Slack tokens swapped, went to
+    the platform as it was and came back as a network or auth failure far from the cause."""
+    (clean_env / ".env").write_text(line + "\n")
+    result = runner.invoke(cli.app, ["run"])
+    assert result.exit_code == 2, result.output
+    [shown] = result.output.strip().splitlines()
+    assert shown.startswith(f"bad setting {variable}=(hidden): ") and needle in shown
+    assert "secret" not in shown and "MTA1" not in shown
+
+
+def test_spaces_around_a_token_are_not_part_of_it(clean_env):
+    (clean_env / ".env").write_text('SLACK_BOT_TOKEN=" xoxb-1-abc "\nDISCORD_TOKEN=\tMTA.x \n')
+    settings = load_settings()
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-1-abc"
+    assert settings.discord_token.get_secret_value() == "MTA.x"
+
+
+def test_a_heartbeat_file_in_a_folder_that_does_not_exist_is_one_line(clean_env, monkeypatch):
+    monkeypatch.setenv("MLQ_HEARTBEAT_FILE", str(clean_env / "no-such-folder" / "beat"))
+    result = runner.invoke(cli.app, ["run", "--platform", "console"], input="/quit\n")
+    assert result.exit_code == 2, result.output
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("bad setting MLQ_HEARTBEAT_FILE=") and "no-such-folder" in line
+    assert "does not exist" in line
+    monkeypatch.setenv("MLQ_HEARTBEAT_FILE", str(clean_env / "beat"))  # a new file: fine
+    assert load_settings().heartbeat_file == clean_env / "beat"
+
+
+def test_the_heartbeat_flag_wins_over_a_bad_heartbeat_setting(clean_env, monkeypatch):
+    """The image passes --heartbeat-file so that no .env value can break the health check:
+    a bad MLQ_HEARTBEAT_FILE under the flag must not stop the bot either."""
+    monkeypatch.setenv("MLQ_HEARTBEAT_FILE", str(clean_env / "no-such-folder" / "beat"))
+    args = ["run", "--platform", "console", "--heartbeat-file", str(clean_env / "beat")]
+    result = runner.invoke(cli.app, args, input="/quit\n")
+    assert result.exit_code == 0, result.output
+    bad = runner.invoke(cli.app, [*args[:-1], str(clean_env / "nope" / "b")], input="/quit\n")
+    assert bad.exit_code == 2 and "nope" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("line", "variable"),
+    [
+        ('MLQ_DATABASE_URL="postgresql+asyncpg://mlq:secret@db/mlq', "MLQ_DATABASE_URL"),
+        ('SLACK_BOT_TOKEN="xoxb-secret"x', "SLACK_BOT_TOKEN"),
+        ("MLQ_TICK_SECONDS='30' s", "MLQ_TICK_SECONDS"),
+    ],
+)
+def test_a_dotenv_line_that_cannot_be_read_stops_start_up(clean_env, line, variable):
+    """python-dotenv skipped such a line with a warning, and an unclosed quote took every
+    line after it along: the bot started on the default SQLite file instead of PostgreSQL."""
+    (clean_env / ".env").write_text(f"MLQ_LOG_LEVEL=INFO\n{line}\nMLQ_CONSOLE_USER=ada\n")
+    result = runner.invoke(cli.app, ["run", "--platform", "console"], input="/quit\n")
+    assert result.exit_code == 2, result.output
+    [shown] = result.output.strip().splitlines()
+    assert shown.startswith(f"bad setting {variable} in .env line 2: ")
+    assert "secret" not in shown and not (clean_env / "mlq.db").exists()

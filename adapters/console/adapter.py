@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 import sys
 from datetime import datetime
 from typing import TextIO
@@ -29,6 +30,10 @@ class ConsoleAdapter:
         self.viewer = viewer  # whose private messages are shown; None shows everyone's
         self.color = self.out.isatty() if color is None else color
         self._ids = itertools.count(1)
+        # Message ids must not repeat across sessions on one database, as a platform's never
+        # do: an answer carrying an earlier session's id would be taken for a redelivery of
+        # that answer and dropped. So each adapter's ids carry a random tag.
+        self._tag = secrets.token_hex(4)
         self.open_thread: str | None = None  # the daily question's thread, if any
         self.pending_practice: int | None = None  # a practice question awaiting an answer
         # Set when the reader went away (`mlq demo | head`): nothing more can be shown, so
@@ -53,7 +58,7 @@ class ConsoleAdapter:
     _print = say
 
     def new_message_id(self) -> str:
-        return f"c{next(self._ids)}"
+        return f"c{next(self._ids)}-{self._tag}"
 
     async def post(
         self, channel: ChannelAddress, message: Message, *, open_thread: bool = False

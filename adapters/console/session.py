@@ -23,6 +23,7 @@ from bot.events import (
 )
 from bot.messages import Visibility
 from bot.schedule import ScheduleError, parse_duration
+from bot.text import is_blank
 
 BANNER = """\
 mlq console: a simulated team channel #{channel}, you are @{user} (an admin here).
@@ -110,10 +111,11 @@ class ConsoleSession:
     async def handle(self, line: str) -> bool:
         """Handle one input line; False means the session should end."""
         stripped = line.strip()
+        head, *rest = stripped.split(maxsplit=1) or [""]
         if stripped in ("/quit", "/exit"):
             return False
-        if stripped == "/mlq" or stripped.startswith("/mlq "):
-            await self.command(stripped[4:].strip())
+        if head.lower() == "/mlq":  # as typed: /MLQ, or a tab after it
+            await self.command(rest[0] if rest else "")
         elif stripped == "/next":
             await self.next_event()
         elif stripped.startswith("/advance"):
@@ -131,7 +133,9 @@ class ConsoleSession:
 
     async def answer(self, text: str) -> None:
         if self.adapter.pending_practice is not None:
-            post_id, self.adapter.pending_practice = self.adapter.pending_practice, None
+            post_id = self.adapter.pending_practice
+            if not is_blank(text):  # an Enter by mistake must not use the question up
+                self.adapter.pending_practice = None
             event = PrivateAnswerSubmitted(self.where, self.actor, post_id, text)
             for reply in await self.app.core.dispatch(event):
                 self.adapter.show_private(reply)

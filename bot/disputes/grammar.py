@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.commands import MENTION, CommandError, usage_error
+from bot.text import said
 
 # A reason is one line people read in a list: long enough to say what is wrong.
 MAX_REASON_CHARS = 300
@@ -99,14 +100,14 @@ def reason_of(name: str, words: list[str]) -> str:
 def _member(name: str, word: str) -> str:
     mention = MENTION.match(word)
     if not mention:
-        raise usage_error(name, f"'{word}' is not a member mention")
+        raise usage_error(name, f"{said(word)} is not a member mention")
     return mention.group(1) or mention.group(2)
 
 
 def _id(name: str, word: str, what: str) -> int:
     cleaned = word.removeprefix("#")
-    if not cleaned.isdigit() or len(cleaned) > 18:
-        raise usage_error(name, f"'{word}' is not a {what} number")
+    if not cleaned.isdecimal() or len(cleaned) > 18:
+        raise usage_error(name, f"{said(word)} is not a {what} number")
     return int(cleaned)
 
 
@@ -140,7 +141,7 @@ def parse(name: str, args: list[str]) -> FeedbackCommand:
             if not args:
                 raise usage_error("retire", "name a question id or a report number")
             return Retire(args[0], reason_of("retire", args[1:]))
-    raise CommandError(f"unknown command '{name}'. Try `/mlq help`")
+    raise CommandError(f"unknown command {said(name)}. Try `/mlq help`")
 
 
 def _resolve(args: list[str]) -> Resolve:
@@ -156,7 +157,7 @@ def _resolve(args: list[str]) -> Resolve:
     note = reason_of("resolve", args[3:])
     if decision == "score":
         number = value.removesuffix("%")
-        if not number.isdigit() or not 0 <= int(number) <= 100:
+        if not number.isdecimal() or not 0 <= int(number) <= 100:
             raise usage_error("resolve", "a score is a whole number from 0 to 100")
         return Resolve(dispute_id, "score", score=int(number) / 100, note=note)
     if decision == "points":
@@ -166,4 +167,4 @@ def _resolve(args: list[str]) -> Resolve:
             raise usage_error("resolve", "list the covered key points as numbers, e.g. `1,3`")
         points = tuple(sorted({int(n) for n in value.split(",")}))
         return Resolve(dispute_id, "points", points=points, note=note)
-    raise usage_error("resolve", f"'{args[1]}' is not `keep`, `score` or `points`")
+    raise usage_error("resolve", f"{said(args[1])} is not `keep`, `score` or `points`")

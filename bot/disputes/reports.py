@@ -91,7 +91,7 @@ async def retire(
     if command.target.startswith("#"):
         number = command.target[1:]
         found = (
-            await store.get_report(int(number)) if number.isdigit() and len(number) < 19 else None
+            await store.get_report(int(number)) if number.isdecimal() and len(number) < 19 else None
         )
         if found is None or found.workspace_id != workspace_id:
             return render.error(f"There is no report {command.target} here; see `/mlq reports`.")
