@@ -236,3 +236,35 @@ def test_equals_is_said_as_well_by_is():
     # "equals" asks for no word of its own: "is" says it (the rest is 2.5 of 4.0 weight).
     grade = grade_answer(PERPLEXITY, "Perplexity is exp of the cross-entropy.")
     assert "It equals exp of the cross-entropy loss" in covered(grade)
+
+
+CROSS_VALIDATION = Question(
+    id="cv-test",
+    prompt="What is k-fold cross-validation and why use it?",
+    answer="Split the data into k folds, train on k-1 and validate on the held-out fold, k "
+    "times, and average the scores; the average is less noisy than one split.",
+    key_points=(
+        KeyPoint(text="Train on k-1 folds and validate on the held-out fold, k times"),
+        KeyPoint(text="Average the k scores"),
+        KeyPoint(text="The average is less noisy than one split"),
+    ),
+)
+
+
+def test_code_typed_without_a_fence_is_code_not_a_keyword_list():
+    # Chat answers often paste a line of code with a comment and no ``` fence.
+    loose = (
+        "scores = cross_val_score(model, X, y, cv=5)  # train on 4 folds, validate on 1, five "
+        "times\nprint(scores.mean(), scores.std())"
+    )
+    fenced = (
+        "```\nscores = cross_val_score(model, X, y, cv=5)\nprint(scores.mean(), scores.std())\n```"
+        "\ntrain on 4 folds, validate on 1, five times"
+    )
+    for text in (loose, fenced):
+        grade = grade_answer(CROSS_VALIDATION, text)
+        assert "keyword_list" not in grade.flags, text
+        assert "not_english" not in grade.flags, text
+    # A list of names is still a list, even with an assignment in it.
+    listed = grade_answer(CROSS_VALIDATION, "folds, cv=5, average, k-1, held-out, noise, O(n)")
+    assert "keyword_list" in listed.flags

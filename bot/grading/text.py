@@ -146,6 +146,40 @@ class Scan:
     sentences: int = 0
 
 
+# A line of code typed without a fence: an assignment or a call of a dotted or snake_case
+# name ("mae = np.mean(...)", "clip_grad_norm_(...)"), or a block header ("for x in y:").
+# Its "# comment" stays prose.
+_CODE_START = re.compile(
+    r"^\s*(?:[A-Za-z_][\w.]*(?:\[[^\]\n]*\])?\s*(?:[-+*/]|\*\*)?=(?!=)"
+    r"|[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)+\s+=\s"  # a, b = ...
+    r"|[A-Za-z_]\w*(?:\.\w+)+\(|[A-Za-z]+_\w*\(|[A-Za-z_]\w*\(.*\)\s*;?\s*$)"
+)
+_CODE_TOKEN = re.compile(r"[A-Za-z]\w*(?:\.\w+)+\(|[A-Za-z0-9]_\w|[A-Za-z_]\w+\(|\*\*|[-+]=")
+_BLOCK_HEADER = re.compile(r"^\s*(?:for|while|if|elif|else|def|with|try|except|class|return)\b")
+_COMMENT = re.compile(r"(?:^|\s)(?:#|//)\s?(.*)$")
+
+
+def split_code_lines(text: str) -> tuple[str, str]:
+    """(prose, code) of text whose code lines are not fenced."""
+    if "=" not in text and "(" not in text and ":" not in text:
+        return text, ""
+    prose: list[str] = []
+    code: list[str] = []
+    for line in text.split("\n"):
+        comment = _COMMENT.search(line)
+        body = line[: comment.start()] if comment else line
+        header = _BLOCK_HEADER.match(body) is not None
+        starts = header or _CODE_START.match(body) is not None
+        if starts and (_CODE_TOKEN.search(body) or (header and body.rstrip().endswith(":"))):
+            code.append(body)
+            prose.append(comment.group(1) if comment else "")
+        else:
+            prose.append(line)
+    if not code:
+        return text, ""
+    return "\n".join(prose), "\n".join(code)
+
+
 def _split_code(text: str) -> tuple[str, str]:
     """Prose and code parts of a message; code identifiers are split into words."""
     code_parts: list[str] = []
@@ -155,6 +189,9 @@ def _split_code(text: str) -> tuple[str, str]:
         return "\n\n"
 
     prose = _CODE_BLOCK.sub(take, text) if "```" in text else text
+    prose, loose = split_code_lines(prose)
+    if loose:
+        code_parts.append(loose)
     code = ""
     if code_parts:
         code = "\n".join(code_parts)
