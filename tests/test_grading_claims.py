@@ -268,3 +268,31 @@ def test_code_typed_without_a_fence_is_code_not_a_keyword_list():
     # A list of names is still a list, even with an assignment in it.
     listed = grade_answer(CROSS_VALIDATION, "folds, cv=5, average, k-1, held-out, noise, O(n)")
     assert "keyword_list" in listed.flags
+
+
+GRADIENT_DESCENT = Question(
+    id="gd-test",
+    prompt="Explain gradient descent step by step.",
+    answer="Step against the gradient: parameters minus learning rate times gradient. A learning "
+    "rate too large diverges; too small converges slowly.",
+    key_points=(
+        KeyPoint(text="Update rule is parameters minus learning rate times gradient"),
+        KeyPoint(text="A learning rate too large diverges; too small converges slowly"),
+        KeyPoint(text="Repeat until the loss stops decreasing"),
+    ),
+)
+
+
+def test_a_content_intensifier_keeps_the_direction_on_what_came_before():
+    # "is too big": "big" describes the learning rate, not "converge" after it.
+    grade = grade_answer(
+        GRADIENT_DESCENT,
+        "The update is theta minus learning rate times gradient; if the learning rate is too "
+        "big it won't converge.",
+    )
+    assert not grade.contradicted
+    # Said of what it moves, the reversed direction is still caught.
+    turned = grade_answer(
+        GRADIENT_DESCENT, "A learning rate that is too small makes it converge quickly."
+    )
+    assert "A learning rate too large diverges; too small converges slowly" in contradicted(turned)

@@ -269,7 +269,8 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
             negated.append(scope > 0)
             surface.append(word)
             linked.append(after_link)
-            after_link = False
+            # "is too big", "stays fairly low": an intensifier does not end the link.
+            after_link = after_link and word in INTENSIFIERS
             if scope and (not ends or ends[i]):
                 scope -= 1
             continue
