@@ -296,3 +296,27 @@ def test_a_content_intensifier_keeps_the_direction_on_what_came_before():
         GRADIENT_DESCENT, "A learning rate that is too small makes it converge quickly."
     )
     assert "A learning rate too large diverges; too small converges slowly" in contradicted(turned)
+
+
+F1 = Question(
+    id="f1-test",
+    prompt="What is the F1 score and when would you avoid it?",
+    answer="F1 is the harmonic mean of precision and recall. F1 ignores true negatives.",
+    key_points=(
+        KeyPoint(text="F1 is the harmonic mean of precision and recall"),
+        KeyPoint(text="F1 ignores true negatives"),
+        KeyPoint(text="Macro F1 weights classes equally"),
+    ),
+)
+
+
+def test_ignoring_something_is_not_using_it():
+    point = "F1 ignores true negatives"
+    for text in (
+        "F1 doesn't use true negatives at all, so avoid it when negatives matter.",
+        "F1 disregards the true negatives entirely.",
+        "F1 never looks at true negatives.",
+    ):
+        grade = grade_answer(F1, text)
+        assert point not in contradicted(grade), text
+        assert point in covered(grade), text

@@ -204,8 +204,12 @@ NEGATORS = frozenset(
         "unable",
     ]
 )
-# Verbs that negate just their object: "prevents co-adaptation" says "no co-adaptation".
-SHORT_NEGATORS = frozenset("prevent prevents prevented preventing avoid avoids avoided".split())
+# Verbs that negate just their object: "prevents co-adaptation" says "no co-adaptation",
+# and "ignores true negatives" says what "does not use true negatives" says.
+SHORT_NEGATORS = frozenset(
+    "prevent prevents prevented preventing avoid avoids avoided ignore ignores ignored "
+    "ignoring disregard disregards disregarded disregarding".split()
+)
 SHORT_NEGATION_WORDS = 2
 # "not only X but also Y" and friends keep X affirmative.
 NEGATION_CANCELLERS = frozenset(["only", "just", "merely", "necessarily", "matter"])
