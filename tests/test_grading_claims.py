@@ -320,24 +320,3 @@ def test_ignoring_something_is_not_using_it():
         grade = grade_answer(F1, text)
         assert point not in contradicted(grade), text
         assert point in covered(grade), text
-
-
-def test_comparative_sizes_are_directions():
-    # "larger" and "bigger" are the "up" of "smaller": the reversed claim earns no point.
-    f1 = Question(
-        id="f1-harmonic-test",
-        prompt="Why is F1 a harmonic mean of precision and recall?",
-        answer="The harmonic mean is dominated by the smaller value.",
-        key_points=(
-            KeyPoint(text="F1 is the harmonic mean of precision and recall"),
-            KeyPoint(text="The harmonic mean is dominated by the smaller value"),
-            KeyPoint(text="F1 ignores true negatives"),
-        ),
-    )
-    point = "The harmonic mean is dominated by the smaller value"
-    assert point in covered(grade_answer(f1, "The harmonic mean is dominated by the smaller one."))
-    for text in (
-        "The harmonic mean is dominated by the larger of the two.",
-        "The harmonic mean is dominated by the bigger value.",
-    ):
-        assert point not in covered(grade_answer(f1, text)), text

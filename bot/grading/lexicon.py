@@ -706,8 +706,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "guard against",
         "protect against",
     ),
-    "large": ("large", "big", "huge", "massive", "larger", "bigger", "largest", "biggest"),
-    "small": ("small", "little", "tiny", "few", "smaller", "low", "smallest", "lowest"),
+    "large": ("large", "big", "huge", "massive"),
+    "small": ("small", "little", "tiny", "few", "smaller", "low"),
     "fast": ("fast", "quick", "quickly", "rapid", "rapidly", "speedy", "faster"),
     "slow": ("slow", "slowly", "sluggish", "slower"),
     "overfit": (
