@@ -320,3 +320,32 @@ def test_ignoring_something_is_not_using_it():
         grade = grade_answer(F1, text)
         assert point not in contradicted(grade), text
         assert point in covered(grade), text
+
+
+LEAKAGE = Question(
+    id="leakage-test",
+    prompt="What is data leakage and how do you prevent it?",
+    answer="Preprocessing fitted on the full dataset before splitting contaminates the test "
+    "set. "
+    "Target leakage is a feature derived from the label.",
+    key_points=(
+        KeyPoint(
+            text="Preprocessing fitted on the full dataset before splitting contaminates the "
+            "test set"
+        ),
+        KeyPoint(text="Target leakage is a feature derived from or caused by the label"),
+        KeyPoint(text="Random splits of time-ordered data leak the future"),
+    ),
+)
+
+
+def test_advice_not_to_make_a_mistake_does_not_deny_it():
+    # "Don't fit ... on the full dataset" names the mistake the point describes.
+    grade = grade_answer(
+        LEAKAGE,
+        "Don't fit the scaler or imputer on the full dataset before splitting; that leaks test "
+        "information. A feature shouldn't be derived from the label. Never split time-ordered "
+        "data randomly, or you leak the future.",
+    )
+    assert not grade.contradicted
+    assert "Target leakage is a feature derived from or caused by the label" in covered(grade)

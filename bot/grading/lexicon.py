@@ -190,6 +190,7 @@ NEGATORS = frozenset(
         "wouldnt",
         "shouldnt",
         "couldnt",
+        "mustnt",
         "hasnt",
         "havent",
         "hadnt",
@@ -211,6 +212,12 @@ SHORT_NEGATORS = frozenset(
     "ignoring disregard disregards disregarded disregarding".split()
 )
 SHORT_NEGATION_WORDS = 2
+# Negations that advise what not to do rather than deny a fact: "Don't fit the scaler on
+# all rows" names the mistake a rubric line describes ("fitting on all rows leaks"). At the
+# start of a sentence, or after a modal ("should not", "must never").
+IMPERATIVE_NEGATORS = frozenset(["dont", "never"])
+ADVICE_NEGATORS = frozenset(["shouldnt", "mustnt"])
+ADVICE_MODALS = frozenset(["should", "must"])
 # "not only X but also Y" and friends keep X affirmative.
 NEGATION_CANCELLERS = frozenset(["only", "just", "merely", "necessarily", "matter"])
 # A negation's scope ends at clause punctuation or at one of these words.

@@ -34,7 +34,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 class RubricTerm:
     term: str
     weight: float
-    negated: bool
+    negated: bool | None  # None: advice ("never tune on the test set"), matched either way
     keys: tuple[str, ...]  # surface words a typo of this term would resemble
 
 

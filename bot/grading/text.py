@@ -19,7 +19,10 @@ from functools import lru_cache
 import snowballstemmer
 
 from bot.grading.lexicon import (
+    ADVICE_MODALS,
+    ADVICE_NEGATORS,
     GLUE_WORDS,
+    IMPERATIVE_NEGATORS,
     INTENSIFIERS,
     LINKING_VERBS,
     NEGATION_CANCELLERS,
@@ -130,7 +133,9 @@ def _word_info(word: str) -> tuple[int, str]:
 @dataclass(slots=True)
 class Clause:
     terms: list[str]
-    negated: list[bool]
+    # per term: True inside a negation, False outside, None inside advice ("don't fit the
+    # scaler on all rows"): it names what not to do, so it neither affirms nor denies
+    negated: list[bool | None]
     words: list[str]  # the surface word behind each term
     sentence: int = 0  # which sentence of the answer the clause belongs to
     # per term: it follows a linking verb ("error is low"), so it describes what came before
@@ -214,6 +219,7 @@ def _scan_part(text: str, result: Scan, *, is_code: bool) -> None:
     for sentence_text in _SENTENCE_SPLIT.split(text):
         sentence = result.sentences
         found = False
+        opening = True  # the sentence's first clause, where an imperative starts
         # "L1: sparse weights" or "L2 -> small weights" states a relation without glue
         # words. It speaks for its own comma-separated item, not for a whole list
         # ("mean, std, axis=0, leakage" is still a list).
@@ -223,7 +229,10 @@ def _scan_part(text: str, result: Scan, *, is_code: bool) -> None:
                 words = _WORD.findall(clause_text)
                 if not words:
                     continue
-                clause = _scan_clause(words, result, is_code=is_code, relation=relation)
+                clause = _scan_clause(
+                    words, result, is_code=is_code, relation=relation, opening=opening
+                )
+                opening = False
                 if clause.terms:
                     clause.sentence = sentence
                     result.clauses.append(clause)
@@ -232,9 +241,27 @@ def _scan_part(text: str, result: Scan, *, is_code: bool) -> None:
             result.sentences += 1
 
 
-def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: bool) -> Clause:
+def _is_advice(words: list[str], i: int, bare: str, opening: bool) -> bool:
+    """A negation that advises rather than denies: "Don't fit the scaler on all rows",
+    "Never tune on the test set", "a feature shouldn't be derived from the label"."""
+    if bare in ADVICE_NEGATORS:
+        return True
+    before = words[i - 1] if i else ""
+    if before in ADVICE_MODALS:
+        return True
+    return (
+        opening
+        and (i == 0 or (i == 1 and before in ("do", "please")))
+        and (bare in IMPERATIVE_NEGATORS or (bare == "not" and before == "do"))
+    )
+
+
+def _scan_clause(
+    words: list[str], result: Scan, *, is_code: bool, relation: bool, opening: bool = False
+) -> Clause:
     terms: list[str] = []
-    negated: list[bool] = []
+    negated: list[bool | None] = []
+    advice = False
     surface: list[str] = []
     scope = 0
     prefix = ""
@@ -266,7 +293,7 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
             if prefix:
                 term, word, prefix = prefix + term, prefix + "-" + word, ""
             terms.append(term)
-            negated.append(scope > 0)
+            negated.append(None if scope and advice else scope > 0)
             surface.append(word)
             linked.append(after_link)
             # "is too big", "stays fairly low": an intensifier does not end the link.
@@ -289,7 +316,10 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
             follower = words[i + 1] if i < last else ""
             if follower not in NEGATION_CANCELLERS:
                 scope = NEGATION_SCOPE_WORDS
+                advice = _is_advice(words, i, term, opening)
         elif kind == SHORT_NEGATOR:
+            if not scope:
+                advice = False
             scope = max(scope, SHORT_NEGATION_WORDS)
         elif kind == BREAKER:
             scope = 0
@@ -359,7 +389,14 @@ def _build_concepts() -> None:
 _build_concepts()
 
 
-def merge_phrases(clause: Clause, *, keep_parts: bool) -> Iterable[tuple[str, bool, str]]:
+def _joint(negated: list[bool | None]) -> bool | None:
+    """A phrase is negated if any word is, advice if any word is and none is negated."""
+    if any(negated):
+        return True
+    return None if None in negated else False
+
+
+def merge_phrases(clause: Clause, *, keep_parts: bool) -> Iterable[tuple[str, bool | None, str]]:
     """(term, negated, surface) for a clause, multi-word concepts merged into one term.
 
     With ``keep_parts`` the words of a merged phrase are also yielded, so an answer that
@@ -375,7 +412,7 @@ def merge_phrases(clause: Clause, *, keep_parts: bool) -> Iterable[tuple[str, bo
             concept = _PHRASES.get(tuple(terms[i : i + size]))
             if concept is not None:
                 matched = size
-                yield concept, any(negated[i : i + size]), " ".join(words[i : i + size])
+                yield concept, _joint(negated[i : i + size]), " ".join(words[i : i + size])
                 break
         if matched:
             if keep_parts:
