@@ -349,3 +349,23 @@ def test_advice_not_to_make_a_mistake_does_not_deny_it():
     )
     assert not grade.contradicted
     assert "Target leakage is a feature derived from or caused by the label" in covered(grade)
+
+
+def test_derived_is_not_a_derivative():
+    # "derivative" means gradient; "derived from the label" does not.
+    grade = grade_answer(
+        LEAKAGE, "Target leakage: the gradient of the loss is large for a feature."
+    )
+    assert "Target leakage is a feature derived from or caused by the label" not in covered(grade)
+    gradient = Question(
+        id="slope-test",
+        prompt="What does gradient descent follow?",
+        answer="It steps against the gradient of the loss.",
+        key_points=(
+            KeyPoint(text="It steps against the gradient of the loss"),
+            KeyPoint(text="The learning rate sets the step size"),
+            KeyPoint(text="It stops when the loss stops decreasing"),
+        ),
+    )
+    said = grade_answer(gradient, "It steps against the derivative of the loss.")
+    assert "It steps against the gradient of the loss" in covered(said)

@@ -53,7 +53,8 @@ _BRITISH = (
     (re.compile(r"(?<=[a-z]{2})ys(e|ed|es|ing)$"), r"yz\1"),
     (re.compile(r"(?<=[a-z]{3}[^aeiou])our(s|ed|ing)?$"), r"or\1"),
 )
-# Stems that would otherwise collide with unrelated words ("regularization" -> "regular").
+# Stems that would otherwise collide with unrelated words ("regularization" -> "regular",
+# "derivative" -> "deriv" as in "derived").
 _PREFIX_STEMS = (
     ("regulariz", "regulariz"),
     ("normaliz", "normaliz"),
@@ -62,6 +63,7 @@ _PREFIX_STEMS = (
     ("randomiz", "randomiz"),
     ("vectoriz", "vectoriz"),
     ("tokeniz", "tokeniz"),
+    ("derivativ", "derivativ"),  # a derivative is a gradient; "derived from" is not
 )
 # A single line break inside a paragraph is a soft wrap, unless a list item follows ("- x",
 # "2) x"; "**bold**" at the start of a line is not one).
