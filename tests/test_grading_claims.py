@@ -369,3 +369,25 @@ def test_derived_is_not_a_derivative():
     )
     said = grade_answer(gradient, "It steps against the derivative of the loss.")
     assert "It steps against the gradient of the loss" in covered(said)
+
+
+def test_stopping_to_improve_is_not_improving():
+    early = Question(
+        id="early-stop-test",
+        prompt="What is early stopping?",
+        answer="Stop training when validation loss stops improving, and restore the best weights.",
+        key_points=(
+            KeyPoint(text="Stop training when validation loss stops improving"),
+            KeyPoint(text="Restore the checkpoint with the best validation score"),
+            KeyPoint(text="Patience sets how many epochs without improvement are tolerated"),
+        ),
+    )
+    point = "Stop training when validation loss stops improving"
+    for text in (
+        "Monitor validation loss each epoch and stop when it hasn't improved for a few epochs.",
+        "Stop training once the validation loss no longer improves.",
+        "Stop training when validation loss stops improving.",
+    ):
+        grade = grade_answer(early, text)
+        assert point in covered(grade), text
+        assert not grade.contradicted, text

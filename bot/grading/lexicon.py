@@ -218,6 +218,11 @@ SHORT_NEGATION_WORDS = 2
 IMPERATIVE_NEGATORS = frozenset(["dont", "never"])
 ADVICE_NEGATORS = frozenset(["shouldnt", "mustnt"])
 ADVICE_MODALS = frozenset(["should", "must"])
+# "stops improving" negates the gerund after it, as "no longer improves" does; "stop
+# training" and "stop splitting" name the procedure and keep theirs, and layers that "stop
+# learning" are what rubric lines call "barely learning".
+STOP_VERBS = frozenset("stop stops stopped ceases ceased".split())
+STOP_KEEPS = frozenset("training fitting splitting growing iterating boosting learning".split())
 # "not only X but also Y" and friends keep X affirmative.
 NEGATION_CANCELLERS = frozenset(["only", "just", "merely", "necessarily", "matter"])
 # A negation's scope ends at clause punctuation or at one of these words.

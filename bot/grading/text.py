@@ -32,6 +32,8 @@ from bot.grading.lexicon import (
     SHORT_ITEM_WORDS,
     SHORT_NEGATION_WORDS,
     SHORT_NEGATORS,
+    STOP_KEEPS,
+    STOP_VERBS,
     STOPWORDS,
     SYNONYMS,
     VERB_STEMS,
@@ -302,6 +304,10 @@ def _scan_clause(
             after_link = after_link and word in INTENSIFIERS
             if scope and (not ends or ends[i]):
                 scope -= 1
+            if word in STOP_VERBS and i < last and _stops_doing(words[i + 1]):
+                # "stops improving" says what "no longer improves" says
+                scope = max(scope, SHORT_NEGATION_WORDS)
+                advice = False
             continue
         if word in LINKING_VERBS:
             after_link = True
@@ -332,6 +338,12 @@ def _scan_clause(
         if explained:
             result.explained_words += len(words)
     return Clause(terms, negated, surface, linked=linked)
+
+
+def _stops_doing(word: str) -> bool:
+    """A gerund after "stop" that is what stops, not the name of the procedure ("stop
+    training", "early stopping")."""
+    return word.endswith("ing") and len(word) > 5 and word not in STOP_KEEPS
 
 
 def _is_verb_form(word: str, term: str, position: int) -> bool:
