@@ -261,7 +261,11 @@ def test_code_typed_without_a_fence_is_code_not_a_keyword_list():
         "```\nscores = cross_val_score(model, X, y, cv=5)\nprint(scores.mean(), scores.std())\n```"
         "\ntrain on 4 folds, validate on 1, five times"
     )
-    for text in (loose, fenced):
+    chained = (
+        "i = hash(key) % len(table)  # O(1) on average\n"
+        "table[i].append((key, value))  # chaining on collision"
+    )
+    for text in (loose, fenced, chained):
         grade = grade_answer(CROSS_VALIDATION, text)
         assert "keyword_list" not in grade.flags, text
         assert "not_english" not in grade.flags, text

@@ -161,9 +161,11 @@ class Scan:
 _CODE_START = re.compile(
     r"^\s*(?:[A-Za-z_][\w.]*(?:\[[^\]\n]*\])?\s*(?:[-+*/]|\*\*)?=(?!=)"
     r"|[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)+\s+=\s"  # a, b = ...
-    r"|[A-Za-z_]\w*(?:\.\w+)+\(|[A-Za-z]+_\w*\(|[A-Za-z_]\w*\(.*\)\s*;?\s*$)"
+    r"|[A-Za-z_]\w*(?:\[[^\]\n]*\]|\.\w+)+\(|[A-Za-z]+_\w*\(|[A-Za-z_]\w*\(.*\)\s*;?\s*$)"
 )
-_CODE_TOKEN = re.compile(r"[A-Za-z]\w*(?:\.\w+)+\(|[A-Za-z0-9]_\w|[A-Za-z_]\w+\(|\*\*|[-+]=")
+_CODE_TOKEN = re.compile(
+    r"[A-Za-z]\w*(?:\[[^\]\n]*\]|\.\w+)+\(|[A-Za-z0-9]_\w|[A-Za-z_]\w+\(|\*\*|[-+]="
+)
 _BLOCK_HEADER = re.compile(r"^\s*(?:for|while|if|elif|else|def|with|try|except|class|return)\b")
 _COMMENT = re.compile(r"(?:^|\s)(?:#|//)\s?(.*)$")
 
