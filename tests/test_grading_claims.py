@@ -395,3 +395,47 @@ def test_stopping_to_improve_is_not_improving():
         grade = grade_answer(early, text)
         assert point in covered(grade), text
         assert not grade.contradicted, text
+
+
+def test_more_contrasted_subjects_catch_swapped_claims():
+    # Pairs the bank contrasts, whose swap no check saw: each claim said of the rival.
+    filtering = Question(
+        id="cb-vs-cf-test",
+        prompt="Compare content-based filtering and collaborative filtering.",
+        answer="Content-based filtering recommends items with features similar to what the "
+        "user liked. Collaborative filtering uses only interactions of similar users.",
+        key_points=(
+            KeyPoint(
+                text="Content-based filtering recommends items with features similar to "
+                "what the user liked"
+            ),
+            KeyPoint(text="Collaborative filtering uses only interactions of similar users"),
+            KeyPoint(text="Production systems are often hybrids of both"),
+        ),
+    )
+    swapped = grade_answer(
+        filtering,
+        "Collaborative filtering recommends items with features similar to what the user "
+        "liked. Content-based filtering uses only interactions of similar users.",
+    )
+    assert len(swapped.contradicted) == 2
+    right = grade_answer(filtering, filtering.answer)
+    assert not right.contradicted and len(right.covered) == 2
+    search = Question(
+        id="bfs-vs-dfs-test",
+        prompt="How do breadth-first search and depth-first search differ?",
+        answer="BFS visits nodes level by level and finds shortest paths in unweighted graphs. "
+        "DFS follows one path as deep as possible.",
+        key_points=(
+            KeyPoint(text="BFS finds shortest paths in unweighted graphs"),
+            KeyPoint(text="DFS follows one path as deep as possible"),
+            KeyPoint(text="Both run in O(V + E) with a visited set"),
+        ),
+    )
+    swapped = grade_answer(
+        search,
+        "DFS finds shortest paths in unweighted graphs, while BFS follows one path as deep "
+        "as possible.",
+    )
+    assert "BFS finds shortest paths in unweighted graphs" in contradicted(swapped)
+    assert not grade_answer(search, search.answer).contradicted

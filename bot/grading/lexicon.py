@@ -464,7 +464,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "embedding": ("embedding", "embeddings", "dense vector", "vector representation"),
     "onehot": ("one hot", "onehot", "one hot encoding", "dummy variables", "dummy encoding"),
     "mf": ("matrix factorization", "matrix factorisation", "latent factor model"),
-    "cf": ("collaborative filtering", "cf"),
+    "cf": ("collaborative filtering", "cf", "collaborative"),
+    "contentbased": (
+        "content based",
+        "content based filtering",
+        "content filtering",
+        "content based recommendation",
+    ),
     "coldstart": ("cold start", "coldstart"),
     "recsys": (
         "recommender system",
@@ -661,6 +667,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "recursion": ("recursion", "recursive", "recursively", "recurse"),
     "cte": ("cte", "common table expression"),
     "window": ("window function", "window functions", "over partition by", "partition by"),
+    "bfs": ("bfs", "breadth first search", "breadth first"),
+    "dfs": ("dfs", "depth first search", "depth first"),
     "dedupe": ("duplicate", "duplicates", "dedupe", "deduplicate", "deduplication"),
     "index": ("index", "indexes", "indices", "indexed", "indexing"),
     # everyday paraphrase
@@ -829,6 +837,7 @@ SUBJECT_CONCEPTS = frozenset(
     attention bagging boosting bootstrap finetune pretrain llm rag tfidf bow embedding onehot mf
     cf coldstart mle map em iid gaussian pvalue ci sd clt lln nullhyp confounder causal
     imbalance outlier impute leakage drift conceptdrift dimred featsel collinear standardize
-    featurestore hashmap dp bsearch heap recursion cte window overfit underfit
+    featurestore hashmap dp bsearch heap recursion cte window overfit underfit contentbased bfs
+    dfs
     """.split()
 )
