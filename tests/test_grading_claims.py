@@ -439,3 +439,30 @@ def test_more_contrasted_subjects_catch_swapped_claims():
     )
     assert "BFS finds shortest paths in unweighted graphs" in contradicted(swapped)
     assert not grade_answer(search, search.answer).contradicted
+
+
+def test_a_point_needs_one_of_its_own_words_not_only_the_prompts():
+    # "reduces variance" is in the answer, but what reduces it (averaging) is not: the
+    # words the prompt already uses and a direction do not make the point.
+    question = Question(
+        id="variance-fix-test",
+        prompt="What can you do about high variance?",
+        answer="Reduce variance with more data, regularisation or bagging.",
+        key_points=(
+            KeyPoint(
+                text="Reduce variance with more data, regularisation or bagging",
+                alternatives=("averaging models reduces variance",),
+            ),
+            KeyPoint(text="More complexity reduces bias but increases variance"),
+            KeyPoint(text="Pick the complexity with the lowest validation error"),
+        ),
+    )
+    point = "Reduce variance with more data, regularisation or bagging"
+    wrong = grade_answer(
+        question,
+        "More complexity increases bias and reduces variance, so to fix high variance use a "
+        "more complex model.",
+    )
+    assert point not in covered(wrong)
+    right = grade_answer(question, "Averaging many models reduces variance, as bagging does.")
+    assert point in covered(right)

@@ -378,6 +378,7 @@ class Matcher:
         against: list[str] = []
         fuzzy = 0
         moved = 0.0  # of ``got``, the weight of direction words (reduce, large...)
+        own = False  # a distinctive word of the phrasing was said
         typos = self._typo_cache
         for rt in phrasing.terms:
             same, other = (denied, affirmed) if rt.negated else (affirmed, denied)
@@ -386,6 +387,7 @@ class Matcher:
                 surface = other.get(rt.term)  # a rubric line's advice holds either way
             if surface is not None:
                 got += rt.weight
+                own = own or rt.distinctive
                 if rt.term in DIRECTION:
                     moved += rt.weight
                 matched.append(surface)
@@ -398,6 +400,7 @@ class Matcher:
                 # H0"), so there the word earns half.
                 if rt.negated:
                     got += rt.weight * PARAPHRASED_NEGATION
+                    own = own or rt.distinctive
                     if rt.term in DIRECTION:
                         moved += rt.weight * PARAPHRASED_NEGATION
                     matched.append(surface)
@@ -415,6 +418,7 @@ class Matcher:
                 word, negated = typo
                 if negated is None or rt.negated is None or negated == rt.negated:
                     got += rt.weight
+                    own = own or rt.distinctive
                     if rt.term in DIRECTION:
                         moved += rt.weight
                     matched.append(word)
@@ -426,6 +430,10 @@ class Matcher:
         if got and moved == got and any(t.term not in DIRECTION for t in phrasing.terms):
             # Which way something moves, without what moves ("lowers" for "lower
             # perplexity is better"), says nothing of this point.
+            got, matched, fuzzy = 0.0, [], 0
+        elif got and not own and any(t.distinctive for t in phrasing.terms):
+            # Only words the prompt already uses, generic words and directions: "reduces
+            # variance" without what reduces it says nothing the question did not.
             got, matched, fuzzy = 0.0, [], 0
         coverage = got / total
         # Opposite polarity must outweigh agreement: a clause can negate a side remark
