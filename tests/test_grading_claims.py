@@ -466,3 +466,22 @@ def test_a_point_needs_one_of_its_own_words_not_only_the_prompts():
     assert point not in covered(wrong)
     right = grade_answer(question, "Averaging many models reduces variance, as bagging does.")
     assert point in covered(right)
+
+
+def test_cannot_afford_to_miss_says_missing_is_costly():
+    q = Question(
+        id="recall-cost-test",
+        prompt="When does recall matter more than precision?",
+        answer="Recall matters when missing positives is costly, e.g. cancer screening.",
+        key_points=(
+            KeyPoint(text="Recall matters when missing positives is costly, e.g. cancer screening"),
+            KeyPoint(text="Precision matters when false positives are costly, e.g. spam"),
+            KeyPoint(text="Raising the threshold raises precision and lowers recall"),
+        ),
+    )
+    point = "Recall matters when missing positives is costly, e.g. cancer screening"
+    grade = grade_answer(
+        q, "In cancer screening you can't afford to miss positives, so recall matters more."
+    )
+    assert point in covered(grade)
+    assert not grade.contradicted

@@ -223,8 +223,9 @@ ADVICE_MODALS = frozenset(["should", "must"])
 # learning" are what rubric lines call "barely learning".
 STOP_VERBS = frozenset("stop stops stopped ceases ceased".split())
 STOP_KEEPS = frozenset("training fitting splitting growing iterating boosting learning".split())
-# "not only X but also Y" and friends keep X affirmative.
-NEGATION_CANCELLERS = frozenset(["only", "just", "merely", "necessarily", "matter"])
+# "not only X but also Y" and friends keep X affirmative, and "can't afford to miss" says
+# that missing is costly, as rubric lines put it.
+NEGATION_CANCELLERS = frozenset(["only", "just", "merely", "necessarily", "matter", "afford"])
 # A negation's scope ends at clause punctuation or at one of these words.
 SCOPE_BREAKERS = frozenset(
     [
