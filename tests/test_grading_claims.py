@@ -391,6 +391,8 @@ def test_stopping_to_improve_is_not_improving():
         "Monitor validation loss each epoch and stop when it hasn't improved for a few epochs.",
         "Stop training once the validation loss no longer improves.",
         "Stop training when validation loss stops improving.",
+        # A misspelt "training" after "stop" is still the procedure, not what stops.
+        "Stop trainning when the validaton loss stops improving.",
     ):
         grade = grade_answer(early, text)
         assert point in covered(grade), text

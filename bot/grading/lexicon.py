@@ -218,11 +218,14 @@ SHORT_NEGATION_WORDS = 2
 IMPERATIVE_NEGATORS = frozenset(["dont", "never"])
 ADVICE_NEGATORS = frozenset(["shouldnt", "mustnt"])
 ADVICE_MODALS = frozenset(["should", "must"])
-# "stops improving" negates the gerund after it, as "no longer improves" does; "stop
-# training" and "stop splitting" name the procedure and keep theirs, and layers that "stop
-# learning" are what rubric lines call "barely learning".
+# "stops improving" negates the change after it, as "no longer improves" does ("stop
+# training" names the procedure, and layers that "stop learning" are what rubric lines call
+# "barely learning": neither is in the list).
 STOP_VERBS = frozenset("stop stops stopped ceases ceased".split())
-STOP_KEEPS = frozenset("training fitting splitting growing iterating boosting learning".split())
+STOPPED_CHANGES = frozenset(
+    "improving decreasing increasing changing getting moving dropping falling rising reducing "
+    "shrinking growing converging helping updating".split()
+)
 # "not only X but also Y" and friends keep X affirmative, and "can't afford to miss" says
 # that missing is costly, as rubric lines put it.
 NEGATION_CANCELLERS = frozenset(["only", "just", "merely", "necessarily", "matter", "afford"])

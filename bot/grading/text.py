@@ -32,8 +32,8 @@ from bot.grading.lexicon import (
     SHORT_ITEM_WORDS,
     SHORT_NEGATION_WORDS,
     SHORT_NEGATORS,
-    STOP_KEEPS,
     STOP_VERBS,
+    STOPPED_CHANGES,
     STOPWORDS,
     SYNONYMS,
     VERB_STEMS,
@@ -308,7 +308,7 @@ def _scan_clause(
                 scope -= 1
             if word in STOP_VERBS and i < last and _stops_doing(words[i + 1]):
                 # "stops improving" says what "no longer improves" says
-                scope = max(scope, SHORT_NEGATION_WORDS)
+                scope = max(scope, 2 if words[i + 1] == "getting" else 1)
                 advice = False
             continue
         if word in LINKING_VERBS:
@@ -343,9 +343,9 @@ def _scan_clause(
 
 
 def _stops_doing(word: str) -> bool:
-    """A gerund after "stop" that is what stops, not the name of the procedure ("stop
-    training", "early stopping")."""
-    return word.endswith("ing") and len(word) > 5 and word not in STOP_KEEPS
+    """A change after "stop" ("stops improving"), not the name of the procedure ("stop
+    training"): a misspelt "trainning" must not be denied."""
+    return word in STOPPED_CHANGES
 
 
 def _is_verb_form(word: str, term: str, position: int) -> bool:
