@@ -487,3 +487,18 @@ def test_cannot_afford_to_miss_says_missing_is_costly():
     )
     assert point in covered(grade)
     assert not grade.contradicted
+
+
+def test_lifo_and_fifo_say_last_in_first_out():
+    q = Question(
+        id="stack-queue-test",
+        prompt="What is the difference between a stack and a queue?",
+        answer="A stack is last-in, first-out; a queue is first-in, first-out.",
+        key_points=(
+            KeyPoint(text="A stack is last-in, first-out; a queue is first-in, first-out"),
+            KeyPoint(text="BFS uses a queue and visits nodes level by level"),
+            KeyPoint(text="DFS uses a stack and goes as deep as possible"),
+        ),
+    )
+    grade = grade_answer(q, "Stack = LIFO, queue = FIFO.")
+    assert "A stack is last-in, first-out; a queue is first-in, first-out" in covered(grade)

@@ -671,6 +671,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "recursion": ("recursion", "recursive", "recursively", "recurse"),
     "cte": ("cte", "common table expression"),
     "window": ("window function", "window functions", "over partition by", "partition by"),
+    "lifo": ("lifo", "last in first out"),
+    "fifo": ("fifo", "first in first out"),
     "bfs": ("bfs", "breadth first search", "breadth first"),
     "dfs": ("dfs", "depth first search", "depth first"),
     "dedupe": ("duplicate", "duplicates", "dedupe", "deduplicate", "deduplication"),
