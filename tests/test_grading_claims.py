@@ -502,3 +502,18 @@ def test_lifo_and_fifo_say_last_in_first_out():
     )
     grade = grade_answer(q, "Stack = LIFO, queue = FIFO.")
     assert "A stack is last-in, first-out; a queue is first-in, first-out" in covered(grade)
+
+
+def test_nearest_and_closest_say_the_same():
+    q = Question(
+        id="kmeans-assign-test",
+        prompt="Explain step by step how the k-means algorithm works.",
+        answer="Assign every point to its nearest centroid, then move each centroid to the mean.",
+        key_points=(
+            KeyPoint(text="Assign every point to its nearest centroid"),
+            KeyPoint(text="Move each centroid to the mean of its points"),
+            KeyPoint(text="Repeat until assignments stop changing"),
+        ),
+    )
+    grade = grade_answer(q, "Each point goes to the closest centroid.")
+    assert "Assign every point to its nearest centroid" in covered(grade)

@@ -782,6 +782,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "label": ("label", "labels", "ground truth", "true answer", "correct answer"),
     "threshold": ("threshold", "thresholds", "cut off", "cutoff", "cut offs", "cutoffs"),
     "centroid": ("centroid", "centroids", "cluster center", "cluster centers"),
+    "nearest": ("nearest", "closest"),
     "probability": ("probability", "probabilities", "chance", "chances", "how likely"),
     "rare": ("rare", "uncommon", "infrequent", "scarce"),
     "error": ("error", "errors", "mistake", "mistakes"),
