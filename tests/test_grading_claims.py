@@ -517,3 +517,28 @@ def test_nearest_and_closest_say_the_same():
     )
     grade = grade_answer(q, "Each point goes to the closest centroid.")
     assert "Assign every point to its nearest centroid" in covered(grade)
+
+
+def test_min_max_scaling_is_not_standardisation():
+    q = Question(
+        id="scaling-test",
+        prompt="How do standardisation and min-max normalisation differ?",
+        answer="Standardisation subtracts the mean and divides by the standard deviation. "
+        "Min-max normalisation maps values to [0, 1] and is sensitive to outliers.",
+        key_points=(
+            KeyPoint(
+                text="Standardisation subtracts the mean and divides by the standard deviation"
+            ),
+            KeyPoint(
+                text="Min-max normalisation maps values to [0, 1] and is sensitive to outliers"
+            ),
+            KeyPoint(text="Fit the scaler on training data only"),
+        ),
+    )
+    swapped = grade_answer(
+        q,
+        "Standardisation maps values to [0, 1] and is sensitive to outliers, while min-max "
+        "subtracts the mean and divides by the standard deviation.",
+    )
+    assert len(swapped.contradicted) == 2
+    assert not grade_answer(q, q.answer).contradicted

@@ -596,8 +596,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "rescale",
         "normalize",
         "normalization",
-        "min max",
     ),
+    # min-max scaling maps to [0, 1]; questions contrast it with standardisation
+    "minmax": ("min max", "minmax", "min max scaling", "min max normalization"),
     "history": (
         "history",
         "track record",
@@ -845,6 +846,6 @@ SUBJECT_CONCEPTS = frozenset(
     cf coldstart mle map em iid gaussian pvalue ci sd clt lln nullhyp confounder causal
     imbalance outlier impute leakage drift conceptdrift dimred featsel collinear standardize
     featurestore hashmap dp bsearch heap recursion cte window overfit underfit contentbased bfs
-    dfs
+    dfs minmax
     """.split()
 )
