@@ -542,3 +542,21 @@ def test_min_max_scaling_is_not_standardisation():
     )
     assert len(swapped.contradicted) == 2
     assert not grade_answer(q, q.answer).contradicted
+
+
+def test_test_time_is_inference():
+    q = Question(
+        id="dropout-test",
+        prompt="How does dropout behave during training and at inference?",
+        answer="During training units are zeroed at random; at inference every unit is kept.",
+        key_points=(
+            KeyPoint(text="During training units are zeroed at random with probability p"),
+            KeyPoint(
+                text="At inference dropout is switched off",
+                alternatives=("at test time every unit is kept and nothing is dropped",),
+            ),
+            KeyPoint(text="It prevents co-adaptation of units"),
+        ),
+    )
+    grade = grade_answer(q, "At inference dropout isn't applied, every unit is kept.")
+    assert "At inference dropout is switched off" in covered(grade)

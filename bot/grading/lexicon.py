@@ -663,6 +663,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "retrain": ("retrain", "retraining", "re train", "re training", "retrained"),
     "monitor": ("monitor", "monitoring", "monitored", "alerting", "dashboards"),
     "latency": ("latency", "response time"),
+    "inference": ("inference", "test time", "inference time", "prediction time"),
     "featurestore": ("feature store",),
     # coding and data engineering
     "hashmap": ("hash map", "hashmap", "hash table", "hashtable", "dictionary", "dict"),
