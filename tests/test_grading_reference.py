@@ -124,3 +124,12 @@ def test_the_recall_curve_is_strictly_increasing_and_bounded() -> None:
     values = [recall_score(i / 100) for i in range(101)]
     assert values[0] == 0.0 and values[-1] == 1.0
     assert all(b > a for a, b in itertools.pairwise(values))
+
+
+def test_big_o_notation_does_not_make_a_short_answer_long_enough_to_copy() -> None:
+    # "O(n)" and "O(1)" are notation: two people may both write "time O(n), space O(1)".
+    earlier = "Two pointers from both ends. Time O(n), extra space O(1)."
+    grade = grade_answer(
+        HASHING, "Quick one: time O(n), extra space O(1).", round_answers=[earlier]
+    )
+    assert "near_copy" not in grade.flags
