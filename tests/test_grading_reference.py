@@ -105,10 +105,20 @@ def test_an_answer_in_another_language_is_told_so_not_graded_as_keywords(text: s
         "pop",
         "Naïve Bayes assumes the features are independent given the class.",
         "`dict[key]` hashes the key; a résumé of the café's menu is not needed here.",
+        # One-letter words are variables and notation, not Spanish "y" or Portuguese "o"/"e".
+        "Hash map gives O(1) lookup vs O(n) scan, e.g. two-sum",
+        "mae = np.mean(np.abs(y - yhat)); rmse = np.sqrt(np.mean((y - yhat)**2))  # rmse >= mae",
     ],
 )
 def test_english_with_accents_code_or_few_words_is_english(text: str) -> None:
     assert looks_english(text)
+
+
+def test_unfenced_code_with_variables_is_graded_not_called_foreign() -> None:
+    text = "Hash -> bucket: O(1) lookup on average, O(n) worst case, e.g. collisions"
+    grade = grade_answer(HASHING, text)
+    assert "not_english" not in grade.flags
+    assert grade.score > 0
 
 
 def test_the_recall_curve_is_strictly_increasing_and_bounded() -> None:
@@ -190,3 +200,12 @@ def test_an_answer_with_nothing_of_the_rubric_is_still_told_where_to_start():
     grade = grade_answer(OVERFITTING, "I would just run it and look at the plot.")
     assert grade.score <= 0.1 and not grade.partly
     assert grade.feedback.startswith("You missed the key points; start with")
+
+
+def test_big_o_notation_does_not_make_a_short_answer_long_enough_to_copy() -> None:
+    # "O(n)" and "O(1)" are notation: two people may both write "time O(n), space O(1)".
+    earlier = "Two pointers from both ends. Time O(n), extra space O(1)."
+    grade = grade_answer(
+        HASHING, "Quick one: time O(n), extra space O(1).", round_answers=[earlier]
+    )
+    assert "near_copy" not in grade.flags

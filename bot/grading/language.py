@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from bot.grading.text import split_code_lines
+
 # Below this many words a Latin-script answer is not judged: "O(n log n)" or "push" is fine.
 MIN_WORDS_TO_JUDGE = 6
 # Share of letters that must be Latin for the text to count as Latin script.
@@ -21,6 +23,9 @@ _LETTER = re.compile(r"[^\W\d_]")
 # Basic Latin, Latin-1, Latin Extended-A/B and Latin Extended Additional letters.
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u1E00-\u1EFF]")
 _CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]*`", re.S)
+# Notation whose one-letter words read as Spanish "y" or Portuguese "o" and "e": big-O
+# ("O(n log n)") and "e.g." / "i.e.".
+_NOTATION = re.compile(r"\bO\([^)\n]*\)|\b[ei]\.\s?[ge]\.", re.I)
 
 # Very common function words of each language; a word shared by two lists is left out
 # of both ("a", "in", "die" ...) so it cannot decide.
@@ -82,7 +87,7 @@ def _latin_share(text: str) -> float:
 
 def looks_english(text: str) -> bool:
     """False only when the answer is clearly in another language; code is ignored."""
-    prose = _CODE.sub(" ", text)
+    prose = _NOTATION.sub(" ", split_code_lines(_CODE.sub(" ", text))[0])
     if _latin_share(prose) < LATIN_SHARE:
         return False
     words = [w.casefold() for w in _WORD.findall(prose)]

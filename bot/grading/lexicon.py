@@ -190,6 +190,7 @@ NEGATORS = frozenset(
         "wouldnt",
         "shouldnt",
         "couldnt",
+        "mustnt",
         "hasnt",
         "havent",
         "hadnt",
@@ -204,11 +205,30 @@ NEGATORS = frozenset(
         "unable",
     ]
 )
-# Verbs that negate just their object: "prevents co-adaptation" says "no co-adaptation".
-SHORT_NEGATORS = frozenset("prevent prevents prevented preventing avoid avoids avoided".split())
+# Verbs that negate just their object: "prevents co-adaptation" says "no co-adaptation",
+# and "ignores true negatives" says what "does not use true negatives" says.
+SHORT_NEGATORS = frozenset(
+    "prevent prevents prevented preventing avoid avoids avoided ignore ignores ignored "
+    "ignoring disregard disregards disregarded disregarding".split()
+)
 SHORT_NEGATION_WORDS = 2
-# "not only X but also Y" and friends keep X affirmative.
-NEGATION_CANCELLERS = frozenset(["only", "just", "merely", "necessarily", "matter"])
+# Negations that advise what not to do rather than deny a fact: "Don't fit the scaler on
+# all rows" names the mistake a rubric line describes ("fitting on all rows leaks"). At the
+# start of a sentence, or after a modal ("should not", "must never").
+IMPERATIVE_NEGATORS = frozenset(["dont", "never"])
+ADVICE_NEGATORS = frozenset(["shouldnt", "mustnt"])
+ADVICE_MODALS = frozenset(["should", "must"])
+# "stops improving" negates the change after it, as "no longer improves" does ("stop
+# training" names the procedure, and layers that "stop learning" are what rubric lines call
+# "barely learning": neither is in the list).
+STOP_VERBS = frozenset("stop stops stopped ceases ceased".split())
+STOPPED_CHANGES = frozenset(
+    "improving decreasing increasing changing getting moving dropping falling rising reducing "
+    "shrinking growing converging helping updating".split()
+)
+# "not only X but also Y" and friends keep X affirmative, and "can't afford to miss" says
+# that missing is costly, as rubric lines put it.
+NEGATION_CANCELLERS = frozenset(["only", "just", "merely", "necessarily", "matter", "afford"])
 # A negation's scope ends at clause punctuation or at one of these words.
 SCOPE_BREAKERS = frozenset(
     [
@@ -448,7 +468,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "embedding": ("embedding", "embeddings", "dense vector", "vector representation"),
     "onehot": ("one hot", "onehot", "one hot encoding", "dummy variables", "dummy encoding"),
     "mf": ("matrix factorization", "matrix factorisation", "latent factor model"),
-    "cf": ("collaborative filtering", "cf"),
+    "cf": ("collaborative filtering", "cf", "collaborative"),
+    "contentbased": (
+        "content based",
+        "content based filtering",
+        "content filtering",
+        "content based recommendation",
+    ),
     "coldstart": ("cold start", "coldstart"),
     "recsys": (
         "recommender system",
@@ -570,8 +596,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "rescale",
         "normalize",
         "normalization",
-        "min max",
     ),
+    # min-max scaling maps to [0, 1]; questions contrast it with standardisation
+    "minmax": ("min max", "minmax", "min max scaling", "min max normalization"),
     "history": (
         "history",
         "track record",
@@ -636,6 +663,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "retrain": ("retrain", "retraining", "re train", "re training", "retrained"),
     "monitor": ("monitor", "monitoring", "monitored", "alerting", "dashboards"),
     "latency": ("latency", "response time"),
+    "inference": ("inference", "test time", "inference time", "prediction time"),
     "featurestore": ("feature store",),
     # coding and data engineering
     "hashmap": ("hash map", "hashmap", "hash table", "hashtable", "dictionary", "dict"),
@@ -645,6 +673,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "recursion": ("recursion", "recursive", "recursively", "recurse"),
     "cte": ("cte", "common table expression"),
     "window": ("window function", "window functions", "over partition by", "partition by"),
+    "lifo": ("lifo", "last in first out"),
+    "fifo": ("fifo", "first in first out"),
+    "bfs": ("bfs", "breadth first search", "breadth first"),
+    "dfs": ("dfs", "depth first search", "depth first"),
     "dedupe": ("duplicate", "duplicates", "dedupe", "deduplicate", "deduplication"),
     "index": ("index", "indexes", "indices", "indexed", "indexing"),
     # everyday paraphrase
@@ -752,6 +784,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "label": ("label", "labels", "ground truth", "true answer", "correct answer"),
     "threshold": ("threshold", "thresholds", "cut off", "cutoff", "cut offs", "cutoffs"),
     "centroid": ("centroid", "centroids", "cluster center", "cluster centers"),
+    "nearest": ("nearest", "closest"),
     "probability": ("probability", "probabilities", "chance", "chances", "how likely"),
     "rare": ("rare", "uncommon", "infrequent", "scarce"),
     "error": ("error", "errors", "mistake", "mistakes"),
@@ -813,6 +846,7 @@ SUBJECT_CONCEPTS = frozenset(
     attention bagging boosting bootstrap finetune pretrain llm rag tfidf bow embedding onehot mf
     cf coldstart mle map em iid gaussian pvalue ci sd clt lln nullhyp confounder causal
     imbalance outlier impute leakage drift conceptdrift dimred featsel collinear standardize
-    featurestore hashmap dp bsearch heap recursion cte window overfit underfit
+    featurestore hashmap dp bsearch heap recursion cte window overfit underfit contentbased bfs
+    dfs minmax
     """.split()
 )

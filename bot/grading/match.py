@@ -53,7 +53,8 @@ class AnswerIndex:
     sentence_of: list[int]  # per clause, its sentence
     affirmed: dict[str, str]  # term -> surface of its first affirmative use
     denied: dict[str, str]  # term -> surface of its first negated use
-    words: dict[str, tuple[str, bool]]  # content word -> (term, negated), for typo matching
+    # content word -> (term, negated), for typo matching
+    words: dict[str, tuple[str, bool | None]]
     word_list: list[str]
     word_sentences: dict[str, list[int]]  # content word -> sentences that use it
     # per clause that moves something: its terms and (direction, object) pairs
@@ -68,7 +69,7 @@ class AnswerIndex:
     @classmethod
     def build(cls, scanned: Scan) -> AnswerIndex:
         clauses: list[list[Item]] = []
-        words: dict[str, tuple[str, bool]] = {}
+        words: dict[str, tuple[str, bool | None]] = {}
         word_sentences: dict[str, list[int]] = {}
         directions: list[tuple[frozenset[str], set[tuple[str, str]]]] = []
         said: set[str] = set()
@@ -193,9 +194,10 @@ def _polar(items: Iterable[Item]) -> Polar:
     affirmed: dict[str, str] = {}
     denied: dict[str, str] = {}
     for term, negated, surface, _ in items:
-        target = denied if negated else affirmed
-        if term not in target:
-            target[term] = surface
+        # Advice ("don't fit on all rows", negated is None) says the words either way.
+        for target in (affirmed, denied) if negated is None else (denied if negated else affirmed,):
+            if term not in target:
+                target[term] = surface
     return affirmed, denied
 
 
@@ -223,7 +225,7 @@ class Matcher:
     def __init__(self, rubric: Rubric, index: AnswerIndex) -> None:
         self.rubric = rubric
         self.index = index
-        self._typo_cache: dict[str, tuple[str, bool] | None] = {}
+        self._typo_cache: dict[str, tuple[str, bool | None] | None] = {}
         # The rubric terms some answer word is shaped like: for the others no typo search
         # can succeed, and most terms of a rubric are such others.
         self._typo_candidates: frozenset[str] = frozenset().union(
@@ -238,11 +240,11 @@ class Matcher:
             else None
         )
 
-    def _typo(self, rt: RubricTerm) -> tuple[str, bool] | None:
+    def _typo(self, rt: RubricTerm) -> tuple[str, bool | None] | None:
         """An answer word that looks like a misspelling of the rubric term, if any."""
         if rt.term in self._typo_cache:
             return self._typo_cache[rt.term]
-        found: tuple[str, bool] | None = None
+        found: tuple[str, bool | None] | None = None
         shapes = self.index.shapes
         for key in rt.keys:
             size = len(key)
@@ -376,12 +378,16 @@ class Matcher:
         against: list[str] = []
         fuzzy = 0
         moved = 0.0  # of ``got``, the weight of direction words (reduce, large...)
+        own = False  # a distinctive word of the phrasing was said
         typos = self._typo_cache
         for rt in phrasing.terms:
             same, other = (denied, affirmed) if rt.negated else (affirmed, denied)
             surface = same.get(rt.term)
+            if surface is None and rt.negated is None:
+                surface = other.get(rt.term)  # a rubric line's advice holds either way
             if surface is not None:
                 got += rt.weight
+                own = own or rt.distinctive
                 if rt.term in DIRECTION:
                     moved += rt.weight
                 matched.append(surface)
@@ -394,6 +400,7 @@ class Matcher:
                 # H0"), so there the word earns half.
                 if rt.negated:
                     got += rt.weight * PARAPHRASED_NEGATION
+                    own = own or rt.distinctive
                     if rt.term in DIRECTION:
                         moved += rt.weight * PARAPHRASED_NEGATION
                     matched.append(surface)
@@ -409,8 +416,9 @@ class Matcher:
                 typo = None
             if typo is not None and any(lo <= i <= hi for i in self.index.word_sentences[typo[0]]):
                 word, negated = typo
-                if negated == rt.negated:
+                if negated is None or rt.negated is None or negated == rt.negated:
                     got += rt.weight
+                    own = own or rt.distinctive
                     if rt.term in DIRECTION:
                         moved += rt.weight
                     matched.append(word)
@@ -422,6 +430,10 @@ class Matcher:
         if got and moved == got and any(t.term not in DIRECTION for t in phrasing.terms):
             # Which way something moves, without what moves ("lowers" for "lower
             # perplexity is better"), says nothing of this point.
+            got, matched, fuzzy = 0.0, [], 0
+        elif got and not own and any(t.distinctive for t in phrasing.terms):
+            # Only words the prompt already uses, generic words and directions: "reduces
+            # variance" without what reduces it says nothing the question did not.
             got, matched, fuzzy = 0.0, [], 0
         coverage = got / total
         # Opposite polarity must outweigh agreement: a clause can negate a side remark

@@ -29,6 +29,12 @@ def content_sequence(text: str) -> list[str]:
     return [t for clause in scan(text).clauses for t in clause.terms]
 
 
+def _length(terms: list[str]) -> int:
+    """Content words that count toward MIN_CONTENT_WORDS: one-letter terms are notation
+    ("O(n)", "O(1)"), and "time O(n), space O(1)" is short, not eight words."""
+    return sum(1 for t in terms if len(t) > 1)
+
+
 def _shingles(terms: list[str]) -> frozenset[tuple[str, str, str]]:
     return frozenset((terms[i], terms[i + 1], terms[i + 2]) for i in range(len(terms) - 2))
 
@@ -38,7 +44,7 @@ def _earlier(text: str) -> tuple[str, int, frozenset[tuple[str, str, str]]]:
     """Flat text, content length and shingles of an earlier answer; each earlier answer is
     compared with every later one in its round, so this is computed once per text."""
     terms = content_sequence(text)
-    return _flat(text), len(terms), _shingles(terms)
+    return _flat(text), _length(terms), _shingles(terms)
 
 
 def _flat(text: str) -> str:
@@ -46,7 +52,7 @@ def _flat(text: str) -> str:
 
 
 def is_near_copy(text: str, terms: list[str], earlier: Sequence[str]) -> bool:
-    if len(terms) < MIN_CONTENT_WORDS or not earlier:
+    if _length(terms) < MIN_CONTENT_WORDS or not earlier:
         return False
     mine = _shingles(terms)
     flat = _flat(text)

@@ -36,12 +36,13 @@ OBJECT_REACH = 2  # content words next to a direction word that may be what it a
 GENERIC_TERMS = frozenset(stem_word(w) for w in GENERIC_WORDS)
 _MOVERS = frozenset(DIRECTION)
 
-Item = tuple[str, bool, str, bool]  # term, negated, surface, part of a merged phrase
+# term, negated (None: advice, "don't ..."), surface, part of a merged phrase
+Item = tuple[str, bool | None, str, bool]
 
 
 def direction_pairs(
     terms: Sequence[str],
-    negated: Sequence[bool],
+    negated: Sequence[bool | None],
     linked: Sequence[bool],
     words: Sequence[str],
 ) -> set[tuple[str, str]]:
@@ -54,7 +55,7 @@ def direction_pairs(
     """
     pairs: set[tuple[str, str]] = set()
     for i, term in enumerate(terms):
-        if term not in DIRECTION or negated[i] or words[i] in NOT_DIRECTIONS:
+        if term not in DIRECTION or negated[i] is not False or words[i] in NOT_DIRECTIONS:
             continue
         targets = [] if linked[i] else _objects(terms[i + 1 :])
         if not targets:

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from bot.grading.behavioural import strip_star_label
 from bot.grading.lexicon import GENERIC_WORDS, SUBJECT_CONCEPTS
-from bot.grading.relations import direction_pairs
+from bot.grading.relations import DIRECTION, direction_pairs
 from bot.grading.text import CONCEPT_PREFIX, CONCEPT_SURFACES, merge_phrases, scan, stem_word
 from question_bank.schema import Kind, Question
 
@@ -34,8 +34,10 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 class RubricTerm:
     term: str
     weight: float
-    negated: bool
+    negated: bool | None  # None: advice ("never tune on the test set"), matched either way
     keys: tuple[str, ...]  # surface words a typo of this term would resemble
+    # not a word the prompt uses, a generic word or a direction: what the point adds
+    distinctive: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,11 @@ def build_phrasing(text: str, given: frozenset[str] = frozenset()) -> Phrasing:
             if term.startswith(CONCEPT_PREFIX):
                 keys.extend(w for w in CONCEPT_SURFACES.get(term, ()) if len(w) >= 5)
             seen[term] = RubricTerm(
-                term, term_weight(term, given), negated, tuple(dict.fromkeys(keys))
+                term,
+                term_weight(term, given),
+                negated,
+                tuple(dict.fromkeys(keys)),
+                term not in given and term not in _GENERIC_STEMS and term not in DIRECTION,
             )
     terms = tuple(seen.values())
     # A phrasing of one or two words cannot be fully covered by naming them: a

@@ -19,7 +19,10 @@ from functools import lru_cache
 import snowballstemmer
 
 from bot.grading.lexicon import (
+    ADVICE_MODALS,
+    ADVICE_NEGATORS,
     GLUE_WORDS,
+    IMPERATIVE_NEGATORS,
     INTENSIFIERS,
     LINKING_VERBS,
     NEGATION_CANCELLERS,
@@ -29,6 +32,8 @@ from bot.grading.lexicon import (
     SHORT_ITEM_WORDS,
     SHORT_NEGATION_WORDS,
     SHORT_NEGATORS,
+    STOP_VERBS,
+    STOPPED_CHANGES,
     STOPWORDS,
     SYNONYMS,
     VERB_STEMS,
@@ -50,7 +55,8 @@ _BRITISH = (
     (re.compile(r"(?<=[a-z]{2})ys(e|ed|es|ing)$"), r"yz\1"),
     (re.compile(r"(?<=[a-z]{3}[^aeiou])our(s|ed|ing)?$"), r"or\1"),
 )
-# Stems that would otherwise collide with unrelated words ("regularization" -> "regular").
+# Stems that would otherwise collide with unrelated words ("regularization" -> "regular",
+# "derivative" -> "deriv" as in "derived").
 _PREFIX_STEMS = (
     ("regulariz", "regulariz"),
     ("normaliz", "normaliz"),
@@ -59,6 +65,7 @@ _PREFIX_STEMS = (
     ("randomiz", "randomiz"),
     ("vectoriz", "vectoriz"),
     ("tokeniz", "tokeniz"),
+    ("derivativ", "derivativ"),  # a derivative is a gradient; "derived from" is not
 )
 # A single line break inside a paragraph is a soft wrap, unless a list item follows ("- x",
 # "2) x"; "**bold**" at the start of a line is not one).
@@ -130,7 +137,9 @@ def _word_info(word: str) -> tuple[int, str]:
 @dataclass(slots=True)
 class Clause:
     terms: list[str]
-    negated: list[bool]
+    # per term: True inside a negation, False outside, None inside advice ("don't fit the
+    # scaler on all rows"): it names what not to do, so it neither affirms nor denies
+    negated: list[bool | None]
     words: list[str]  # the surface word behind each term
     sentence: int = 0  # which sentence of the answer the clause belongs to
     # per term: it follows a linking verb ("error is low"), so it describes what came before
@@ -146,6 +155,42 @@ class Scan:
     sentences: int = 0
 
 
+# A line of code typed without a fence: an assignment or a call of a dotted or snake_case
+# name ("mae = np.mean(...)", "clip_grad_norm_(...)"), or a block header ("for x in y:").
+# Its "# comment" stays prose.
+_CODE_START = re.compile(
+    r"^\s*(?:[A-Za-z_][\w.]*(?:\[[^\]\n]*\])?\s*(?:[-+*/]|\*\*)?=(?!=)"
+    r"|[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)+\s+=\s"  # a, b = ...
+    r"|[A-Za-z_]\w*(?:\[[^\]\n]*\]|\.\w+)+\(|[A-Za-z]+_\w*\(|[A-Za-z_]\w*\(.*\)\s*;?\s*$)"
+)
+_CODE_TOKEN = re.compile(
+    r"[A-Za-z]\w*(?:\[[^\]\n]*\]|\.\w+)+\(|[A-Za-z0-9]_\w|[A-Za-z_]\w+\(|\*\*|[-+]="
+)
+_BLOCK_HEADER = re.compile(r"^\s*(?:for|while|if|elif|else|def|with|try|except|class|return)\b")
+_COMMENT = re.compile(r"(?:^|\s)(?:#|//)\s?(.*)$")
+
+
+def split_code_lines(text: str) -> tuple[str, str]:
+    """(prose, code) of text whose code lines are not fenced."""
+    if "=" not in text and "(" not in text and ":" not in text:
+        return text, ""
+    prose: list[str] = []
+    code: list[str] = []
+    for line in text.split("\n"):
+        comment = _COMMENT.search(line)
+        body = line[: comment.start()] if comment else line
+        header = _BLOCK_HEADER.match(body) is not None
+        starts = header or _CODE_START.match(body) is not None
+        if starts and (_CODE_TOKEN.search(body) or (header and body.rstrip().endswith(":"))):
+            code.append(body)
+            prose.append(comment.group(1) if comment else "")
+        else:
+            prose.append(line)
+    if not code:
+        return text, ""
+    return "\n".join(prose), "\n".join(code)
+
+
 def _split_code(text: str) -> tuple[str, str]:
     """Prose and code parts of a message; code identifiers are split into words."""
     code_parts: list[str] = []
@@ -155,6 +200,9 @@ def _split_code(text: str) -> tuple[str, str]:
         return "\n\n"
 
     prose = _CODE_BLOCK.sub(take, text) if "```" in text else text
+    prose, loose = split_code_lines(prose)
+    if loose:
+        code_parts.append(loose)
     code = ""
     if code_parts:
         code = "\n".join(code_parts)
@@ -177,6 +225,7 @@ def _scan_part(text: str, result: Scan, *, is_code: bool) -> None:
     for sentence_text in _SENTENCE_SPLIT.split(text):
         sentence = result.sentences
         found = False
+        opening = True  # the sentence's first clause, where an imperative starts
         # "L1: sparse weights" or "L2 -> small weights" states a relation without glue
         # words. It speaks for its own comma-separated item, not for a whole list
         # ("mean, std, axis=0, leakage" is still a list).
@@ -186,7 +235,10 @@ def _scan_part(text: str, result: Scan, *, is_code: bool) -> None:
                 words = _WORD.findall(clause_text)
                 if not words:
                     continue
-                clause = _scan_clause(words, result, is_code=is_code, relation=relation)
+                clause = _scan_clause(
+                    words, result, is_code=is_code, relation=relation, opening=opening
+                )
+                opening = False
                 if clause.terms:
                     clause.sentence = sentence
                     result.clauses.append(clause)
@@ -195,9 +247,27 @@ def _scan_part(text: str, result: Scan, *, is_code: bool) -> None:
             result.sentences += 1
 
 
-def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: bool) -> Clause:
+def _is_advice(words: list[str], i: int, bare: str, opening: bool) -> bool:
+    """A negation that advises rather than denies: "Don't fit the scaler on all rows",
+    "Never tune on the test set", "a feature shouldn't be derived from the label"."""
+    if bare in ADVICE_NEGATORS:
+        return True
+    before = words[i - 1] if i else ""
+    if before in ADVICE_MODALS:
+        return True
+    return (
+        opening
+        and (i == 0 or (i == 1 and before in ("do", "please")))
+        and (bare in IMPERATIVE_NEGATORS or (bare == "not" and before == "do"))
+    )
+
+
+def _scan_clause(
+    words: list[str], result: Scan, *, is_code: bool, relation: bool, opening: bool = False
+) -> Clause:
     terms: list[str] = []
-    negated: list[bool] = []
+    negated: list[bool | None] = []
+    advice = False
     surface: list[str] = []
     scope = 0
     prefix = ""
@@ -229,12 +299,17 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
             if prefix:
                 term, word, prefix = prefix + term, prefix + "-" + word, ""
             terms.append(term)
-            negated.append(scope > 0)
+            negated.append(None if scope and advice else scope > 0)
             surface.append(word)
             linked.append(after_link)
-            after_link = False
+            # "is too big", "stays fairly low": an intensifier does not end the link.
+            after_link = after_link and word in INTENSIFIERS
             if scope and (not ends or ends[i]):
                 scope -= 1
+            if word in STOP_VERBS and i < last and _stops_doing(words[i + 1]):
+                # "stops improving" says what "no longer improves" says
+                scope = max(scope, 2 if words[i + 1] == "getting" else 1)
+                advice = False
             continue
         if word in LINKING_VERBS:
             after_link = True
@@ -251,7 +326,10 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
             follower = words[i + 1] if i < last else ""
             if follower not in NEGATION_CANCELLERS:
                 scope = NEGATION_SCOPE_WORDS
+                advice = _is_advice(words, i, term, opening)
         elif kind == SHORT_NEGATOR:
+            if not scope:
+                advice = False
             scope = max(scope, SHORT_NEGATION_WORDS)
         elif kind == BREAKER:
             scope = 0
@@ -262,6 +340,12 @@ def _scan_clause(words: list[str], result: Scan, *, is_code: bool, relation: boo
         if explained:
             result.explained_words += len(words)
     return Clause(terms, negated, surface, linked=linked)
+
+
+def _stops_doing(word: str) -> bool:
+    """A change after "stop" ("stops improving"), not the name of the procedure ("stop
+    training"): a misspelt "trainning" must not be denied."""
+    return word in STOPPED_CHANGES
 
 
 def _is_verb_form(word: str, term: str, position: int) -> bool:
@@ -321,7 +405,14 @@ def _build_concepts() -> None:
 _build_concepts()
 
 
-def merge_phrases(clause: Clause, *, keep_parts: bool) -> Iterable[tuple[str, bool, str]]:
+def _joint(negated: list[bool | None]) -> bool | None:
+    """A phrase is negated if any word is, advice if any word is and none is negated."""
+    if any(negated):
+        return True
+    return None if None in negated else False
+
+
+def merge_phrases(clause: Clause, *, keep_parts: bool) -> Iterable[tuple[str, bool | None, str]]:
     """(term, negated, surface) for a clause, multi-word concepts merged into one term.
 
     With ``keep_parts`` the words of a merged phrase are also yielded, so an answer that
@@ -337,7 +428,7 @@ def merge_phrases(clause: Clause, *, keep_parts: bool) -> Iterable[tuple[str, bo
             concept = _PHRASES.get(tuple(terms[i : i + size]))
             if concept is not None:
                 matched = size
-                yield concept, any(negated[i : i + size]), " ".join(words[i : i + size])
+                yield concept, _joint(negated[i : i + size]), " ".join(words[i : i + size])
                 break
         if matched:
             if keep_parts:
