@@ -30,6 +30,7 @@ from bot.events import (
     PrivateAnswerSubmitted,
 )
 from bot.grading import Grade, grade_answer
+from bot.grading.engine import NO_WORDS
 from bot.grading.exact import UNREADABLE, WRONG_UNIT
 from bot.grading.learned import ACCEPTED_PER_QUESTION
 from bot.messages import Message, Reaction
@@ -42,6 +43,14 @@ from storage.models import Answer, Member, MemberStreak, Post
 from storage.repository import DAILY, PRACTICE, Repository
 
 EMPTY_HINT = "Your reply looks empty, so it was not counted. Write your answer in the thread."
+NO_WORDS_HINT = (
+    "That reply has nothing to grade (a word like 'ok', or emoji only), so it was not counted. "
+    "Write your answer in a sentence or two."
+)
+NO_WORDS_KEPT = (
+    "That reply has nothing to grade (a word like 'ok', or emoji only), so your earlier "
+    "answer stands."
+)
 
 
 @dataclass(frozen=True)
@@ -266,9 +275,16 @@ def refusal(
 def keeps_earlier(
     ctx: CoreContext, post: Post, grade: Grade, earlier: str | None, stored: Answer | None
 ) -> Outcome | None:
-    """A quiz reply naming no option or number ("nice one!", "why not B?") does not replace
-    a readable answer: talk in the thread must not erase a pick. ``earlier`` is the text of
-    the member's current answer (None when there is none)."""
+    """A reply that does not count, with what to tell the member; None when it counts.
+
+    "ok" or a row of emoji is no attempt: counting it would pay the on-time point and a
+    streak day for nothing, so like an empty reply it is not stored (an earlier answer
+    stands). A quiz reply naming no option or number ("nice one!", "why not B?") does not
+    replace a readable answer: talk in the thread must not erase a pick. ``earlier`` is
+    the text of the member's current answer (None when there is none)."""
+    if NO_WORDS in grade.flags:
+        standing = earlier is not None and not (stored is not None and stored.withdrawn)
+        return Outcome(None, render.info(NO_WORDS_KEPT if standing else NO_WORDS_HINT))
     question = ctx.bank.get(post.question_id)
     if (
         question is None

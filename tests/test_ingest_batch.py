@@ -138,3 +138,20 @@ async def test_an_answer_stored_meanwhile_is_seen_by_a_regrade(h: Harness, monke
     monkeypatch.setattr(bot.ingest, "_pregrade", pregrade_then_someone_answers)
     await bot.ingest.store_batch(h.core.ctx, [reply(h, BEN, text + " Indeed.", "b-late")])
     assert "near_copy" in (await answer_of(h, BEN)).flags
+
+
+async def test_a_burst_with_replies_that_have_nothing_to_grade_counts_only_the_answers(
+    h: Harness,
+):
+    """The batch path follows the single path: 'ok' and '👍' in a burst are not stored (no
+    on-time point, no streak day) and their authors are told why."""
+    ana, ben, cat = MEMBERS[:3]
+    await asyncio.gather(
+        h.core.dispatch(reply(h, ana, "ok", "b1")),
+        h.core.dispatch(reply(h, ben, "👍", "b2")),
+        h.core.dispatch(reply(h, cat, model_answer(h), "b3")),
+    )
+    assert await count(h, Answer) == 1
+    assert (await answer_of(h, cat)).message_ref == "b3"
+    told = {p.user_id: p.message.body or "" for p in h.adapter.of("private")}
+    assert "nothing to grade" in told[ana.user_id] and "nothing to grade" in told[ben.user_id]

@@ -115,3 +115,25 @@ async def test_the_inbox_keeps_odd_text(h: Harness):
         back, _ = decode(row.kind, row.payload)
     assert back == storable_event(event)
     assert back.text == "answer \ufffd"
+
+
+@pytest.mark.parametrize("text", ["ok", "😀😀😀", "+1", "!!!", "??"])
+async def test_a_reply_with_nothing_to_grade_is_not_counted(h: Harness, text: str):
+    """'ok' or a row of emoji earned the on-time point and a streak day while its grade
+    said there was nothing to grade. It is now refused like an empty reply: not stored,
+    no reaction, and the person is told why."""
+    await h.answer(Actor("U1", "Ana"), text, message_id="2.1")
+    assert await stored_answers(h) == []
+    assert not h.adapter.of("react")
+    told = [s.message.body or "" for s in h.adapter.of("private")]
+    assert any("nothing to grade" in body for body in told), told
+
+
+async def test_a_reply_with_nothing_to_grade_leaves_the_earlier_answer_standing(h: Harness):
+    ana = Actor("U1", "Ana")
+    await h.answer(ana, "Bias is error from wrong assumptions.", message_id="2.1")
+    await h.edit(ana, "👍", message_id="2.1")
+    (answer,) = await stored_answers(h)
+    assert answer.text == "Bias is error from wrong assumptions."
+    told = [s.message.body or "" for s in h.adapter.of("private")]
+    assert any("earlier answer stands" in body for body in told), told

@@ -26,7 +26,7 @@ from bot.grading.result import Grade, PointResult
 from bot.grading.rubric import build_phrasing, rubric_for
 from bot.grading.similarity import best_recall, references_for, said_in, said_of
 from bot.grading.style import judge_style
-from bot.grading.text import Scan, scan
+from bot.grading.text import Scan, scan, stem_word
 from question_bank.schema import Kind, Question
 
 GRADED_PREFIX_CHARS = 8000  # longer answers are graded on their start, and flagged
@@ -39,6 +39,13 @@ LONG_ANSWER_WORDS = 400
 SENTENCE_COVERED = 0.34
 SENTENCE_MISSED_BELOW = 0.15
 PARTLY_FROM_SCORE = 0.5
+# Flag: nothing in the answer the grader can read ("ok", "+1", emoji only).
+NO_WORDS = "no_words"
+# Chat acknowledgements that say nothing about any question.
+_NOT_AN_ANSWER = frozenset(
+    stem_word(w)
+    for w in ("ok", "okay", "k", "kk", "lol", "thanks", "thx", "ty", "nice", "cool", "agreed")
+)
 
 
 def grade(
@@ -56,6 +63,8 @@ def grade(
         return _not_english(flags)
     scanned = scan(text)
     terms = [t for clause in scanned.clauses for t in clause.terms]
+    if all(t in _NOT_AN_ANSWER or (t.isdigit() and len(t) == 1) for t in terms):
+        flags.append(NO_WORDS)
     near_copy = is_near_copy(text, terms, round_answers)
     if near_copy:
         flags.append("near_copy")
