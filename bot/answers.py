@@ -169,7 +169,7 @@ async def store_answer(
     others = await repo.round_texts(post.id, member.id)
     accepted = await repo.accepted_texts([post.id], ACCEPTED_PER_QUESTION)
     grade, truncated = grade_for(ctx, post, text, others, accepted.get(post.id, ()))
-    kept = keeps_earlier(ctx, post, grade, existing.text if existing else None, existing)
+    kept = does_not_count(ctx, post, grade, existing.text if existing else None, existing)
     if kept is not None:
         return kept
     replaced = existing is not None
@@ -272,7 +272,7 @@ def refusal(
     return None
 
 
-def keeps_earlier(
+def does_not_count(
     ctx: CoreContext, post: Post, grade: Grade, earlier: str | None, stored: Answer | None
 ) -> Outcome | None:
     """A reply that does not count, with what to tell the member; None when it counts.

@@ -245,7 +245,7 @@ def unreadable_env_lines(path: Path) -> list[str]:
 
 def load_settings(**overrides: Any) -> Settings:
     """Settings, or a ``SettingsError`` whose text is one line per bad variable."""
-    unreadable = unreadable_env_lines(Path(".env"))
+    unreadable = unreadable_env_lines(Path(str(Settings.model_config["env_file"])))
     if unreadable:
         raise SettingsError("\n".join(unreadable))
     try:

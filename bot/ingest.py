@@ -27,10 +27,10 @@ from bot.answers import (
     Outcome,
     debt_for,
     delivery_key,
+    does_not_count,
     grade_for,
     grade_values,
     graded_outcome,
-    keeps_earlier,
     on_answer_posted,
     refusal,
     sent_in_time,
@@ -302,7 +302,7 @@ def _plan(
     earlier = pending.row["text"] if pending is not None and pending.row else None
     if earlier is None and existing is not None:
         earlier = existing.text
-    kept = keeps_earlier(ctx, post, grade, str(earlier) if earlier else None, existing)
+    kept = does_not_count(ctx, post, grade, str(earlier) if earlier else None, existing)
     if kept is not None:
         return _Planned(event, kept)
     if on_time:

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.text import said
 
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAY_NAMES = tuple(day[:3] for day in DAY_NAMES)
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -78,9 +79,6 @@ def parse_weekdays(text: str) -> str:
     if not days:
         raise ScheduleError(f"{said(text)} names no days; use e.g. mon-fri or mon,wed,fri")
     return "".join(str(d) for d in sorted(days))
-
-
-DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _day_index(name: str) -> int:

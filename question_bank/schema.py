@@ -15,13 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
+SOURCE_PATTERN = re.compile(r"^(?P<file>[\w.-]+\.txt)#(?P<number>\d+)$")
 
 
 def as_slug(value: str | int) -> str:
     """The id a team's own id is known by: "Q3" -> "q3", "Exam 1.2" -> "exam-1-2", 12 ->
     "12". Lookups fold what people type the same way, so both spellings find it."""
     return _NOT_SLUG.sub("-", str(value).strip().lower()).strip("-")
-SOURCE_PATTERN = re.compile(r"^(?P<file>[\w.-]+\.txt)#(?P<number>\d+)$")
+
 
 TOPICS: dict[str, str] = {
     "fundamentals": "ML fundamentals",

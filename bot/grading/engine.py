@@ -18,7 +18,12 @@ from bot.grading.calibration import (
     recall_score,
 )
 from bot.grading.features import Features, concept_features
-from bot.grading.feedback import NOT_ENGLISH_NOTE, concept_feedback, star_feedback
+from bot.grading.feedback import (
+    NOT_ENGLISH_NOTE,
+    PASSING_SCORE,
+    concept_feedback,
+    star_feedback,
+)
 from bot.grading.language import looks_english
 from bot.grading.match import AnswerIndex, Matcher, PointMatch
 from bot.grading.nearcopy import is_near_copy
@@ -38,7 +43,6 @@ LONG_ANSWER_WORDS = 400
 # claims, and real answers paraphrase them (between the two it is listed as neither).
 SENTENCE_COVERED = 0.34
 SENTENCE_MISSED_BELOW = 0.15
-PARTLY_FROM_SCORE = 0.5
 # Flag: nothing in the answer the grader can read ("ok", "+1", emoji only).
 NO_WORDS = "no_words"
 # Chat acknowledgements that say nothing about any question.
@@ -142,7 +146,7 @@ def _grade_concepts(
         # A point earning part credit is named as said in part only in an answer that
         # scores at least half: below that, a few shared words are no part of a claim.
         is_partly = [
-            not m.covered and m.credit > 0 and score >= PARTLY_FROM_SCORE for m in matches
+            not m.covered and m.credit > 0 and score >= PASSING_SCORE for m in matches
         ]
     else:
         is_covered = [m.coverage >= SENTENCE_COVERED for m in matches]

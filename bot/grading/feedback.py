@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 MAX_ITEMS = 3
 GOOD_SCORE = 0.75
+# From this score an answer is never told it "missed the key points", and the points it
+# earns part credit on are named as said in part.
 PASSING_SCORE = 0.5
 MAX_ITEM_CHARS = 90
 NEAR_COPY_NOTE = "It is nearly the same as an earlier answer in this round, so it earns no points."

@@ -122,8 +122,6 @@ def read_number(text: str) -> Reading:
         match = pattern.match(text)
         if match:
             first, second = _to_float(match[1]), _to_float(match[2])
-            if second == 0 and pattern is _FRACTION:
-                raise Unreadable(text)
             try:
                 value = float(combine(first, second))
             except (OverflowError, ZeroDivisionError) as exc:
