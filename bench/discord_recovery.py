@@ -53,6 +53,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -108,6 +109,12 @@ def questions(channel: simcord.ChannelHandle) -> list[discord.Message]:
     ]
 
 
+# Round trips wait on threads, not on asyncio timers: simcord runs timers on its virtual
+# clock, and many concurrent timed waits never let it settle. As many threads as the
+# fan-out has sends in flight, so the wait does not throttle it.
+WAITS = ThreadPoolExecutor(max_workers=64)
+
+
 def add_latency(seconds: float) -> None:
     """Each REST call to simcord waits ``seconds`` of wall time first, as a round trip
     to Discord does. Without it simcord answers without ever yielding to the event loop,
@@ -118,7 +125,7 @@ def add_latency(seconds: float) -> None:
     request = fake.request
 
     async def slower(self: object, *args: object, **kwargs: object) -> object:
-        await asyncio.sleep(seconds)
+        await asyncio.get_running_loop().run_in_executor(WAITS, time.sleep, seconds)
         return await request(self, *args, **kwargs)  # type: ignore[arg-type]
 
     fake.request = slower  # type: ignore[method-assign]

@@ -8,6 +8,7 @@ ordinary messages in the channel.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,10 @@ from bot.messages import Action, Message, Visibility
 log = logging.getLogger("mlq.discord")
 # Messages read back per open thread after a (re)connect: far more than a round gets.
 CATCH_UP_LIMIT = 1000
+# Open threads read back at once after a (re)connect. Each read is a REST call or two
+# against Discord's global limit of 50 requests a second (discord.py waits out a 429),
+# shared with the fan-out's sends: a few at a time stays well under it.
+CATCH_UP_CONCURRENCY = 8
 
 
 K = TypeVar("K")
@@ -298,25 +303,40 @@ class DiscordBot:
 
         Discord does not replay to a new session what was sent while the bot was away (a
         restart, a deploy, an outage). Messages already handled cost nothing but the read:
-        the core records every delivery, so a repeat is a no-op."""
-        seen = 0
+        the core records every delivery, so a repeat is a no-op. Threads are read a few at
+        a time (each thread's messages in order): one after another, a thousand open
+        threads kept a restarted copy's scheduler waiting for about a minute."""
+        mine = []
         for address in await self.core.open_threads():
             guild = self.client.get_guild(int(address.channel.workspace))
             if guild is None:
                 continue  # another process's shard's server
             if shard_id is not None and guild.shard_id != shard_id:
                 continue  # this process's, but another shard's
-            thread = await self._thread(int(address.thread_id))
-            if thread is None or thread.parent_id is None:
-                continue
-            try:
-                async for message in thread.history(limit=CATCH_UP_LIMIT, oldest_first=True):
-                    seen += 1
-                    await self._take_answer(message, thread.parent_id)
-            except discord.HTTPException as exc:
-                log.warning("could not read thread %s back: %s", address.thread_id, exc)
+            mine.append(int(address.thread_id))
+        gate = asyncio.Semaphore(CATCH_UP_CONCURRENCY)
+
+        async def read(thread_id: int) -> int:
+            async with gate:
+                return await self._read_back(thread_id)
+
+        seen = sum(await asyncio.gather(*(read(t) for t in mine)))
         if seen:
             log.info("caught up on %d messages in open question threads", seen)
+        return seen
+
+    async def _read_back(self, thread_id: int) -> int:
+        """Hand one open thread's messages to the core, oldest first; how many were read."""
+        thread = await self._thread(thread_id)
+        if thread is None or thread.parent_id is None:
+            return 0
+        seen = 0
+        try:
+            async for message in thread.history(limit=CATCH_UP_LIMIT, oldest_first=True):
+                seen += 1
+                await self._take_answer(message, thread.parent_id)
+        except discord.HTTPException as exc:
+            log.warning("could not read thread %s back: %s", thread_id, exc)
         return seen
 
     async def _thread(self, thread_id: int) -> discord.Thread | None:
