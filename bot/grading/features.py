@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.grading.marking import strip_marking
 from bot.grading.match import AnswerIndex, PointMatch
 from bot.grading.rubric import prompt_terms, term_weight
 from bot.grading.style import Style
@@ -35,7 +36,7 @@ class Reference:
 @lru_cache(maxsize=4096)
 def reference_for(question: Question) -> Reference:
     given = prompt_terms(question.prompt)
-    texts = [question.answer, *(kp.text for kp in question.key_points)]
+    texts = [strip_marking(t) for t in (question.answer, *(kp.text for kp in question.key_points))]
     weights: dict[str, float] = {}
     for text in texts:
         for clause in scan(text).clauses:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from bot.grading.behavioural import strip_star_label
 from bot.grading.lexicon import GENERIC_WORDS, SUBJECT_CONCEPTS
+from bot.grading.marking import strip_marking
 from bot.grading.relations import DIRECTION, direction_pairs
 from bot.grading.text import CONCEPT_PREFIX, CONCEPT_SURFACES, merge_phrases, scan, stem_word
 from question_bank.schema import Kind, Question
@@ -167,7 +168,12 @@ def rubric_for(question: Question) -> Rubric:
     if question.key_points:
         # A behavioural rubric line names its STAR part ("Action, ..."); the story is
         # checked for that part separately, so only the content after it is matched.
-        clean = strip_star_label if question.kind == Kind.BEHAVIOURAL else str
+        # A teacher's "(1 mark)" or "Mentions that" is matched by no answer either.
+        star = question.kind == Kind.BEHAVIOURAL
+
+        def clean(text: str) -> str:
+            return strip_star_label(strip_marking(text)) if star else strip_marking(text)
+
         points = [
             Point(
                 kp.text, _phrasings([build_phrasing(clean(t), given) for t in kp.phrasings], given)
@@ -177,7 +183,7 @@ def rubric_for(question: Question) -> Rubric:
         points = [p for p in points if p.phrasings]
         from_key_points = True
     else:
-        points = _points_from_answer(question.answer, given)
+        points = _points_from_answer(strip_marking(question.answer), given)
         from_key_points = False
     points = _with_anchors(points, given)
     anchors = frozenset(p.anchor for p in points if p.anchor is not None)

@@ -22,6 +22,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
 
+from bot.grading.marking import strip_marking
 from bot.grading.text import CONCEPT_PREFIX, CONCEPT_SURFACES, Scan, merge_phrases, scan
 
 PROMPT_WEIGHT = 0.5
@@ -86,7 +87,7 @@ def _keys(term: str, surface: str) -> tuple[str, ...]:
 def vocabulary(prompt: str, reference: str) -> Vocabulary:
     given = said_in_text(prompt).terms
     keys: dict[str, tuple[str, ...]] = {}
-    for clause in scan(reference).clauses:
+    for clause in scan(strip_marking(reference)).clauses:
         for term, _, surface in merge_phrases(clause, keep_parts=True):
             keys[term] = tuple(dict.fromkeys((*keys.get(term, ()), *_keys(term, surface))))
     weights = tuple(
