@@ -109,3 +109,73 @@ def test_no_built_in_text_reads_as_marking() -> None:
         if strip_marking(text) != text
     ]
     assert changed == []
+
+
+OVERFIT = "How can you reduce overfitting in a neural network?"
+OVERFIT_MODEL = (
+    "Regularise the network, for example with dropout or an L2 penalty, stop training when "
+    "the validation loss stops improving, or get more data through augmentation."
+)
+
+
+def _listing(*points: str) -> Question:
+    return Question(
+        id="overfit-scheme",
+        prompt=OVERFIT,
+        answer=OVERFIT_MODEL,
+        key_points=tuple(KeyPoint(text=p) for p in points),
+    )
+
+
+TWO_OF = "Any two of: dropout, weight decay, early stopping, data augmentation"
+
+
+@pytest.mark.parametrize(
+    ("answer", "covered"),
+    [
+        ("I would add dropout and also use early stopping on the validation loss.", True),
+        ("Augment the training images and put weight decay on the weights.", True),
+        ("Add dropout between the layers.", False),  # one of the two asked for
+        ("Train for longer with a bigger learning rate.", False),
+    ],
+)
+def test_any_k_of_a_list_is_covered_by_any_k(answer: str, covered: bool) -> None:
+    grade = grade_answer(_listing(TWO_OF, "Watches the validation loss"), answer)
+    assert ([p.text for p in grade.covered].count(TWO_OF) == 1) is covered, grade.feedback
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "Names a regulariser (e.g. dropout, an L2 penalty, weight decay)",
+        "A regulariser such as dropout, an L2 penalty or weight decay",
+        "(1 mark) Mentions a regulariser, for example dropout or weight decay",
+    ],
+)
+def test_a_category_with_examples_is_covered_by_naming_one(point: str) -> None:
+    question = _listing(point, "Stops training early on a validation set")
+    named = grade_answer(question, "Put dropout between the layers and stop early on validation.")
+    assert point in [p.text for p in named.covered], named.feedback
+    other = grade_answer(question, "Stop training early when the validation loss rises.")
+    assert point not in [p.text for p in other.covered]
+
+
+def test_examples_of_a_claim_do_not_replace_the_claim() -> None:
+    point = "Averaging many models reduces variance, e.g. bagging or random forests"
+    question = Question(
+        id="ensembles",
+        prompt="Why do ensembles of trees often beat a single deep tree?",
+        answer="Averaging many decorrelated trees reduces variance without adding much bias.",
+        key_points=(KeyPoint(text=point), KeyPoint(text="Trees are decorrelated")),
+    )
+    claim = grade_answer(question, "Averaging many models cuts the variance of the prediction.")
+    assert point in [p.text for p in claim.covered], claim.feedback
+    name_only = grade_answer(question, "Use random forests.")
+    assert point not in [p.text for p in name_only.covered]
+
+
+def test_a_slash_inside_an_example_is_not_a_list() -> None:
+    from bot.grading.options import readings
+
+    texts = [r.text for r in readings("A measurable outcome, e.g. an A/B test or revenue")]
+    assert "A/B test" in texts and "B test" not in texts

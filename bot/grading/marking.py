@@ -48,7 +48,11 @@ _PATTERNS = (
         rf"{_REPORTING}\b\s*", re.I,
     ),
     # "Mentions early stopping": the third person speaks of the answer
-    re.compile(r"^\s*(?:mentions|explains|identifies|describes|recogni[sz]es)\b\s*", re.I),
+    re.compile(
+        r"^\s*(?:mentions|explains|identifies|describes|recogni[sz]es|names(?!\s+of\b))"
+        r"\b\s*",
+        re.I,
+    ),
     # "... and 1P for an advantage": a number of points "for" something is marking
     re.compile(rf"\b\d+(?:[.,]\d+)?\s*{_UNIT}\s+for\b\s*", re.I),
     # "- 1 mark" or ", 2 points." at the end

@@ -14,6 +14,7 @@ from functools import lru_cache
 from bot.grading.behavioural import strip_star_label
 from bot.grading.lexicon import GENERIC_WORDS, SUBJECT_CONCEPTS
 from bot.grading.marking import strip_marking
+from bot.grading.options import readings
 from bot.grading.relations import DIRECTION, direction_pairs
 from bot.grading.text import CONCEPT_PREFIX, CONCEPT_SURFACES, merge_phrases, scan, stem_word
 from question_bank.schema import Kind, Question
@@ -89,7 +90,9 @@ def prompt_terms(prompt: str) -> frozenset[str]:
     )
 
 
-def build_phrasing(text: str, given: frozenset[str] = frozenset()) -> Phrasing:
+def build_phrasing(
+    text: str, given: frozenset[str] = frozenset(), floor: float = MIN_PHRASING_WEIGHT
+) -> Phrasing:
     seen: dict[str, RubricTerm] = {}
     pairs: set[tuple[str, str]] = set()
     for clause in scan(text).clauses:
@@ -112,7 +115,7 @@ def build_phrasing(text: str, given: frozenset[str] = frozenset()) -> Phrasing:
     # rubric line "positive predictive value" is not explained by saying "precision".
     return Phrasing(
         terms,
-        max(MIN_PHRASING_WEIGHT, sum(t.weight for t in terms)),
+        max(floor, sum(t.weight for t in terms)),
         frozenset(pairs),
         frozenset(t.term for t in terms),
     )
@@ -176,7 +179,16 @@ def rubric_for(question: Question) -> Rubric:
 
         points = [
             Point(
-                kp.text, _phrasings([build_phrasing(clean(t), given) for t in kp.phrasings], given)
+                kp.text,
+                _phrasings(
+                    [
+                        # an option named is the whole claim: no two-term floor
+                        build_phrasing(r.text, given, 0.0 if r.naming else MIN_PHRASING_WEIGHT)
+                        for t in kp.phrasings
+                        for r in readings(clean(t))
+                    ],
+                    given,
+                ),
             )
             for kp in question.key_points
         ]
