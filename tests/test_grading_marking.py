@@ -179,3 +179,34 @@ def test_a_slash_inside_an_example_is_not_a_list() -> None:
 
     texts = [r.text for r in readings("A measurable outcome, e.g. an A/B test or revenue")]
     assert "A/B test" in texts and "B test" not in texts
+
+
+def test_a_point_worth_more_marks_weighs_more() -> None:
+    question = _question(
+        (
+            "(3 marks) Randomly zeroes activations at each training step",
+            "(1 mark) At test time all units are kept and activations are scaled",
+        )
+    )
+    heavy = grade_answer(question, "During training it sets a random subset of the activations "
+                                   "to zero at every step.")
+    light = grade_answer(question, "At test time all units are kept and the activations are "
+                                   "scaled.")
+    assert len(heavy.covered) == len(light.covered) == 1
+    assert heavy.score > light.score + 0.1, (heavy.score, light.score)
+
+
+def test_marks_are_read_as_a_scheme_writes_them() -> None:
+    from bot.grading.marking import marks_of
+
+    written = {
+        "(2 marks) zeroes activations": 2.0,
+        "Award 3 marks for the test-time scaling": 3.0,
+        "1 pt: ensemble of thinned networks": 1.0,
+        "averages thinned networks - 2 points": 2.0,
+        "scales activations (0.5 P)": 0.5,
+        "(2) the second item of a list": None,
+        "2 points are enough to define a line": None,
+        "zeroes activations": None,
+    }
+    assert {text: marks_of(text) for text in written} == written

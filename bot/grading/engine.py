@@ -17,7 +17,7 @@ from bot.grading.calibration import (
     calibrated,
     recall_score,
 )
-from bot.grading.features import Features, concept_features
+from bot.grading.features import Features, concept_features, marked_share
 from bot.grading.feedback import (
     NOT_ENGLISH_NOTE,
     PASSING_SCORE,
@@ -132,7 +132,7 @@ def _grade_concepts(
         kp_content = calibrated(concept_features(question, index, matches, style))
         share = RECALL_SHARE_WITH_KEY_POINTS
         # Words used in claims the answer gets backwards are no evidence for it.
-        backwards = sum(1 for m in matches if m.contradicted) / len(matches)
+        backwards = marked_share(matches, lambda m: m.contradicted)
         content = (1 - share) * kp_content + share * similarity * (1 - backwards)
     elif matches:
         content = similarity

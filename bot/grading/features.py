@@ -9,7 +9,7 @@ repeating a key word adds nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -86,6 +86,12 @@ FEATURE_NAMES = (
 )
 
 
+def marked_share(matches: Sequence[PointMatch], chosen: Callable[[PointMatch], bool]) -> float:
+    """The share of the rubric's marks held by the chosen points (0 without points)."""
+    total = sum(m.point.marks for m in matches)
+    return sum(m.point.marks for m in matches if chosen(m)) / total if total else 0.0
+
+
 def concept_features(
     question: Question, index: AnswerIndex, matches: Sequence[PointMatch], style: Style
 ) -> Features:
@@ -95,12 +101,13 @@ def concept_features(
     shared_weight = sum(ref.weights[t] for t in shared)
     own = [t for t in said if t not in ref.prompt]
     off = sum(1 for t in own if t not in ref.weights)
-    n = len(matches) or 1
-    contradicted = sum(1 for m in matches if m.contradicted) / n
+    # Points weigh what the scheme says they are worth (1 each when it says nothing).
+    n = sum(m.point.marks for m in matches) or 1.0
+    contradicted = marked_share(matches, lambda m: m.contradicted)
     return Features(
-        content=sum(m.credit for m in matches) / n,
-        coverage=sum(min(1.0, m.coverage) for m in matches) / n,
-        covered_share=sum(1 for m in matches if m.covered) / n,
+        content=sum(m.credit * m.point.marks for m in matches) / n,
+        coverage=sum(min(1.0, m.coverage) * m.point.marks for m in matches) / n,
+        covered_share=marked_share(matches, lambda m: m.covered),
         contradicted_share=contradicted,
         # Vocabulary used in claims the answer gets backwards is no evidence for it.
         reference_overlap=min(1.0, shared_weight / ref.total) * (1.0 - contradicted),

@@ -65,6 +65,32 @@ _PATTERNS = (
 )
 
 
+_MARKS = re.compile(
+    rf"(?:[(\[]\s*\+?\s*(?P<a>\d+(?:[.,]\d+)?)\s*(?:{_UNIT})?\.?\s*[)\]]"
+    rf"|^\s*(?:award|give|allow|grant)\s+(?P<b>\d+(?:[.,]\d+)?)\s*{_UNIT}"
+    rf"|^\s*\+?(?P<c>\d+(?:[.,]\d+)?)\s*{_UNIT}\s*(?:for\b|:|-|–)"
+    rf"|[\s,;:\-–]\+?(?P<d>\d+(?:[.,]\d+)?)\s*{_UNIT}\.?\s*$)",
+    re.I,
+)
+
+
+def marks_of(text: str) -> float | None:
+    """The marks a scheme line says it is worth ("(2 marks)", "Award 2 marks for",
+    "1 pt:", "... - 3 points"), or None when it says none. A bracketed bare number
+    counts only with a plus sign or a unit: "(2)" may be a list number."""
+    for line in text.split("\n"):
+        body = line[len(_BULLET.match(line).group(0)) :]  # type: ignore[union-attr]
+        for match in _MARKS.finditer(body):
+            number = next(g for g in match.groups() if g is not None)
+            bracket = match.group(0).lstrip().startswith(("(", "["))
+            if bracket and "+" not in match.group(0) and not re.search(_UNIT, match.group(0), re.I):
+                continue
+            value = float(number.replace(",", "."))
+            if value > 0:
+                return value
+    return None
+
+
 @lru_cache(maxsize=8192)
 def strip_marking(text: str) -> str:
     """``text`` without the marker's annotations, line by line (a scheme puts one point on

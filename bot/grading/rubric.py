@@ -8,12 +8,12 @@ sentences become the points.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from bot.grading.behavioural import strip_star_label
 from bot.grading.lexicon import GENERIC_WORDS, SUBJECT_CONCEPTS
-from bot.grading.marking import strip_marking
+from bot.grading.marking import marks_of, strip_marking
 from bot.grading.options import readings
 from bot.grading.relations import DIRECTION, direction_pairs
 from bot.grading.text import CONCEPT_PREFIX, CONCEPT_SURFACES, merge_phrases, scan, stem_word
@@ -57,6 +57,9 @@ class Point:
     # The subject the point is about, when the prompt names it ("L1 drives weights to
     # zero" -> L1); an answer saying the same of a rival subject does not cover it.
     anchor: str | None = None
+    # What the point is worth next to the others: the marks a teacher's scheme gives it
+    # ("(2 marks) ..."), 1 when the rubric gives none.
+    marks: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +195,7 @@ def rubric_for(question: Question) -> Rubric:
             )
             for kp in question.key_points
         ]
+        points = _with_marks(points)
         points = [p for p in points if p.phrasings]
         from_key_points = True
     else:
@@ -240,4 +244,15 @@ def _with_anchors(points: list[Point], given: frozenset[str]) -> list[Point]:
     ]
     if len({a for a in anchors if a is not None}) < 2:
         return points
-    return [Point(p.text, p.phrasings, a) for p, a in zip(points, anchors, strict=True)]
+    return [replace(p, anchor=a) for p, a in zip(points, anchors, strict=True)]
+
+
+def _with_marks(points: list[Point]) -> list[Point]:
+    """Each point's marks from its scheme line; a line without any gets the mean of those
+    that have them (a scheme that marks no line leaves every point at 1)."""
+    given = [marks_of(p.text) for p in points]
+    known = [m for m in given if m is not None]
+    if not known:
+        return points
+    fill = sum(known) / len(known)
+    return [replace(p, marks=fill if m is None else m) for p, m in zip(points, given, strict=True)]
